@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import {
+  CancellationReason,
+  CurrencyCode,
+  MinorUnits,
+  OrderItemRequest,
+  PricedItem,
+  CountryCode,
+} from './order';
+
+// Domain events of the order saga: past-tense facts, each with a payload schema and a version.
+// The envelope (CloudEvents on Kafka) lives in ./event-envelope.ts; this file is the vocabulary.
+
+const iso = z.iso.datetime();
+
+export const EVENT_PAYLOADS = {
+  OrderPlaced: z.object({
+    customerId: z.string(),
+    currency: CurrencyCode,
+    items: z.array(OrderItemRequest),
+    shippingCountry: CountryCode,
+  }),
+  OrderPriced: z.object({ items: z.array(PricedItem), total: MinorUnits }),
+  OrderAwaitingApproval: z.object({ total: MinorUnits, threshold: MinorUnits, decideBy: iso }),
+  OrderApproved: z.object({ decidedBy: z.string().optional() }),
+  OrderRejected: z.object({
+    reason: z.enum(['APPROVAL_REJECTED', 'APPROVAL_TIMEOUT']),
+    decidedBy: z.string().optional(),
+  }),
+  InventoryReserved: z.object({ reservationId: z.string(), items: z.array(OrderItemRequest) }),
+  InventoryReleased: z.object({ reservationId: z.string() }),
+  PaymentConfirmationRequired: z.object({ paymentId: z.string(), confirmBy: iso }),
+  PaymentAuthorized: z.object({ paymentId: z.string(), amount: MinorUnits, currency: CurrencyCode }),
+  PaymentDeclined: z.object({ reason: z.string(), message: z.string().optional() }),
+  PaymentCaptured: z.object({ paymentId: z.string(), amount: MinorUnits }),
+  PaymentVoided: z.object({ paymentId: z.string() }),
+  PaymentRefunded: z.object({ paymentId: z.string(), amount: MinorUnits }),
+  ShipmentCreated: z.object({ shipmentId: z.string(), trackingNumber: z.string() }),
+  ShipmentCancelled: z.object({ shipmentId: z.string() }),
+  OrderCompensating: z.object({ reason: CancellationReason }),
+  CompensationFailed: z.object({ step: z.string(), message: z.string() }),
+  CompensationRetried: z.object({ step: z.string() }),
+  OrderCompleted: z.object({ total: MinorUnits }),
+  OrderCancelled: z.object({ reason: CancellationReason, message: z.string().optional() }),
+} as const;
+
+export type OrderEventType = keyof typeof EVENT_PAYLOADS;
+export const ORDER_EVENT_TYPES = Object.keys(EVENT_PAYLOADS) as OrderEventType[];
+export type OrderEventData<T extends OrderEventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;
+
+/** Which service owns (and publishes) each event. */
+export const EVENT_OWNER: Record<OrderEventType, 'orders' | 'inventory' | 'payments' | 'shipping'> =
+  {
+    OrderPlaced: 'orders',
+    OrderPriced: 'inventory',
+    OrderAwaitingApproval: 'orders',
+    OrderApproved: 'orders',
+    OrderRejected: 'orders',
+    InventoryReserved: 'inventory',
+    InventoryReleased: 'inventory',
+    PaymentConfirmationRequired: 'payments',
+    PaymentAuthorized: 'payments',
+    PaymentDeclined: 'payments',
+    PaymentCaptured: 'payments',
+    PaymentVoided: 'payments',
+    PaymentRefunded: 'payments',
+    ShipmentCreated: 'shipping',
+    ShipmentCancelled: 'shipping',
+    OrderCompensating: 'orders',
+    CompensationFailed: 'orders',
+    CompensationRetried: 'orders',
+    OrderCompleted: 'orders',
+    OrderCancelled: 'orders',
+  };
+
+/**
+ * What the workflow hands to the publishing activity: the fact, its per-order sequence number
+ * (assigned deterministically by the workflow) and the workflow time it occurred at. The event
+ * id is derived from `orderId` and `sequence`, so a retried publish carries the same id.
+ */
+export type OrderEventDraft = {
+  [T in OrderEventType]: {
+    orderId: string;
+    sequence: number;
+    type: T;
+    occurredAt: string;
+    data: OrderEventData<T>;
+  };
+}[OrderEventType];

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Every status an order can have; the workflow, read models and API all use these. */
+export const ORDER_STATUSES = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'INVENTORY_RESERVED',
+  'AWAITING_PAYMENT_CONFIRMATION',
+  'PAYMENT_AUTHORIZED',
+  'SHIPMENT_CREATED',
+  'COMPLETED',
+  'COMPENSATING',
+  'CANCELLED',
+  'COMPENSATION_FAILED',
+] as const;
+export const OrderStatus = z.enum(ORDER_STATUSES);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** Statuses after which nothing more happens to an order. */
+export const FINAL_ORDER_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED'];
+
+/** The one reason a cancelled order carries. */
+export const CANCELLATION_REASONS = [
+  'CUSTOMER_CANCELLED',
+  'OUT_OF_STOCK',
+  'UNKNOWN_SKU',
+  'PAYMENT_DECLINED',
+  'PAYMENT_CONFIRMATION_TIMEOUT',
+  'SHIPPING_UNAVAILABLE',
+  'CAPTURE_FAILED',
+  'APPROVAL_REJECTED',
+  'APPROVAL_TIMEOUT',
+] as const;
+export const CancellationReason = z.enum(CANCELLATION_REASONS);
+export type CancellationReason = z.infer<typeof CancellationReason>;
+
+/** Integer amount in the currency's minor unit (cents), so sums are exact. */
+export const MinorUnits = z.number().int().nonnegative();
+
+export const Sku = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+
+export const OrderItemRequest = z.object({
+  sku: Sku,
+  quantity: z.number().int().min(1).max(1000),
+});
+export type OrderItemRequest = z.infer<typeof OrderItemRequest>;
+
+export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD');
+export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 code, e.g. US');
+
+export const ShippingAddress = z.object({
+  name: z.string().min(1).max(200),
+  line1: z.string().min(1).max(200),
+  line2: z.string().max(200).optional(),
+  city: z.string().min(1).max(100),
+  postalCode: z.string().min(1).max(20),
+  country: CountryCode,
+});
+export type ShippingAddress = z.infer<typeof ShippingAddress>;
+
+/** The client's command to place an order (the API's `POST /orders` body). */
+export const PlaceOrder = z.object({
+  customerId: z.string().min(1).max(128),
+  items: z.array(OrderItemRequest).min(1).max(100),
+  currency: CurrencyCode,
+  paymentToken: z.string().min(1).max(128),
+  shippingAddress: ShippingAddress,
+});
+export type PlaceOrder = z.infer<typeof PlaceOrder>;
+
+/** Input of the order workflow: the command plus the id the API assigned. */
+export const OrderSagaInput = PlaceOrder.extend({
+  orderId: z.string().min(1).max(128),
+});
+export type OrderSagaInput = z.infer<typeof OrderSagaInput>;
+
+/** An item once priced from the catalog (prices never come from the client). */
+export const PricedItem = OrderItemRequest.extend({
+  unitPrice: MinorUnits,
+  lineTotal: MinorUnits,
+});
+export type PricedItem = z.infer<typeof PricedItem>;
+
+/** Workflow ids are derived from order ids, so a duplicate start cannot create a second saga. */
+export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
+
+/** Task queues: one for the orchestrator, one per service. */
+export const TASK_QUEUES = {
+  orders: 'orders',
+  inventory: 'inventory',
+  payments: 'payments',
+  shipping: 'shipping',
+} as const;

@@ -1,0 +1,36 @@
+// Test tiers by file suffix (see README "Tests"):
+//   *.unit.test.ts      pure logic, no servers
+//   *.workflow.test.ts  sagas on @temporalio/testing's time-skipping server, activities mocked
+//   *.int.test.ts       adapters against real Temporal, Kafka and MongoDB-wire servers
+//   *.e2e.test.ts       the whole system on the local stack
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // The native Temporal bridge keeps handles open briefly after shutdown.
+  forceExit: false,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
+    {
+      ...common,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/test/**/*.workflow.test.ts'],
+      globalSetup: '<rootDir>/test/setup/provision-binaries.ts',
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.int.test.ts', '<rootDir>/test/**/*.e2e.test.ts'],
+      globalSetup: '<rootDir>/test/setup/start-stack.ts',
+      globalTeardown: '<rootDir>/test/setup/stop-stack.ts',
+    },
+  ],
+};

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** Raised at start-up when the environment does not satisfy a process's configuration schema. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration (fix these environment variables):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses `env` with a schema whose keys are environment variable names. Every problem is
+ * reported at once, each naming its variable, so an operator fixes them in one go.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = env[name];
+      return value === undefined
+        ? `${name}: ${issue.message} (not set)`
+        : `${name}: ${issue.message} (got ${JSON.stringify(value)})`;
+    }),
+  );
+}
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+
+/** Building blocks shared by the processes' schemas. */
+export const env = {
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  temporalAddress: hostPort.default('127.0.0.1:7233'),
+  temporalNamespace: z.string().min(1).default('default'),
+  kafkaBrokers: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) => s.split(',').map((b) => b.trim()))
+    .pipe(z.array(hostPort).min(1)),
+  mongoUrl: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
+    .default('mongodb://127.0.0.1:27017/'),
+  port: z.coerce.number().int().min(0).max(65535),
+  positiveInt: z.coerce.number().int().positive(),
+  /** A duration in milliseconds. */
+  durationMs: z.coerce.number().int().positive(),
+  csv: z.string().transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+};
+
+/** What every process needs to find its servers. */
+export const serverConfigSchema = z.object({
+  LOG_LEVEL: env.logLevel,
+  TEMPORAL_ADDRESS: env.temporalAddress,
+  TEMPORAL_NAMESPACE: env.temporalNamespace,
+  KAFKA_BROKERS: env.kafkaBrokers,
+  MONGO_URL: env.mongoUrl,
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
