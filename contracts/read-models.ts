@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import {
+  CancellationReason,
+  CurrencyCode,
+  MinorUnits,
+  OrderItemRequest,
+  OrderStatus,
+  PricedItem,
+} from './order';
+import { ORDER_EVENT_TYPES } from './events';
+
+// Read models served by the API, built only from domain events by the projector.
+
+export const PaymentStatus = z.enum([
+  'NONE',
+  'AWAITING_CONFIRMATION',
+  'AUTHORIZED',
+  'DECLINED',
+  'CAPTURED',
+  'VOIDED',
+  'REFUNDED',
+]);
+export const ShipmentStatus = z.enum(['NONE', 'CREATED', 'CANCELLED']);
+
+export const TimelineEntry = z.object({
+  sequence: z.number().int().positive(),
+  type: z.enum(ORDER_EVENT_TYPES as [string, ...string[]]),
+  occurredAt: z.iso.datetime(),
+});
+
+/** `orders` collection: one document per order; `version` is the last applied sequence. */
+export const OrderView = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  status: OrderStatus,
+  cancellationReason: CancellationReason.optional(),
+  items: z.array(z.union([PricedItem, OrderItemRequest])),
+  total: MinorUnits.optional(),
+  currency: CurrencyCode,
+  payment: z.object({ status: PaymentStatus }),
+  shipment: z.object({ status: ShipmentStatus, trackingNumber: z.string().optional() }),
+  timeline: z.array(TimelineEntry),
+  version: z.number().int().nonnegative(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type OrderView = z.infer<typeof OrderView>;
+
+/** `customer_stats`: per customer, order counts by status and total spent on completed orders. */
+export const CustomerStats = z.object({
+  customerId: z.string(),
+  ordersByStatus: z.record(z.string(), z.number().int().nonnegative()),
+  totalSpent: MinorUnits,
+});
+export type CustomerStats = z.infer<typeof CustomerStats>;
+
+/** `sku_sales`: per SKU, units sold and revenue on completed orders. */
+export const SkuSales = z.object({
+  sku: z.string(),
+  unitsSold: z.number().int().nonnegative(),
+  revenue: MinorUnits,
+});
+export type SkuSales = z.infer<typeof SkuSales>;
+
+export const READ_MODEL_COLLECTIONS = {
+  orders: 'orders',
+  customerStats: 'customer_stats',
+  skuSales: 'sku_sales',
+} as const;
