@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { serverConfigSchema } from '../../lib/config';
+
+// There is no Docker engine on the machines this project is built on, so the compose file is
+// checked structurally: every service the README names exists, host ports do not collide,
+// dependencies point at real services, and application services get exactly the environment
+// their configuration schemas validate.
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: unknown;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+const root = join(__dirname, '..', '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), {
+  merge: true,
+}) as ComposeFile;
+const services = compose.services;
+
+/** Application services and the configuration schema their process validates at start. */
+const appServices: Record<string, z.ZodObject> = {
+  'kafka-setup': serverConfigSchema,
+  api: serverConfigSchema,
+  'worker-orders': serverConfigSchema,
+  'worker-inventory': serverConfigSchema,
+  'worker-payments': serverConfigSchema,
+  'worker-shipping': serverConfigSchema,
+  projector: serverConfigSchema,
+};
+
+const readmeServices = [
+  'postgresql',
+  'temporal',
+  'temporal-ui',
+  'kafka',
+  'mongo',
+  'kafka-ui',
+  ...Object.keys(appServices),
+];
+
+describe('docker-compose.yml', () => {
+  it.each(readmeServices)('defines service %s', (name) => {
+    expect(services[name]).toBeDefined();
+  });
+
+  it('every service the README lists in its compose table is defined', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const table = readme.split('<!-- compose-services -->')[1] ?? '';
+    const named = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(Object.keys(services)).toContain(name);
+  });
+
+  it('publishes no host port twice', () => {
+    const hostPorts = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p) => String(p).split(':')[0]),
+    );
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+  });
+
+  it('depends only on defined services, with valid conditions', () => {
+    const conditions = ['service_started', 'service_healthy', 'service_completed_successfully'];
+    for (const [name, svc] of Object.entries(services)) {
+      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) {
+        expect({ name, dep, defined: dep in services }).toEqual({ name, dep, defined: true });
+        expect(conditions).toContain(condition);
+        if (condition === 'service_healthy') expect(services[dep].healthcheck).toBeDefined();
+      }
+    }
+  });
+
+  describe.each(Object.entries(appServices))('application service %s', (name, schema) => {
+    const svc = services[name];
+    const environment = Object.fromEntries(
+      Object.entries(svc.environment ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+
+    it('is built from the repository Dockerfile and runs a compiled entry point', () => {
+      expect(svc.build).toBe('.');
+      expect(svc.command?.[0]).toBe('node');
+      expect(svc.command?.[1]).toMatch(/^dist\/.+\.js$/);
+    });
+
+    it('receives an environment its configuration schema accepts', () => {
+      const result = schema.safeParse(environment);
+      expect(result.error?.issues ?? []).toEqual([]);
+    });
+
+    it('receives no variable the code does not read', () => {
+      const known = Object.keys(schema.shape);
+      expect(Object.keys(environment).filter((k) => !known.includes(k))).toEqual([]);
+    });
+  });
+});
