@@ -1,0 +1,22 @@
+/** Scopes carried in the token's space-separated `scope` claim. */
+export const SCOPES = {
+  write: 'orders:write',
+  read: 'orders:read',
+  support: 'orders:support',
+} as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+
+/** A verified caller. */
+export interface Principal {
+  sub: string;
+  scopes: ReadonlySet<string>;
+}
+
+export const hasScope = (p: Principal, scope: Scope): boolean => p.scopes.has(scope);
+
+/** Support staff may act on any customer's orders; everyone else only on their own. */
+export const mayActFor = (p: Principal, customerId: string): boolean =>
+  p.sub === customerId || hasScope(p, SCOPES.support);
+
+export const parseScopeClaim = (claim: unknown): Set<string> =>
+  new Set(typeof claim === 'string' ? claim.split(' ').filter(Boolean) : []);

@@ -1,0 +1,81 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { parseScopeClaim, type Principal } from './principal';
+
+/**
+ * How tokens are checked: HS256 with a shared secret (development, simple deployments), or
+ * RS256 against an identity provider's JWKS. Only the named algorithm is accepted, so a token
+ * cannot pick a weaker one (`alg: none`, or HS256 signed with the public key).
+ */
+export type AuthSettings =
+  | { kind: 'hs256'; secret: string; issuer?: string; audience?: string }
+  | { kind: 'jwks'; url: string; issuer?: string; audience?: string };
+
+/** The token is missing something or does not verify: 401. */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/** The identity provider's key set could not be fetched: not the client's fault (503). */
+export class IdentityProviderUnavailableError extends Error {
+  override name = 'IdentityProviderUnavailableError';
+}
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
+  const options = {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    algorithms: [settings.kind === 'hs256' ? 'HS256' : 'RS256'],
+  };
+  const key: Uint8Array | JWTVerifyGetKey =
+    settings.kind === 'hs256'
+      ? new TextEncoder().encode(settings.secret)
+      : createRemoteJWKSet(new URL(settings.url), { timeoutDuration: 3000 });
+
+  return async (token) => {
+    let payload;
+    try {
+      // jwtVerify has two overloads (key or key function); narrow so each call picks one.
+      payload =
+        key instanceof Uint8Array
+          ? (await jwtVerify(token, key, options)).payload
+          : (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      if (err instanceof errors.JWKSTimeout || isFetchFailure(err)) {
+        throw new IdentityProviderUnavailableError('the identity provider key set is unreachable', {
+          cause: err,
+        });
+      }
+      throw new InvalidTokenError(describe(err), { cause: err });
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+      throw new InvalidTokenError('the token has no subject');
+    }
+    return { sub: payload.sub, scopes: parseScopeClaim(payload.scope) };
+  };
+}
+
+function isFetchFailure(err: unknown): boolean {
+  // createRemoteJWKSet surfaces network errors from fetch as TypeError('fetch failed') and
+  // non-200 answers as a JOSEError with this code.
+  return (
+    (err instanceof TypeError && /fetch/i.test(err.message)) ||
+    (err instanceof errors.JOSEError &&
+      err.code === 'ERR_JOSE_GENERIC' &&
+      /response/i.test(err.message))
+  );
+}
+
+function describe(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return `the token's ${err.claim} claim is not accepted`;
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return 'the token is signed with an algorithm this API does not accept';
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return 'the token signature does not verify';
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return 'no key of the identity provider matches the token';
+  return 'the token is malformed or does not verify';
+}

@@ -1,0 +1,272 @@
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { PROBLEM_TYPES } from './http/problem';
+import {
+  CatalogEntryBody,
+  CatalogEntryResponse,
+  CommandAccepted,
+  GetOrderQuery,
+  HealthResponse,
+  HistoryResponse,
+  ListOrdersQuery,
+  OrderIdParam,
+  OrderPageResponse,
+  OrderResponse,
+  PaymentWebhookBody,
+  PlaceOrder,
+  PlaceOrderAccepted,
+  ProblemSchema,
+  ReadyResponse,
+  SkuParam,
+} from './schemas';
+
+// The OpenAPI document is generated from the zod schemas the routes validate with; nothing
+// here is written by hand except prose.
+
+type Responses = RouteConfig['responses'];
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+});
+
+const common: Responses = {
+  400: problem('Validation failed (see `errors`) or malformed JSON.'),
+  401: problem('Missing or invalid bearer token (WWW-Authenticate: Bearer …).'),
+  403: problem('The token lacks the required scope.'),
+  429: problem('Rate limit exceeded; see Retry-After.'),
+  503: problem(
+    'A dependency (temporal, kafka, mongodb, jwks) is unavailable; it is named in `dependency`.',
+  ),
+};
+const bodyErrors: Responses = {
+  413: problem('Body larger than 100 kB.'),
+  415: problem('Body is not application/json.'),
+};
+
+const bearer = [{ bearerAuth: [] }];
+
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'HS256 with JWT_SECRET (development) or RS256 via JWKS_URL. Scopes in the space-separated `scope` claim: orders:write, orders:read, orders:support.',
+  });
+  registry.registerComponent('securitySchemes', 'webhookSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Signature',
+    description: 'Hex HMAC-SHA256 of the raw request body with PAYMENT_WEBHOOK_SECRET.',
+  });
+  registry.register('PlaceOrder', PlaceOrder);
+  registry.register('Problem', ProblemSchema);
+
+  registry.registerPath({
+    method: 'post',
+    path: '/orders',
+    summary: 'Place an order (starts the order saga)',
+    description:
+      'Scope orders:write; customerId must be the token subject unless orders:support. With an `Idempotency-Key`, a repeat with the same body answers the same orderId and starts nothing; the same key with another body is 409. The body comparison is made on the validated command in canonical JSON.',
+    security: bearer,
+    request: {
+      headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional() }),
+      body: { required: true, content: { 'application/json': { schema: PlaceOrder } } },
+    },
+    responses: {
+      202: {
+        ...json(
+          PlaceOrderAccepted,
+          'Accepted; the saga runs asynchronously. Location points at the order.',
+        ),
+        headers: { Location: { schema: { type: 'string' }, description: '/orders/{orderId}' } },
+      },
+      ...common,
+      ...bodyErrors,
+      409: problem(
+        `Idempotency-Key reused with a different body (type …/${PROBLEM_TYPES.idempotencyConflict}).`,
+      ),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders',
+    summary: 'List orders, newest first',
+    description:
+      "Scope orders:read. Without orders:support only the caller's own orders. Cursor pagination: pass nextCursor as cursor.",
+    security: bearer,
+    request: { query: ListOrdersQuery },
+    responses: { 200: json(OrderPageResponse, 'A page of orders.'), ...common },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{orderId}',
+    summary: 'Read an order (read model), optionally waiting for your own write',
+    description: [
+      "Scope orders:read; other customers' orders need orders:support (otherwise 404).",
+      'With `minVersion`, the request waits (default 10 s, `timeoutMs` up to 30 s, polling with backoff) until the read model has applied that event sequence, so `GET …?minVersion={version from POST}` right after placing an order does not 404.',
+      'If the wait times out: with an older version of the order it answers 200 with that document and `X-Min-Version-Reached: false`;',
+      `with nothing at all, 404 with problem type …/${PROBLEM_TYPES.notYetVisible} and Retry-After (distinguishable from a plain unknown id, …/${PROBLEM_TYPES.notFound}).`,
+    ].join(' '),
+    security: bearer,
+    request: { params: OrderIdParam, query: GetOrderQuery },
+    responses: {
+      200: json(OrderResponse, 'The order.'),
+      ...common,
+      404: problem('Unknown order, or not visible within the minVersion wait.'),
+    },
+  });
+
+  const command = (path: string, summary: string, description: string, conflict: string) =>
+    registry.registerPath({
+      method: 'post',
+      path,
+      summary,
+      description,
+      security: bearer,
+      request: { params: OrderIdParam },
+      responses: {
+        202: json(CommandAccepted, 'Accepted by the workflow.'),
+        ...common,
+        404: problem('Unknown order.'),
+        409: problem(conflict),
+      },
+    });
+  command(
+    '/orders/{orderId}/cancel',
+    'Cancel an order',
+    "Scope orders:write; another customer's order needs orders:support. The workflow decides whether it is too late.",
+    `Too late (a shipment exists, …/${PROBLEM_TYPES.tooLate}) or already finished (…/${PROBLEM_TYPES.alreadyFinished}); \`reason\` says which.`,
+  );
+  command(
+    '/orders/{orderId}/approve',
+    'Approve an order awaiting manual approval',
+    'Scope orders:support.',
+    `The order is not awaiting approval (…/${PROBLEM_TYPES.notAwaitingApproval}).`,
+  );
+  command(
+    '/orders/{orderId}/reject',
+    'Reject an order awaiting manual approval',
+    'Scope orders:support.',
+    `The order is not awaiting approval (…/${PROBLEM_TYPES.notAwaitingApproval}).`,
+  );
+
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{orderId}/history',
+    summary: "The order workflow's history, summarized (support)",
+    description: 'Scope orders:support. Includes a link to the workflow in the Temporal Web UI.',
+    security: bearer,
+    request: { params: OrderIdParam },
+    responses: {
+      200: json(HistoryResponse, 'Workflow history.'),
+      ...common,
+      404: problem('Unknown order.'),
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/payments/webhook',
+    summary: 'Payment provider confirmation',
+    description:
+      'Authenticated by X-Signature: hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET (an optional `sha256=` prefix is accepted). No bearer token.',
+    security: [{ webhookSignature: [] }],
+    request: {
+      body: { required: true, content: { 'application/json': { schema: PaymentWebhookBody } } },
+    },
+    responses: {
+      202: json(CommandAccepted, 'Delivered to the order workflow.'),
+      400: problem('Malformed JSON or invalid body.'),
+      401: problem('Missing or bad signature.'),
+      404: problem('Unknown order.'),
+      409: problem(
+        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}).`,
+      ),
+      ...bodyErrors,
+      503: common[503],
+    },
+  });
+
+  registry.registerPath({
+    method: 'put',
+    path: '/inventory/{sku}',
+    summary: 'Create or replace a catalog entry (support)',
+    security: bearer,
+    request: {
+      params: SkuParam,
+      body: { required: true, content: { 'application/json': { schema: CatalogEntryBody } } },
+    },
+    responses: {
+      200: json(CatalogEntryResponse, 'Replaced.'),
+      201: json(CatalogEntryResponse, 'Created.'),
+      ...common,
+      ...bodyErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/inventory/{sku}',
+    summary: 'A catalog entry with its current available stock (support)',
+    security: bearer,
+    request: { params: SkuParam },
+    responses: {
+      200: json(CatalogEntryResponse, 'The entry.'),
+      ...common,
+      404: problem('Unknown SKU.'),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process is up',
+    responses: { 200: json(HealthResponse, 'Alive.') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Temporal, Kafka and MongoDB reachable',
+    responses: {
+      200: json(ReadyResponse, 'Ready.'),
+      503: problem('Not ready; `unavailable` names the unreachable dependencies.'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: {
+      200: {
+        description: 'Prometheus text format.',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
+  });
+
+  const generator = new OpenApiGeneratorV31(registry.definitions);
+  const document = generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'order-saga API',
+      version: '1.0.0',
+      description:
+        'Write side: commands start and steer the order saga (Temporal). Read side: read models projected from the order event stream. Every error is application/problem+json (RFC 9457). Requests are rate limited per client (429 with Retry-After) and carry X-Request-Id.',
+    },
+    security: bearer,
+  });
+  return document as unknown as Record<string, unknown>;
+}

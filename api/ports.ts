@@ -1,0 +1,177 @@
+import type { OrderStatus, PlaceOrder } from '../contracts/order';
+import type { OrderView } from '../contracts/read-models';
+
+// The API depends only on these small interfaces; adapters in ./adapters implement them against
+// Temporal and MongoDB, and the unit tests pass in-memory fakes. Business outcomes are typed
+// results (no HTTP codes: only api/http and api/routes translate them), while "the server
+// behind this port is unreachable" is thrown as DependencyUnavailableError, because every
+// port can hit it and every caller handles it the same way (503 naming the dependency).
+
+export type DependencyName = 'temporal' | 'kafka' | 'mongodb';
+
+/** An adapter could not reach its server (connection refused, timeout, no worker answering). */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: DependencyName,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable`, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/** Who asks: the token's subject, and whether it may act on other customers' orders. */
+export interface Actor {
+  sub: string;
+  support: boolean;
+}
+
+export type NotFound = { ok: false; reason: 'NOT_FOUND' };
+export const notFound: NotFound = { ok: false, reason: 'NOT_FOUND' };
+
+export interface PlaceOrderIdempotency {
+  /** The client's Idempotency-Key (already scoped to the caller), if it sent one. */
+  key?: string;
+  /** True when this key was reserved by an earlier request: starting must be a no-op then. */
+  repeat: boolean;
+}
+
+export type PlaceOrderResult = {
+  ok: true;
+  orderId: string;
+  status: OrderStatus;
+  /** Sequence of the first event the workflow emits; read with `minVersion=version`. */
+  version: number;
+  /** False when the workflow already existed (a repeated request), so nothing new started. */
+  started: boolean;
+};
+
+export type CancelResult =
+  | { ok: true }
+  | NotFound
+  | { ok: false; reason: 'TOO_LATE'; detail: string }
+  | { ok: false; reason: 'ALREADY_FINISHED'; detail: string };
+
+export type DecisionResult =
+  { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_APPROVAL'; detail: string };
+
+export type PaymentOutcome = 'confirmed' | 'failed';
+
+export type ConfirmPaymentResult =
+  { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_CONFIRMATION'; detail: string };
+
+export interface HistoryEntry {
+  eventId: number;
+  type: string;
+  time?: string;
+  /** Activity type, timer id, update or signal name: whatever names the step. */
+  name?: string;
+  failure?: string;
+}
+
+export type HistoryResult =
+  | {
+      ok: true;
+      workflowId: string;
+      runId: string;
+      namespace: string;
+      status: string;
+      events: HistoryEntry[];
+    }
+  | NotFound;
+
+export type OwnerResult = { ok: true; customerId: string } | NotFound;
+
+/** The write side: everything here talks to the order workflow. */
+export interface OrderCommands {
+  placeOrder(
+    orderId: string,
+    command: PlaceOrder,
+    idempotency: PlaceOrderIdempotency,
+  ): Promise<PlaceOrderResult>;
+  cancel(orderId: string, by: Actor): Promise<CancelResult>;
+  approve(orderId: string, by: Actor): Promise<DecisionResult>;
+  reject(orderId: string, by: Actor): Promise<DecisionResult>;
+  confirmPayment(orderId: string, outcome: PaymentOutcome): Promise<ConfirmPaymentResult>;
+  history(orderId: string): Promise<HistoryResult>;
+  /**
+   * The customer an order belongs to, from the workflow itself: used to authorize a cancel
+   * right after POST /orders, before the read model has caught up.
+   */
+  ownerOf(orderId: string): Promise<OwnerResult>;
+}
+
+export interface ListOrdersQuery {
+  customerId?: string;
+  status?: OrderStatus;
+  limit: number;
+  /** Position after which to continue, decoded from the opaque cursor. */
+  after?: { createdAt: string; orderId: string };
+}
+
+export interface OrderPage {
+  items: OrderView[];
+  /** Position of the last item when more may follow, for the next cursor. */
+  next?: { createdAt: string; orderId: string };
+}
+
+/** The read side: the `orders` read model built by the projector. */
+export interface OrderReadModel {
+  get(orderId: string): Promise<OrderView | null>;
+  list(query: ListOrdersQuery): Promise<OrderPage>;
+}
+
+export interface CatalogEntryInput {
+  name: string;
+  /** Minor units (cents). */
+  unitPrice: number;
+  available: number;
+}
+
+export interface CatalogEntry extends CatalogEntryInput {
+  sku: string;
+  /** Units currently held by reservations, when the store tracks them. */
+  reserved?: number;
+  updatedAt?: string;
+}
+
+export interface Catalog {
+  /** Creates or replaces an entry; `created` tells which, for 201 versus 200. */
+  upsert(sku: string, entry: CatalogEntryInput): Promise<{ entry: CatalogEntry; created: boolean }>;
+  get(sku: string): Promise<CatalogEntry | null>;
+}
+
+export type ReservationResult =
+  /** This request won the key: it must start the order. */
+  | { kind: 'reserved'; orderId: string }
+  /** The key was already taken with the same body: answer with the first order. */
+  | { kind: 'repeat'; orderId: string }
+  /** The key was already taken with a different body. */
+  | { kind: 'conflict' };
+
+export interface IdempotencyStore {
+  /**
+   * Atomically claims `key` for `bodyHash`, proposing `orderId`. Any number of concurrent
+   * calls with one key see exactly one `reserved`; all the others see the winner's orderId.
+   */
+  reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult>;
+}
+
+export interface ProbeResult {
+  name: DependencyName;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Readiness {
+  check(): Promise<ProbeResult[]>;
+}
+
+/** Everything createApp needs; no module-level clients anywhere in api/. */
+export interface ApiPorts {
+  commands: OrderCommands;
+  readModel: OrderReadModel;
+  catalog: Catalog;
+  idempotency: IdempotencyStore;
+  readiness: Readiness;
+}

@@ -1,0 +1,34 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../lib/logger';
+import type { AuthSettings } from '../auth/verifier';
+import type { Clock } from '../domain/read-your-writes';
+import type { ApiPorts } from '../ports';
+
+/** Settings createApp needs, already validated (see api/config.ts for their env variables). */
+export interface AppSettings {
+  auth: AuthSettings;
+  paymentWebhookSecret: string;
+  /** Base URL of the Temporal Web UI, for links in the history view. */
+  temporalUiUrl: string;
+  temporalNamespace: string;
+  rateLimitPerMinute: number;
+  /** How long `minVersion` waits when the client gives no timeoutMs. */
+  defaultWaitMs: number;
+  /** Express "trust proxy": set when behind a load balancer so req.ip is the client. */
+  trustProxy: boolean | number | string;
+}
+
+export interface AppDeps extends ApiPorts {
+  settings: AppSettings;
+  logger: Logger;
+  /** Where HTTP metrics are registered and what GET /metrics serves. */
+  metrics: Registry;
+  clock?: Clock;
+  newOrderId?: () => string;
+  /** The AsyncAPI document of the event stream, when the events engineer's builder exists. */
+  asyncApiDocument?: () => unknown;
+}
+
+/** What route modules receive: deps with the optional parts resolved. */
+export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument'>> &
+  Pick<AppDeps, 'asyncApiDocument'>;

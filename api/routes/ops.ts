@@ -1,0 +1,94 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { ProblemError, problemTypeUri, sendProblem } from '../http/problem';
+import type { ProbeResult } from '../ports';
+import type { RouteContext } from './context';
+
+/** Probes get this long in total; a hung dependency must not hang the readiness check. */
+const READINESS_TIMEOUT_MS = 3000;
+
+/** Unauthenticated operational routes: health, readiness, metrics and the API documents. */
+export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unknown>): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (req, res) => {
+    const checks = await probeAll(ctx, READINESS_TIMEOUT_MS);
+    const failing = checks.filter((c) => !c.ok).map((c) => c.name);
+    if (failing.length === 0) {
+      res.json({ status: 'ready', checks });
+      return;
+    }
+    sendProblem(
+      res,
+      {
+        type: problemTypeUri('notReady'),
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `Not ready: ${failing.join(', ')} ${failing.length === 1 ? 'is' : 'are'} unreachable.`,
+        unavailable: failing,
+        checks,
+        instance: req.originalUrl,
+      },
+      { 'Retry-After': '5' },
+    );
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.get('/asyncapi.json', (_req, res) => {
+    const doc = ctx.asyncApiDocument?.();
+    if (doc === undefined) {
+      throw new ProblemError('notFound', 404, 'Not Found', 'No AsyncAPI document is configured.');
+    }
+    res.json(doc);
+  });
+
+  // Assets come from the swagger-ui-dist package on disk, so the docs work offline.
+  router.use(
+    '/docs',
+    swaggerUi.serve,
+    swaggerUi.setup(openApiDocument, { customSiteTitle: 'order-saga API' }),
+  );
+
+  return router;
+}
+
+async function probeAll(ctx: RouteContext, timeoutMs: number): Promise<ProbeResult[]> {
+  const all: ProbeResult['name'][] = ['temporal', 'kafka', 'mongodb'];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult[]>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve(
+          all.map((name) => ({ name, ok: false, detail: `no answer within ${timeoutMs} ms` })),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([
+      ctx.readiness
+        .check()
+        .catch((err: unknown) =>
+          all.map((name) => ({
+            name,
+            ok: false,
+            detail: err instanceof Error ? err.message : String(err),
+          })),
+        ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

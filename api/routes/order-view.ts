@@ -1,0 +1,34 @@
+import type { OrderView } from '../../contracts/read-models';
+import type { OrderResponse } from '../schemas';
+
+/** Picks the documented fields, so storage details (Mongo's _id, projector bookkeeping) never leak. */
+export function toOrderResponse(view: OrderView): OrderResponse {
+  return {
+    orderId: view.orderId,
+    customerId: view.customerId,
+    status: view.status,
+    ...(view.cancellationReason !== undefined && { cancellationReason: view.cancellationReason }),
+    items: view.items.map((item) => ({
+      sku: item.sku,
+      quantity: item.quantity,
+      ...('unitPrice' in item && { unitPrice: item.unitPrice, lineTotal: item.lineTotal }),
+    })),
+    ...(view.total !== undefined && { total: view.total }),
+    currency: view.currency,
+    payment: { status: view.payment.status },
+    shipment: {
+      status: view.shipment.status,
+      ...(view.shipment.trackingNumber !== undefined && {
+        trackingNumber: view.shipment.trackingNumber,
+      }),
+    },
+    timeline: view.timeline.map((t) => ({
+      sequence: t.sequence,
+      type: t.type,
+      occurredAt: t.occurredAt,
+    })),
+    version: view.version,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+  };
+}

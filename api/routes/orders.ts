@@ -1,0 +1,240 @@
+import { Router, type Response } from 'express';
+import { principalOf, requireScope } from '../auth/middleware';
+import { mayActFor, SCOPES, type Principal } from '../auth/principal';
+import { bodyHash } from '../domain/body-hash';
+import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { pollUntil } from '../domain/read-your-writes';
+import { jsonBody } from '../http/body';
+import { notFoundProblem, ProblemError } from '../http/problem';
+import { parseRequestPart } from '../http/validate';
+import type { Actor, CancelResult, DecisionResult } from '../ports';
+import {
+  GetOrderQuery,
+  IdempotencyKeyHeader,
+  ListOrdersQuery,
+  OrderIdParam,
+  PlaceOrder,
+} from '../schemas';
+import type { RouteContext } from './context';
+import { toOrderResponse } from './order-view';
+
+const actorOf = (p: Principal): Actor => ({ sub: p.sub, support: p.scopes.has(SCOPES.support) });
+
+const orderNotFound = (orderId: string) => notFoundProblem(`No order ${orderId}.`);
+
+export function ordersRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const { commands, readModel, idempotency, clock } = ctx;
+
+  router.post('/orders', requireScope(SCOPES.write), ...jsonBody, async (req, res) => {
+    const principal = principalOf(res);
+    const command = parseRequestPart(PlaceOrder, req.body, 'body');
+    if (!mayActFor(principal, command.customerId)) {
+      throw new ProblemError(
+        'forbidden',
+        403,
+        'Forbidden',
+        'customerId must be the token subject (or the caller needs orders:support).',
+      );
+    }
+    const rawKey = req.headers['idempotency-key'];
+    let orderId = ctx.newOrderId();
+    let repeat = false;
+    let key: string | undefined;
+    if (rawKey !== undefined) {
+      const parsed = IdempotencyKeyHeader.safeParse(rawKey);
+      if (!parsed.success) {
+        throw new ProblemError(
+          'validation',
+          400,
+          'Request validation failed',
+          'Invalid Idempotency-Key header.',
+          {
+            errors: parsed.error.issues.map((i) => ({
+              path: '/headers/idempotency-key',
+              message: i.message,
+            })),
+          },
+        );
+      }
+      // Keys are per caller: two customers choosing the same key never see each other's order.
+      key = `${principal.sub}\u0000${parsed.data}`;
+      const reservation = await idempotency.reserve(key, bodyHash(command), orderId);
+      if (reservation.kind === 'conflict') {
+        throw new ProblemError(
+          'idempotencyConflict',
+          409,
+          'Conflict',
+          'This Idempotency-Key was already used with a different request body.',
+        );
+      }
+      orderId = reservation.orderId;
+      repeat = reservation.kind === 'repeat';
+    }
+    // A repeat still asks to start: the adapter starts nothing if the workflow exists, and this
+    // completes the work if the first request died between reserving and starting.
+    const result = await commands.placeOrder(orderId, command, { key, repeat });
+    res
+      .status(202)
+      .location(`/orders/${encodeURIComponent(result.orderId)}`)
+      .setHeader('Idempotent-Replayed', String(repeat || !result.started));
+    res.json({ orderId: result.orderId, status: result.status, version: result.version });
+  });
+
+  router.get('/orders', requireScope(SCOPES.read), async (req, res) => {
+    const principal = principalOf(res);
+    const query = parseRequestPart(ListOrdersQuery, req.query, 'query');
+    const customerId =
+      query.customerId ?? (principal.scopes.has(SCOPES.support) ? undefined : principal.sub);
+    if (customerId !== undefined && !mayActFor(principal, customerId)) {
+      throw new ProblemError(
+        'forbidden',
+        403,
+        'Forbidden',
+        "Listing another customer's orders needs orders:support.",
+      );
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (after === null) {
+      throw new ProblemError(
+        'validation',
+        400,
+        'Request validation failed',
+        'The cursor is not valid.',
+        {
+          errors: [{ path: '/query/cursor', message: 'not a cursor returned by this API' }],
+        },
+      );
+    }
+    const page = await readModel.list({
+      customerId,
+      status: query.status,
+      limit: query.limit,
+      after,
+    });
+    res.json({
+      items: page.items.map(toOrderResponse),
+      nextCursor: page.next ? encodeCursor(page.next) : null,
+    });
+  });
+
+  router.get('/orders/:orderId', requireScope(SCOPES.read), async (req, res) => {
+    const principal = principalOf(res);
+    const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+    const query = parseRequestPart(GetOrderQuery, req.query, 'query');
+    const minVersion = query.minVersion;
+    const timeoutMs =
+      minVersion === undefined ? 0 : (query.timeoutMs ?? ctx.settings.defaultWaitMs);
+    const outcome = await pollUntil(
+      () => readModel.get(orderId),
+      // Someone else's order ends the wait at once: it is answered as not found.
+      (view) =>
+        view !== null &&
+        (!mayActFor(principal, view.customerId) || view.version >= (minVersion ?? 0)),
+      { timeoutMs, clock, signal: abortOnClose(res) },
+    );
+    const view = outcome.value;
+    if (view !== null && !mayActFor(principal, view.customerId)) throw orderNotFound(orderId);
+    if (view === null) {
+      if (minVersion === undefined) throw orderNotFound(orderId);
+      // Documented choice: a read-your-writes wait that sees nothing is a 404 with its own type,
+      // so clients can tell "not visible yet, retry" from a plain unknown id.
+      throw new ProblemError(
+        'notYetVisible',
+        404,
+        'Not Found',
+        `Order ${orderId} was not visible in the read model within ${outcome.waitedMs} ms (minVersion ${minVersion}). If it was just accepted, retry.`,
+        { minVersion, waitedMs: outcome.waitedMs, headers: { 'Retry-After': '1' } },
+      );
+    }
+    // On timeout with an older version we answer what we have; the header and `version` say so.
+    if (minVersion !== undefined) res.setHeader('X-Min-Version-Reached', String(outcome.reached));
+    res.json(toOrderResponse(view));
+  });
+
+  /** Customers act on their own orders only; the workflow is asked when the read model lags. */
+  async function authorizeOrder(principal: Principal, orderId: string): Promise<void> {
+    if (principal.scopes.has(SCOPES.support)) return;
+    const view = await readModel.get(orderId);
+    let owner = view?.customerId;
+    if (owner === undefined) {
+      const result = await commands.ownerOf(orderId);
+      if (!result.ok) throw orderNotFound(orderId);
+      owner = result.customerId;
+    }
+    // Not found rather than forbidden: a customer learns nothing about others' order ids.
+    if (owner !== principal.sub) throw orderNotFound(orderId);
+  }
+
+  router.post('/orders/:orderId/cancel', requireScope(SCOPES.write), async (req, res) => {
+    const principal = principalOf(res);
+    const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+    await authorizeOrder(principal, orderId);
+    answerCommand(res, orderId, await commands.cancel(orderId, actorOf(principal)));
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/orders/:orderId/${decision}`, requireScope(SCOPES.support), async (req, res) => {
+      const principal = principalOf(res);
+      const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+      answerCommand(res, orderId, await commands[decision](orderId, actorOf(principal)));
+    });
+  }
+
+  router.get('/orders/:orderId/history', requireScope(SCOPES.support), async (req, res) => {
+    const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+    const result = await commands.history(orderId);
+    if (!result.ok) throw orderNotFound(orderId);
+    const ui = ctx.settings.temporalUiUrl.replace(/\/+$/, '');
+    res.json({
+      orderId,
+      workflowId: result.workflowId,
+      runId: result.runId,
+      status: result.status,
+      temporalUiUrl: `${ui}/namespaces/${encodeURIComponent(result.namespace)}/workflows/${encodeURIComponent(result.workflowId)}`,
+      events: result.events,
+    });
+  });
+
+  return router;
+}
+
+function answerCommand(
+  res: Response,
+  orderId: string,
+  result: CancelResult | DecisionResult,
+): void {
+  if (result.ok) {
+    res.status(202).json({ orderId, accepted: true });
+    return;
+  }
+  switch (result.reason) {
+    case 'NOT_FOUND':
+      throw orderNotFound(orderId);
+    case 'TOO_LATE':
+      throw new ProblemError('tooLate', 409, 'Conflict', result.detail, { reason: result.reason });
+    case 'ALREADY_FINISHED':
+      throw new ProblemError('alreadyFinished', 409, 'Conflict', result.detail, {
+        reason: result.reason,
+      });
+    case 'NOT_AWAITING_APPROVAL':
+      throw new ProblemError('notAwaitingApproval', 409, 'Conflict', result.detail, {
+        reason: result.reason,
+      });
+    default: {
+      const unexpected: never = result;
+      throw new Error(`unhandled command result ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+/** An AbortSignal that fires when the client disconnects before we answered. */
+function abortOnClose(res: Response): AbortSignal {
+  // The response's 'close' (not the request's, which fires once its body is read) means the
+  // connection went away when it comes before we ended the response.
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) controller.abort();
+  });
+  return controller.signal;
+}

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { MinorUnits, OrderStatus, PlaceOrder, Sku } from '../contracts/order';
+import { OrderView } from '../contracts/read-models';
+
+// The HTTP contract as zod schemas: routes validate with them and api/openapi.ts generates the
+// OpenAPI document from the very same objects, so the two cannot drift.
+
+export { PlaceOrder };
+
+export const OrderIdParam = z.object({
+  orderId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"')
+    .meta({
+      description: 'The id POST /orders returned, e.g. ord_5f0c…',
+      example: 'ord_1a2b3c4d5e6f7a8b9c0d1e2f',
+    }),
+});
+
+export const SkuParam = z.object({ sku: Sku });
+
+export const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
+
+/** Upper bound for `timeoutMs`, so a request never holds a connection for long. */
+export const MAX_WAIT_MS = 30_000;
+
+export const GetOrderQuery = z.object({
+  minVersion: z.coerce.number().int().min(0).max(1_000_000).optional().meta({
+    description:
+      'Wait until the read model has applied at least this event sequence (POST /orders returns it as `version`).',
+  }),
+  timeoutMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_MS)
+    .optional()
+    .meta({
+      description: `How long to wait for minVersion, in ms (default 10000, at most ${MAX_WAIT_MS}).`,
+    }),
+});
+
+export const ListOrdersQuery = z.object({
+  customerId: z.string().min(1).max(128).optional().meta({
+    description: 'Defaults to the caller; another customer needs the orders:support scope.',
+  }),
+  status: OrderStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .meta({ description: 'nextCursor of the previous page.' }),
+});
+
+export const PlaceOrderAccepted = z
+  .object({
+    orderId: z.string(),
+    status: OrderStatus,
+    version: z.number().int().positive().meta({
+      description:
+        'Sequence of the first event of the order; read with GET /orders/{orderId}?minVersion=version.',
+    }),
+  })
+  .meta({ id: 'PlaceOrderAccepted' });
+
+export const OrderItemView = z.object({
+  sku: z.string(),
+  quantity: z.number().int(),
+  unitPrice: MinorUnits.optional().meta({ description: 'Known once the order is priced.' }),
+  lineTotal: MinorUnits.optional(),
+});
+
+/** GET /orders/{orderId}: the read model, without storage details. */
+export const OrderResponse = OrderView.extend({ items: z.array(OrderItemView) }).meta({
+  id: 'Order',
+});
+export type OrderResponse = z.infer<typeof OrderResponse>;
+
+export const OrderPageResponse = z
+  .object({
+    items: z.array(OrderResponse),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+  })
+  .meta({ id: 'OrderPage' });
+
+export const CommandAccepted = z
+  .object({ orderId: z.string(), accepted: z.literal(true) })
+  .meta({ id: 'CommandAccepted' });
+
+export const PaymentWebhookBody = z
+  .object({ orderId: z.string().min(1).max(128), outcome: z.enum(['confirmed', 'failed']) })
+  .meta({ id: 'PaymentConfirmation' });
+
+export const HistoryEvent = z.object({
+  eventId: z.number().int(),
+  type: z.string().meta({ example: 'ActivityTaskScheduled' }),
+  time: z.string().optional(),
+  name: z
+    .string()
+    .optional()
+    .meta({ description: 'Activity type, timer id, signal or update name.' }),
+  failure: z.string().optional(),
+});
+
+export const HistoryResponse = z
+  .object({
+    orderId: z.string(),
+    workflowId: z.string(),
+    runId: z.string(),
+    status: z.string(),
+    temporalUiUrl: z.string(),
+    events: z.array(HistoryEvent),
+  })
+  .meta({ id: 'WorkflowHistory' });
+
+export const CatalogEntryBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    unitPrice: MinorUnits.meta({ description: 'Price in minor units (cents).' }),
+    available: z.number().int().min(0).max(1_000_000_000),
+  })
+  .meta({ id: 'CatalogEntryInput' });
+
+export const CatalogEntryResponse = CatalogEntryBody.extend({
+  sku: z.string(),
+  reserved: z.number().int().optional(),
+  updatedAt: z.string().optional(),
+}).meta({ id: 'CatalogEntry' });
+
+export const HealthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const ProbeView = z.object({
+  name: z.enum(['temporal', 'kafka', 'mongodb']),
+  ok: z.boolean(),
+  detail: z.string().optional(),
+});
+
+export const ReadyResponse = z
+  .object({ status: z.literal('ready'), checks: z.array(ProbeView) })
+  .meta({ id: 'Readiness' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().meta({ description: 'URI identifying the problem type.' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'Validation problems: JSON path of each (e.g. /body/items/0/quantity) and message.',
+      }),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
