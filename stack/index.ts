@@ -1,0 +1,27 @@
+// Programmatic API of the local stack, for tests (test/setup) and `npm start`.
+import { probeStack as probeAll, type ProbeResult } from './probes';
+import type { StackAddresses } from './types';
+
+export { provision, type Component, type ProvisionOptions } from './provision';
+export { startStack, type RunningStack, type StartStackOptions } from './start';
+export { stopStackDir } from './stop';
+export { freePorts } from './ports';
+export { probeTemporal, probeKafka, probeMongo, type ProbeResult } from './probes';
+export { cacheRoot } from './cache';
+export {
+  DEFAULT_PORTS,
+  selectProviders,
+  stackDirFromEnv,
+  stackPortsFromEnv,
+  type Provider,
+} from './config';
+export { readState, type StackState } from './state';
+export type { Binaries, StackAddresses, StackPorts, ServerName } from './types';
+
+/** One real health probe per server (Temporal GetSystemInfo, Kafka metadata, Mongo ping). */
+export async function probeStack(
+  addrs: StackAddresses,
+  timeoutMs?: number,
+): Promise<ProbeResult[]> {
+  return probeAll(addrs, timeoutMs);
+}

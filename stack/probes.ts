@@ -1,0 +1,129 @@
+// Real health probes: each asks the server something only a working server can answer.
+import { Connection } from '@temporalio/client';
+import { Kafka, logLevel } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { ORDER_EVENTS_TOPIC } from '../contracts/topics';
+import type { ServerName, StackAddresses } from './types';
+
+export interface ProbeResult {
+  server: ServerName;
+  address: string;
+  ok: boolean;
+  /** What the server said (version, cluster id, ...) or why the probe failed. */
+  detail: string;
+  uiUrl?: string;
+  ms: number;
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function timed(
+  server: ServerName,
+  address: string,
+  probe: () => Promise<string>,
+): Promise<ProbeResult> {
+  const started = Date.now();
+  try {
+    const detail = await probe();
+    return { server, address, ok: true, detail, ms: Date.now() - started };
+  } catch (err) {
+    return { server, address, ok: false, detail: errorText(err), ms: Date.now() - started };
+  }
+}
+
+/** Temporal frontend `GetSystemInfo`, plus a GET of the Web UI when its URL is known. */
+export async function probeTemporal(
+  address: string,
+  timeoutMs = 3000,
+  uiUrl?: string,
+): Promise<ProbeResult> {
+  const result = await timed('temporal', address, async () => {
+    const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    try {
+      const info = await connection.withDeadline(Date.now() + timeoutMs, () =>
+        connection.workflowService.getSystemInfo({}),
+      );
+      return `server ${info.serverVersion || '?'}`;
+    } finally {
+      await connection.close();
+    }
+  });
+  if (!uiUrl) return result;
+  const ui = await probeHttp(uiUrl, timeoutMs);
+  return {
+    ...result,
+    uiUrl,
+    ok: result.ok && ui.ok,
+    detail: `${result.detail}; UI ${ui.ok ? 'ok' : `unreachable: ${ui.detail}`}`,
+  };
+}
+
+async function probeHttp(url: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    return { ok: res.ok, detail: `HTTP ${res.status}` };
+  } catch (err) {
+    return { ok: false, detail: errorText(err) };
+  }
+}
+
+/** Cluster metadata and the topic list (the stack's readiness criterion for Kafka). */
+export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<ProbeResult> {
+  return timed('kafka', brokers.join(','), async () => {
+    const kafka = new Kafka({
+      clientId: 'order-saga-stack-probe',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      retry: { retries: 0 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      const topics = await admin.listTopics();
+      let topicInfo = `${topics.length} topics`;
+      if (topics.includes(ORDER_EVENTS_TOPIC)) {
+        const meta = await admin.fetchTopicMetadata({ topics: [ORDER_EVENTS_TOPIC] });
+        const partitions = meta.topics[0]?.partitions.length ?? 0;
+        topicInfo += `, ${ORDER_EVENTS_TOPIC} has ${partitions} partitions`;
+      }
+      return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topicInfo}`;
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}
+
+/** `ping`, and `buildInfo` to say which server answers (FerretDB reports its own version). */
+export async function probeMongo(url: string, timeoutMs = 3000): Promise<ProbeResult> {
+  return timed('mongo', url, async () => {
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS: timeoutMs,
+      connectTimeoutMS: timeoutMs,
+    });
+    try {
+      await client.connect();
+      const admin = client.db('admin');
+      await admin.command({ ping: 1 });
+      const info = await admin.command({ buildInfo: 1 });
+      const ferret = info.ferretdbVersion as string | undefined;
+      const version = String(info.version);
+      if (ferret === undefined) return `MongoDB ${version}`;
+      // Embedded FerretDB reports "unknown": its version file is generated only in its own builds.
+      return `FerretDB${ferret === 'unknown' ? '' : ` ${ferret}`} (MongoDB ${version} wire)`;
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+export async function probeStack(addrs: StackAddresses, timeoutMs = 3000): Promise<ProbeResult[]> {
+  return Promise.all([
+    probeTemporal(addrs.temporalAddress, timeoutMs, addrs.temporalUiUrl),
+    probeKafka(addrs.kafkaBrokers, timeoutMs),
+    probeMongo(addrs.mongoUrl, timeoutMs),
+  ]);
+}

