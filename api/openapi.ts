@@ -148,7 +148,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     '/orders/{orderId}/cancel',
     'Cancel an order',
     "Scope orders:write; another customer's order needs orders:support. The workflow decides whether it is too late.",
-    `Too late (a shipment exists, …/${PROBLEM_TYPES.tooLate}) or already finished (…/${PROBLEM_TYPES.alreadyFinished}); \`reason\` says which.`,
+    `Too late (a shipment exists, …/${PROBLEM_TYPES.tooLate}) or already cancelled or being cancelled (…/${PROBLEM_TYPES.alreadyCancelled}); \`reason\` says which.`,
   );
   command(
     '/orders/{orderId}/approve',

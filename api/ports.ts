@@ -50,7 +50,7 @@ export type CancelResult =
   | { ok: true }
   | NotFound
   | { ok: false; reason: 'TOO_LATE'; detail: string }
-  | { ok: false; reason: 'ALREADY_FINISHED'; detail: string };
+  | { ok: false; reason: 'ALREADY_CANCELLED'; detail: string };
 
 export type DecisionResult =
   { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_APPROVAL'; detail: string };

@@ -23,7 +23,7 @@ export const PROBLEM_TYPES = {
   tooLate: 'too-late-to-cancel',
   notAwaitingApproval: 'not-awaiting-approval',
   notAwaitingConfirmation: 'not-awaiting-payment-confirmation',
-  alreadyFinished: 'order-already-finished',
+  alreadyCancelled: 'order-already-cancelled',
   notYetVisible: 'order-not-yet-visible',
   rateLimited: 'rate-limited',
   dependencyUnavailable: 'dependency-unavailable',

@@ -77,15 +77,13 @@ async function probeAll(ctx: RouteContext, timeoutMs: number): Promise<ProbeResu
   });
   try {
     return await Promise.race([
-      ctx.readiness
-        .check()
-        .catch((err: unknown) =>
-          all.map((name) => ({
-            name,
-            ok: false,
-            detail: err instanceof Error ? err.message : String(err),
-          })),
-        ),
+      ctx.readiness.check().catch((err: unknown) =>
+        all.map((name) => ({
+          name,
+          ok: false,
+          detail: err instanceof Error ? err.message : String(err),
+        })),
+      ),
       timeout,
     ]);
   } finally {

@@ -213,8 +213,8 @@ function answerCommand(
       throw orderNotFound(orderId);
     case 'TOO_LATE':
       throw new ProblemError('tooLate', 409, 'Conflict', result.detail, { reason: result.reason });
-    case 'ALREADY_FINISHED':
-      throw new ProblemError('alreadyFinished', 409, 'Conflict', result.detail, {
+    case 'ALREADY_CANCELLED':
+      throw new ProblemError('alreadyCancelled', 409, 'Conflict', result.detail, {
         reason: result.reason,
       });
     case 'NOT_AWAITING_APPROVAL':

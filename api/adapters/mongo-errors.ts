@@ -1,0 +1,29 @@
+import {
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoNotConnectedError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import { DependencyUnavailableError } from '../ports';
+
+export const DUPLICATE_KEY = 11000;
+
+export const isDuplicateKey = (err: unknown): boolean =>
+  (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
+/** Runs a MongoDB call; "cannot reach the server" becomes DependencyUnavailableError('mongodb'). */
+export async function mongoCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (
+      err instanceof MongoNetworkError ||
+      err instanceof MongoServerSelectionError ||
+      err instanceof MongoNotConnectedError ||
+      err instanceof MongoTopologyClosedError
+    ) {
+      throw new DependencyUnavailableError('mongodb', { cause: err });
+    }
+    throw err;
+  }
+}

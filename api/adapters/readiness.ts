@@ -1,0 +1,62 @@
+import type { Client } from '@temporalio/client';
+import type { Kafka, Admin } from 'kafkajs';
+import type { MongoClient } from 'mongodb';
+import type { DependencyName, ProbeResult, Readiness } from '../ports';
+
+const PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function probe(name: DependencyName, fn: () => Promise<unknown>): Promise<ProbeResult> {
+  try {
+    await withTimeout(fn(), PROBE_TIMEOUT_MS);
+    return { name, ok: true };
+  } catch (err) {
+    return { name, ok: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Readiness over the real clients: Temporal's health check, Kafka metadata, a Mongo ping. */
+export function createReadiness(clients: {
+  temporal: Client;
+  mongo: MongoClient;
+  kafka: Kafka;
+}): Readiness & {
+  close(): Promise<void>;
+} {
+  let admin: Admin | undefined;
+  async function kafkaProbe() {
+    // The admin connection is kept between probes; after a failure it is rebuilt.
+    try {
+      if (!admin) {
+        admin = clients.kafka.admin();
+        await admin.connect();
+      }
+      await admin.describeCluster();
+    } catch (err) {
+      const stale = admin;
+      admin = undefined;
+      await stale?.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+  return {
+    check: () =>
+      Promise.all([
+        probe('temporal', () => clients.temporal.workflowService.getSystemInfo({})),
+        probe('kafka', kafkaProbe),
+        probe('mongodb', () => clients.mongo.db('admin').command({ ping: 1 })),
+      ]),
+    async close() {
+      await admin?.disconnect().catch(() => undefined);
+    },
+  };
+}

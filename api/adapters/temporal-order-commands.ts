@@ -1,0 +1,243 @@
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { orderWorkflowId, type OrderStatus, type PlaceOrder } from '../../contracts/order';
+import {
+  approveOrderUpdate,
+  cancelOrderUpdate,
+  confirmPaymentUpdate,
+  getOrderStateQuery,
+  rejectOrderUpdate,
+  type OrderState,
+} from '../../workflows/messages';
+import type { orderSaga } from '../../workflows/order-saga';
+import { CustomerIdKey } from '../../workflows/search-attributes';
+import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import {
+  DependencyUnavailableError,
+  notFound,
+  type Actor,
+  type CancelResult,
+  type ConfirmPaymentResult,
+  type DecisionResult,
+  type HistoryResult,
+  type OrderCommands,
+  type OwnerResult,
+  type PaymentOutcome,
+  type PlaceOrderResult,
+} from '../ports';
+import { summarizeHistory, type HistoryEventLike } from './temporal-history';
+
+/** The saga emits OrderPlaced first, with sequence 1 (workflows/order-events.ts). */
+export const FIRST_EVENT_SEQUENCE = 1;
+
+/** Updates wait for a worker to run the validator; without one, give up and say so. */
+const RPC_DEADLINE_MS = 10_000;
+
+type Outcome<T> =
+  | { kind: 'done'; value: T }
+  | { kind: 'rejected'; message: string }
+  | { kind: 'closed'; state: OrderState | undefined; status: string }
+  | { kind: 'missing' };
+
+/**
+ * OrderCommands over the order workflow: start it, send it updates, read its history. Domain
+ * outcomes come back as results; Temporal being unreachable (or no worker answering within
+ * the deadline) is DependencyUnavailableError('temporal').
+ */
+export function createTemporalOrderCommands(client: Client): OrderCommands {
+  const handleOf = (orderId: string) =>
+    client.workflow.getHandle<typeof orderSaga>(orderWorkflowId(orderId));
+  const withDeadline = <T>(fn: () => Promise<T>) =>
+    client.withDeadline(Date.now() + RPC_DEADLINE_MS, fn);
+
+  /** Runs an update or query; sorts Temporal's errors into the outcomes the API cares about. */
+  async function send<T>(
+    orderId: string,
+    call: (h: WorkflowHandle<typeof orderSaga>) => Promise<T>,
+  ): Promise<Outcome<T>> {
+    const handle = handleOf(orderId);
+    try {
+      return { kind: 'done', value: await withDeadline(() => call(handle)) };
+    } catch (err) {
+      // A validator rejection: the workflow refused the message in its current state.
+      if (err instanceof WorkflowUpdateFailedError) {
+        return { kind: 'rejected', message: causeMessage(err) };
+      }
+      // Updates to a closed workflow answer NOT_FOUND as well: tell closed from unknown.
+      if (err instanceof WorkflowNotFoundError) return closedOrMissing(handle);
+      throw unavailable(err);
+    }
+  }
+
+  async function closedOrMissing(
+    handle: WorkflowHandle<typeof orderSaga>,
+  ): Promise<Outcome<never>> {
+    try {
+      const description = await withDeadline(() => handle.describe());
+      const status = description.status.name;
+      const state = status === 'COMPLETED' ? await withDeadline(() => handle.result()) : undefined;
+      return { kind: 'closed', state, status };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { kind: 'missing' };
+      throw unavailable(err);
+    }
+  }
+
+  async function decide(orderId: string, by: Actor, approve: boolean): Promise<DecisionResult> {
+    const update = approve ? approveOrderUpdate : rejectOrderUpdate;
+    const outcome = await send(orderId, (h) =>
+      h.executeUpdate(update, { args: [{ decidedBy: by.sub }] }),
+    );
+    switch (outcome.kind) {
+      case 'done':
+        return { ok: true };
+      case 'missing':
+        return notFound;
+      case 'rejected':
+        return { ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: outcome.message };
+      case 'closed':
+        return { ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: closedDetail(outcome) };
+    }
+  }
+
+  return {
+    async placeOrder(orderId, command: PlaceOrder): Promise<PlaceOrderResult> {
+      const input = { ...command, orderId };
+      const accepted = {
+        ok: true as const,
+        orderId,
+        status: 'PENDING' as OrderStatus,
+        version: FIRST_EVENT_SEQUENCE,
+      };
+      try {
+        // Start options (reuse policy REJECT_DUPLICATE, conflict policy FAIL) make a second start
+        // for the same order fail instead of running a second saga: that is the idempotency.
+        await client.workflow.start<typeof orderSaga>('orderSaga', {
+          ...orderWorkflowStartOptions(input),
+          args: [input],
+        });
+        return { ...accepted, started: true };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return { ...accepted, started: false };
+        throw unavailable(err);
+      }
+    },
+
+    async cancel(orderId, by): Promise<CancelResult> {
+      const outcome = await send(orderId, (h) =>
+        h.executeUpdate(cancelOrderUpdate, {
+          args: [{ reason: by.support ? `cancelled by support (${by.sub})` : undefined }],
+        }),
+      );
+      switch (outcome.kind) {
+        case 'done':
+          return { ok: true };
+        case 'missing':
+          return notFound;
+        case 'rejected': {
+          const state = await send(orderId, (h) => h.query(getOrderStateQuery)).catch(
+            () => undefined,
+          );
+          const status = state?.kind === 'done' ? state.value.status : undefined;
+          return classifyCancelRejection(status, outcome.message);
+        }
+        case 'closed':
+          return classifyCancelRejection(outcome.state?.status, closedDetail(outcome));
+      }
+    },
+
+    approve: (orderId, by) => decide(orderId, by, true),
+    reject: (orderId, by) => decide(orderId, by, false),
+
+    async confirmPayment(orderId, outcome: PaymentOutcome): Promise<ConfirmPaymentResult> {
+      const result = await send(orderId, (h) =>
+        h.executeUpdate(confirmPaymentUpdate, { args: [{ outcome }] }),
+      );
+      switch (result.kind) {
+        case 'done':
+          return { ok: true };
+        case 'missing':
+          return notFound;
+        case 'rejected':
+          return { ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: result.message };
+        case 'closed':
+          return { ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: closedDetail(result) };
+      }
+    },
+
+    async history(orderId): Promise<HistoryResult> {
+      const handle = handleOf(orderId);
+      try {
+        const description = await withDeadline(() => handle.describe());
+        const history = await withDeadline(() => handle.fetchHistory());
+        return {
+          ok: true,
+          workflowId: handle.workflowId,
+          runId: description.runId,
+          namespace: client.options.namespace,
+          status: description.status.name,
+          events: summarizeHistory((history.events ?? []) as HistoryEventLike[]),
+        };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return notFound;
+        throw unavailable(err);
+      }
+    },
+
+    async ownerOf(orderId): Promise<OwnerResult> {
+      try {
+        // A search attribute set at start: answered by the server, no worker needed.
+        const description = await withDeadline(() => handleOf(orderId).describe());
+        const customerId = description.typedSearchAttributes.get(CustomerIdKey);
+        return customerId === undefined ? notFound : { ok: true, customerId };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return notFound;
+        throw unavailable(err);
+      }
+    },
+  };
+}
+
+/** Shipment created (or completed) means too late; otherwise a cancellation is already under way. */
+export function classifyCancelRejection(
+  status: OrderStatus | undefined,
+  detail: string,
+): CancelResult {
+  if (status === 'SHIPMENT_CREATED' || status === 'COMPLETED')
+    return { ok: false, reason: 'TOO_LATE', detail };
+  if (status === undefined && /shipment|no longer/i.test(detail))
+    return { ok: false, reason: 'TOO_LATE', detail };
+  return { ok: false, reason: 'ALREADY_CANCELLED', detail };
+}
+
+function closedDetail(outcome: { state: OrderState | undefined; status: string }): string {
+  return outcome.state
+    ? `The order is finished (status ${outcome.state.status}).`
+    : `The order's workflow is closed (${outcome.status}).`;
+}
+
+function causeMessage(err: WorkflowUpdateFailedError): string {
+  return err.cause instanceof Error ? err.cause.message : err.message;
+}
+
+/** Anything else from the client means the server (or any worker) is not answering. */
+function unavailable(err: unknown): unknown {
+  if (
+    err instanceof ServiceError ||
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    isGrpcServiceError(err) ||
+    (err instanceof Error && /connect|unavailable|deadline|timed? ?out/i.test(err.message))
+  ) {
+    return new DependencyUnavailableError('temporal', { cause: err });
+  }
+  return err;
+}

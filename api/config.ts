@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { env, loadConfig, serverConfigSchema } from '../lib/config';
+import type { AuthSettings } from './auth/verifier';
+import type { AppSettings } from './routes/context';
+
+/**
+ * Development defaults, documented here and in the README: accepted only outside production
+ * (NODE_ENV !== 'production') or with LOCAL_MODE=true. `npm run token` signs with the same one.
+ */
+export const DEV_JWT_SECRET = 'order-saga-local-development-jwt-secret-not-for-production';
+export const DEV_WEBHOOK_SECRET = 'order-saga-local-development-webhook-secret';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+/** Every environment variable the API reads; `loadConfig` reports all problems at once. */
+export const apiConfigSchema = serverConfigSchema
+  .extend({
+    NODE_ENV: z.string().default('development'),
+    LOCAL_MODE: bool,
+    PORT: env.port.default(3000),
+    READ_DB: z.string().min(1).default('read'),
+    INVENTORY_DB: z.string().min(1).default('inventory'),
+    API_DB: z.string().min(1).default('api'),
+    JWT_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+    TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+    RATE_LIMIT_PER_MINUTE: env.positiveInt.default(600),
+    MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
+    /** Express "trust proxy": "true", a hop count, or a list of subnets. */
+    TRUST_PROXY: z.string().default('false'),
+    SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    // Production must never run on the published development secrets.
+    if (c.NODE_ENV !== 'production' || c.LOCAL_MODE) return;
+    if (c.JWT_SECRET === undefined && c.JWKS_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'required in production (or set JWKS_URL)',
+      });
+    }
+    if (c.JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'the development secret is refused in production',
+      });
+    }
+    if (c.PAYMENT_WEBHOOK_SECRET === undefined || c.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYMENT_WEBHOOK_SECRET'],
+        message: 'a real secret is required in production',
+      });
+    }
+  });
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export const loadApiConfig = (source: NodeJS.ProcessEnv = process.env): ApiConfig =>
+  loadConfig(apiConfigSchema, source);
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+export function authSettings(c: ApiConfig): AuthSettings {
+  const claims = { issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE };
+  // JWKS wins when configured: the identity provider then owns the keys.
+  if (c.JWKS_URL !== undefined) return { kind: 'jwks', url: c.JWKS_URL, ...claims };
+  return { kind: 'hs256', secret: c.JWT_SECRET ?? DEV_JWT_SECRET, ...claims };
+}
+
+export function appSettings(c: ApiConfig): AppSettings {
+  return {
+    auth: authSettings(c),
+    paymentWebhookSecret: c.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    temporalUiUrl: c.TEMPORAL_UI_URL,
+    temporalNamespace: c.TEMPORAL_NAMESPACE,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    defaultWaitMs: c.MIN_VERSION_WAIT_MS,
+    trustProxy: trustProxy(c.TRUST_PROXY),
+  };
+}

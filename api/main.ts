@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildAsyncApiDocument } from '../contracts/asyncapi';
+import { createKafka } from '../lib/kafka';
+import { createLogger, type Logger } from '../lib/logger';
+import { createMongoCatalog } from './adapters/mongo-catalog';
+import { createMongoIdempotencyStore } from './adapters/mongo-idempotency-store';
+import { createMongoOrderReadModel } from './adapters/mongo-order-read-model';
+import { createReadiness } from './adapters/readiness';
+import { createTemporalOrderCommands } from './adapters/temporal-order-commands';
+import { createApp } from './app';
+import { appSettings, loadApiConfig, type ApiConfig } from './config';
+
+/** Clients a supervisor or the end-to-end suite may pass in; those passed in are not closed here. */
+export interface ApiClients {
+  temporal?: Client;
+  mongo?: MongoClient;
+  kafka?: Kafka;
+  logger?: Logger;
+  metrics?: Registry;
+}
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes owned clients. */
+  close(): Promise<void>;
+}
+
+/** Starts the API on config.PORT (0 picks a free port) with real adapters. */
+export async function startApi(config: ApiConfig, clients: ApiClients = {}): Promise<RunningApi> {
+  const logger = clients.logger ?? createLogger('api', config.LOG_LEVEL);
+  const owned: (() => Promise<unknown>)[] = [];
+
+  let temporal = clients.temporal;
+  if (!temporal) {
+    // Lazy: the API starts (and reports not ready) while Temporal is still coming up.
+    const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    owned.push(() => connection.close());
+  }
+  let mongo = clients.mongo;
+  if (!mongo) {
+    // The driver connects on first use, so a MongoDB that is down does not stop the start.
+    mongo = new MongoClient(config.MONGO_URL, {
+      serverSelectionTimeoutMS: 3000,
+      appName: 'order-saga-api',
+    });
+    const m = mongo;
+    owned.push(() => m.close());
+  }
+  const kafka =
+    clients.kafka ??
+    createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-saga-api', logger });
+  const readiness = createReadiness({ temporal, mongo, kafka });
+  owned.unshift(() => readiness.close());
+
+  let metrics = clients.metrics;
+  if (!metrics) {
+    metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+  }
+
+  let asyncApi: unknown;
+  const app = createApp({
+    settings: appSettings(config),
+    logger,
+    metrics,
+    commands: createTemporalOrderCommands(temporal),
+    readModel: createMongoOrderReadModel(mongo.db(config.READ_DB)),
+    catalog: createMongoCatalog(mongo.db(config.INVENTORY_DB)),
+    idempotency: createMongoIdempotencyStore(mongo.db(config.API_DB)),
+    readiness,
+    asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
+  });
+
+  const server = app.listen(config.PORT);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Slow clients cannot hold sockets forever; minVersion waits stay well under these.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'api listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('api shutting down');
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+      await stopped;
+      clearTimeout(grace);
+      for (const closeClient of owned)
+        await closeClient().catch((err: unknown) => logger.warn({ err }, 'close failed'));
+      logger.info('api stopped');
+    })());
+
+  return { server, port, url: `http://127.0.0.1:${port}`, close };
+}
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  const api = await startApi(config);
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(1); // a second Ctrl-C means "now"
+    void api.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+    console.error(`received ${signal}, draining`);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
