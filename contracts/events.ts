@@ -13,13 +13,21 @@ import {
 
 const iso = z.iso.datetime();
 
+/** `OrderPlaced` as first published (schema version 1); kept so old events can be upcast. */
+export const OrderPlacedV1 = z.object({
+  customerId: z.string(),
+  currency: CurrencyCode,
+  items: z.array(OrderItemRequest),
+  shippingCountry: CountryCode,
+});
+
+/** Units across all lines; `OrderPlaced` v2 carries it so consumers need not sum the lines. */
+export const totalQuantity = (items: readonly { quantity: number }[]): number =>
+  items.reduce((sum, item) => sum + item.quantity, 0);
+
+/** Current payload schema of every event type (the version in EVENT_SCHEMA_VERSIONS). */
 export const EVENT_PAYLOADS = {
-  OrderPlaced: z.object({
-    customerId: z.string(),
-    currency: CurrencyCode,
-    items: z.array(OrderItemRequest),
-    shippingCountry: CountryCode,
-  }),
+  OrderPlaced: OrderPlacedV1.extend({ totalQuantity: z.number().int().positive() }),
   OrderPriced: z.object({ items: z.array(PricedItem), total: MinorUnits }),
   OrderAwaitingApproval: z.object({ total: MinorUnits, threshold: MinorUnits, decideBy: iso }),
   OrderApproved: z.object({ decidedBy: z.string().optional() }),
@@ -30,7 +38,11 @@ export const EVENT_PAYLOADS = {
   InventoryReserved: z.object({ reservationId: z.string(), items: z.array(OrderItemRequest) }),
   InventoryReleased: z.object({ reservationId: z.string() }),
   PaymentConfirmationRequired: z.object({ paymentId: z.string(), confirmBy: iso }),
-  PaymentAuthorized: z.object({ paymentId: z.string(), amount: MinorUnits, currency: CurrencyCode }),
+  PaymentAuthorized: z.object({
+    paymentId: z.string(),
+    amount: MinorUnits,
+    currency: CurrencyCode,
+  }),
   PaymentDeclined: z.object({ reason: z.string(), message: z.string().optional() }),
   PaymentCaptured: z.object({ paymentId: z.string(), amount: MinorUnits }),
   PaymentVoided: z.object({ paymentId: z.string() }),
@@ -47,6 +59,24 @@ export const EVENT_PAYLOADS = {
 export type OrderEventType = keyof typeof EVENT_PAYLOADS;
 export const ORDER_EVENT_TYPES = Object.keys(EVENT_PAYLOADS) as OrderEventType[];
 export type OrderEventData<T extends OrderEventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;
+
+/**
+ * Schema version each producer emits today. Bump it when a payload changes incompatibly, keep
+ * the old schema and add an upcaster in ./event-upcasters.ts so consumers still read old events.
+ */
+export const EVENT_SCHEMA_VERSIONS: Record<OrderEventType, number> = {
+  ...(Object.fromEntries(ORDER_EVENT_TYPES.map((t) => [t, 1])) as Record<OrderEventType, number>),
+  OrderPlaced: 2,
+};
+
+/**
+ * What a producer supplies for each event: the current payload without the fields the
+ * publisher derives (OrderPlaced's `totalQuantity`, added in v2), so producers written against
+ * v1 keep compiling. `completeEventData` fills them in.
+ */
+export type OrderEventDraftData<T extends OrderEventType> = T extends 'OrderPlaced'
+  ? z.infer<typeof OrderPlacedV1> & { totalQuantity?: number }
+  : OrderEventData<T>;
 
 /** Which service owns (and publishes) each event. */
 export const EVENT_OWNER: Record<OrderEventType, 'orders' | 'inventory' | 'payments' | 'shipping'> =
@@ -84,6 +114,6 @@ export type OrderEventDraft = {
     sequence: number;
     type: T;
     occurredAt: string;
-    data: OrderEventData<T>;
+    data: OrderEventDraftData<T>;
   };
 }[OrderEventType];

@@ -1,0 +1,146 @@
+import type { AnyBulkWriteOperation, Db, Document, WriteError } from 'mongodb';
+import { MongoBulkWriteError } from 'mongodb';
+import type { OrderView } from '../contracts/read-models';
+import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
+import type { AggregateOp } from './plan-batch';
+import type { ReadModelNames } from './pointers';
+
+// The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
+// single-document updates with $inc/$set/$setOnInsert, upserts, unique _id, bulkWrite.
+
+/** The projector's port to its store; plan-batch.ts explains the guards it must implement. */
+export interface ProjectionStore {
+  loadOrders(orderIds: readonly string[]): Promise<Map<string, OrderView>>;
+  /** Applies each op once per (document, partition, offset); ops are in offset order. */
+  applyAggregates(
+    partition: number,
+    customerOps: readonly AggregateOp<CustomerStatsDelta>[],
+    skuOps: readonly AggregateOp<SkuSalesDelta>[],
+  ): Promise<void>;
+  /** Replaces each order whose stored version is older (or inserts it). */
+  writeOrders(docs: readonly OrderView[]): Promise<void>;
+}
+
+/** Per-partition idempotency marks on aggregate documents; never served by the API. */
+export const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
+const markPath = (partition: number) => `${APPLIED_OFFSETS_FIELD}.p${partition}`;
+
+const DUPLICATE_KEY = 11000;
+
+/** Read-model documents are keyed by domain ids (strings), not ObjectIds. */
+interface Doc extends Document {
+  _id: string;
+}
+
+/** Runs an unordered bulk write, treating duplicate-key errors as "a newer document won". */
+async function bulkIgnoringDuplicates(
+  db: Db,
+  collection: string,
+  ops: AnyBulkWriteOperation<Doc>[],
+): Promise<void> {
+  if (ops.length === 0) return;
+  try {
+    await db.collection<Doc>(collection).bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    // An upsert whose version filter did not match collides with the stored (newer) document.
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const list: readonly WriteError[] = ([] as WriteError[]).concat(error.writeErrors);
+    if (list.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  }
+}
+
+function aggregateOps(
+  partition: number,
+  ops: readonly { id: string; offset: string; inc: Record<string, number> }[],
+  initial: (id: string) => Record<string, unknown>,
+): AnyBulkWriteOperation<Doc>[] {
+  const writes: AnyBulkWriteOperation<Doc>[] = [];
+  // Create missing documents first, so the guarded updates below never need an upsert (an
+  // upsert whose guard fails would try to insert a duplicate _id).
+  for (const id of new Set(ops.map((op) => op.id))) {
+    writes.push({
+      updateOne: { filter: { _id: id }, update: { $setOnInsert: initial(id) }, upsert: true },
+    });
+  }
+  for (const op of ops) {
+    const offset = Number(op.offset);
+    writes.push({
+      updateOne: {
+        // `$not: {$gte}` also matches a document that has no mark for this partition yet.
+        filter: { _id: op.id, [markPath(partition)]: { $not: { $gte: offset } } },
+        update: { $inc: op.inc, $set: { [markPath(partition)]: offset } },
+      },
+    });
+  }
+  return writes;
+}
+
+export function createMongoProjectionStore(db: Db, names: ReadModelNames): ProjectionStore {
+  return {
+    async loadOrders(orderIds) {
+      const found = new Map<string, OrderView>();
+      if (orderIds.length === 0) return found;
+      const docs = await db
+        .collection<{ _id: string } & OrderView>(names.orders)
+        .find({ _id: { $in: [...orderIds] } })
+        .toArray();
+      for (const { _id, ...view } of docs) found.set(_id, view);
+      return found;
+    },
+
+    async applyAggregates(partition, customerOps, skuOps) {
+      const customers = aggregateOps(
+        partition,
+        customerOps.map(({ offset, delta }) => ({
+          id: delta.customerId,
+          offset,
+          inc: {
+            totalSpent: delta.totalSpent,
+            ...Object.fromEntries(
+              Object.entries(delta.ordersByStatus).map(([status, n]) => [
+                `ordersByStatus.${status}`,
+                n,
+              ]),
+            ),
+          },
+        })),
+        (customerId) => ({ customerId, ordersByStatus: {}, totalSpent: 0 }),
+      );
+      const skus = aggregateOps(
+        partition,
+        skuOps.map(({ offset, delta }) => ({
+          id: delta.sku,
+          offset,
+          inc: { unitsSold: delta.unitsSold, revenue: delta.revenue },
+        })),
+        (sku) => ({ sku, unitsSold: 0, revenue: 0 }),
+      );
+      // Ordered: the marks rely on offsets being applied in increasing order per document.
+      if (customers.length > 0)
+        await db.collection<Doc>(names.customerStats).bulkWrite(customers, { ordered: true });
+      if (skus.length > 0)
+        await db.collection<Doc>(names.skuSales).bulkWrite(skus, { ordered: true });
+    },
+
+    async writeOrders(docs) {
+      await bulkIgnoringDuplicates(
+        db,
+        names.orders,
+        docs.map((doc) => ({
+          replaceOne: {
+            filter: { _id: doc.orderId, version: { $lt: doc.version } },
+            replacement: { _id: doc.orderId, ...doc },
+            upsert: true,
+          },
+        })),
+      );
+    },
+  };
+}
+
+/** Indexes the API's queries need; idempotent. */
+export async function ensureReadModelIndexes(db: Db, names: ReadModelNames): Promise<void> {
+  await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
+  await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
+  await db.collection(names.skuSales).createIndex({ revenue: -1 });
+}

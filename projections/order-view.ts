@@ -1,0 +1,174 @@
+import type { OrderEvent } from '../contracts/event-envelope';
+import type { OrderStatus } from '../contracts/order';
+import { FINAL_ORDER_STATUSES } from '../contracts/order';
+import type { OrderView } from '../contracts/read-models';
+
+// The `orders` read model as a pure fold: evolve(doc | null, event) → doc. No I/O, no clock:
+// `updatedAt` is the event's own time, so replaying the stream rebuilds byte-identical
+// documents. Idempotence (an event applied twice changes nothing) is this function's contract
+// too, not only the store's: an event at or below `version` returns the document unchanged.
+
+/** An event that cannot be applied to the document it targets (it goes to the dead letters). */
+export class ProjectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectionError';
+  }
+}
+
+/** An event whose predecessor never arrived: applying it would show a state with a hole. */
+export class SequenceGapError extends ProjectionError {
+  constructor(orderId: string, version: number, sequence: number) {
+    super(`order ${orderId} is at #${version}; #${sequence} leaves a gap (events lost or parked)`);
+    this.name = 'SequenceGapError';
+  }
+}
+
+/**
+ * The status an event moves an order to, or `undefined` when the event records something
+ * beside the status (pricing, compensation steps such as InventoryReleased, payment outcomes
+ * that are followed by a status event of their own).
+ */
+export function statusAfter(event: OrderEvent): OrderStatus | undefined {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return 'PENDING';
+    case 'OrderAwaitingApproval':
+      return 'AWAITING_APPROVAL';
+    case 'OrderApproved':
+      // Approved orders carry on with the saga: back to PENDING until inventory is reserved.
+      return 'PENDING';
+    case 'InventoryReserved':
+      return 'INVENTORY_RESERVED';
+    case 'PaymentConfirmationRequired':
+      return 'AWAITING_PAYMENT_CONFIRMATION';
+    case 'PaymentAuthorized':
+      return 'PAYMENT_AUTHORIZED';
+    case 'ShipmentCreated':
+      return 'SHIPMENT_CREATED';
+    case 'OrderCompleted':
+      return 'COMPLETED';
+    case 'OrderCompensating':
+    case 'CompensationRetried':
+      return 'COMPENSATING';
+    case 'CompensationFailed':
+      return 'COMPENSATION_FAILED';
+    case 'OrderCancelled':
+      return 'CANCELLED';
+    case 'OrderPriced':
+    case 'OrderRejected': // followed by OrderCancelled, which carries the status and reason
+    case 'InventoryReleased':
+    case 'PaymentDeclined':
+    case 'PaymentCaptured':
+    case 'PaymentVoided':
+    case 'PaymentRefunded':
+    case 'ShipmentCancelled':
+      return undefined;
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
+  switch (event.type) {
+    case 'OrderPriced':
+      return { ...doc, items: event.data.items, total: event.data.total };
+    case 'OrderCompleted':
+      return { ...doc, total: event.data.total };
+    case 'OrderCancelled':
+      return { ...doc, cancellationReason: event.data.reason };
+    case 'PaymentConfirmationRequired':
+      return { ...doc, payment: { status: 'AWAITING_CONFIRMATION' } };
+    case 'PaymentAuthorized':
+      return { ...doc, payment: { status: 'AUTHORIZED' } };
+    case 'PaymentDeclined':
+      return { ...doc, payment: { status: 'DECLINED' } };
+    case 'PaymentCaptured':
+      return { ...doc, payment: { status: 'CAPTURED' } };
+    case 'PaymentVoided':
+      return { ...doc, payment: { status: 'VOIDED' } };
+    case 'PaymentRefunded':
+      return { ...doc, payment: { status: 'REFUNDED' } };
+    case 'ShipmentCreated':
+      return {
+        ...doc,
+        shipment: { status: 'CREATED', trackingNumber: event.data.trackingNumber },
+      };
+    case 'ShipmentCancelled':
+      return { ...doc, shipment: { ...doc.shipment, status: 'CANCELLED' } };
+    case 'OrderPlaced':
+    case 'OrderAwaitingApproval':
+    case 'OrderApproved':
+    case 'OrderRejected':
+    case 'InventoryReserved':
+    case 'InventoryReleased':
+    case 'OrderCompensating':
+    case 'CompensationFailed':
+    case 'CompensationRetried':
+      return doc;
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+/** A final status is sticky: nothing published after COMPLETED/CANCELLED may regress it. */
+function nextStatus(current: OrderStatus, event: OrderEvent): OrderStatus {
+  if (FINAL_ORDER_STATUSES.includes(current)) return current;
+  return statusAfter(event) ?? current;
+}
+
+/**
+ * Folds one event into an order's view. Returns `doc` itself (same reference) when the event
+ * was already applied. Throws ProjectionError when the event does not fit: an order's first
+ * event must be OrderPlaced (its number is not checked, so numbering may start anywhere), and
+ * later events must follow each other without gaps (SequenceGapError; see plan-batch.ts for
+ * why a gap is not papered over).
+ */
+export function evolveOrder(doc: OrderView | null, event: OrderEvent): OrderView {
+  if (doc && event.sequence <= doc.version) return doc;
+  if (!doc) {
+    if (event.type !== 'OrderPlaced') {
+      throw new ProjectionError(
+        `order ${event.orderId} has no OrderPlaced yet; cannot apply ${event.type} #${event.sequence}`,
+      );
+    }
+    return {
+      orderId: event.orderId,
+      customerId: event.data.customerId,
+      status: 'PENDING',
+      items: event.data.items,
+      currency: event.data.currency,
+      payment: { status: 'NONE' },
+      shipment: { status: 'NONE' },
+      timeline: [{ sequence: event.sequence, type: event.type, occurredAt: event.occurredAt }],
+      version: event.sequence,
+      createdAt: event.occurredAt,
+      updatedAt: event.occurredAt,
+    };
+  }
+  if (event.sequence !== doc.version + 1) {
+    throw new SequenceGapError(event.orderId, doc.version, event.sequence);
+  }
+  if (event.type === 'OrderPlaced') {
+    throw new ProjectionError(`order ${event.orderId} was already placed (#${event.sequence})`);
+  }
+  const detailed = applyDetails(doc, event);
+  return {
+    ...detailed,
+    status: nextStatus(doc.status, event),
+    timeline: [
+      ...doc.timeline,
+      { sequence: event.sequence, type: event.type, occurredAt: event.occurredAt },
+    ],
+    version: event.sequence,
+    updatedAt: event.occurredAt,
+  };
+}
+
+/** Folds a stream from nothing (tests and the bench use it; the projector folds per batch). */
+export const foldOrder = (events: readonly OrderEvent[]): OrderView | null =>
+  events.reduce<OrderView | null>((doc, event) => evolveOrder(doc, event), null);

@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import type { OrderEvent } from '../../contracts/event-envelope';
+import { toEventMessage } from '../../contracts/event-envelope';
+import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
+import { foldOrder } from '../../projections/order-view';
+import type { ConsumedMessage } from '../../projections/process-batch';
+import { processBatch } from '../../projections/process-batch';
+import type { SagaSpec } from '../../projections/sample-streams';
+import { SAGA_OUTCOMES, sagaEvents } from '../../projections/sample-streams';
+import { InMemoryProjectionStore } from './in-memory-store';
+
+// Properties of the whole projection pipeline (decode → plan → guarded writes), with the
+// store's guards simulated in memory: whatever the interleaving of orders, the redeliveries,
+// the batch boundaries and the crashes between the aggregates write and the orders write,
+// the read models equal those of the clean stream, and each order counts once.
+
+const sagaArb = (index: number) =>
+  fc
+    .record({
+      outcome: fc.constantFrom(...SAGA_OUTCOMES),
+      customer: fc.nat(2),
+      items: fc.array(
+        fc.record({
+          sku: fc.constantFrom('A', 'B', 'C'),
+          quantity: fc.integer({ min: 1, max: 3 }),
+        }),
+        {
+          minLength: 1,
+          maxLength: 3,
+        },
+      ),
+    })
+    .map((s): SagaSpec => ({
+      orderId: `o${index}`,
+      customerId: `c${s.customer}`,
+      items: s.items,
+      outcome: s.outcome,
+      startMs: Date.UTC(2026, 0, 1) + index * 60_000,
+    }));
+
+const scenarioArb = fc.integer({ min: 1, max: 6 }).chain((n) =>
+  fc.record({
+    sagas: fc.tuple(...Array.from({ length: n }, (_, i) => sagaArb(i))),
+    partitions: fc.integer({ min: 1, max: 3 }),
+    schedule: fc.array(fc.nat(), { minLength: 1, maxLength: 80 }),
+    duplicates: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 30 }),
+    batchSizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }),
+    crashes: fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+  }),
+);
+
+/** Interleaves the orders' streams (each stays in order), then re-inserts earlier events. */
+function buildStream(
+  streams: OrderEvent[][],
+  schedule: number[],
+  duplicates: [number, number][],
+): OrderEvent[] {
+  const cursors = streams.map(() => 0);
+  const out: OrderEvent[] = [];
+  let step = 0;
+  while (out.length < streams.reduce((n, s) => n + s.length, 0)) {
+    const open = streams.map((_s, i) => i).filter((i) => cursors[i] < streams[i].length);
+    const pick = open[(schedule[step++ % schedule.length] ?? 0) % open.length];
+    out.push(streams[pick][cursors[pick]++]);
+  }
+  for (const [at, from] of duplicates) {
+    const position = at % (out.length + 1);
+    if (position === 0) continue;
+    out.splice(position, 0, out[from % position]); // only events already seen: redeliveries
+  }
+  return out;
+}
+
+const asMessage = (event: OrderEvent, offset: number): ConsumedMessage => {
+  const m = toEventMessage(event);
+  return {
+    offset: String(offset),
+    key: Buffer.from(m.key),
+    value: Buffer.from(m.value),
+    headers: m.headers,
+  };
+};
+
+class Crash extends Error {}
+
+async function project(
+  partitions: ConsumedMessage[][],
+  batchSizes: number[],
+  crashes: boolean[],
+): Promise<InMemoryProjectionStore> {
+  const store = new InMemoryProjectionStore();
+  const committed = partitions.map(() => 0);
+  let round = 0;
+  let crashBudget = 20;
+  while (committed.some((c, p) => c < partitions[p].length)) {
+    for (let p = 0; p < partitions.length; p++) {
+      const batch = partitions[p].slice(
+        committed[p],
+        committed[p] + batchSizes[round % batchSizes.length],
+      );
+      if (batch.length === 0) continue;
+      const crash = crashes[round % crashes.length] && crashBudget-- > 0;
+      round++;
+      try {
+        await processBatch(
+          {
+            store,
+            deadLetter: () => Promise.reject(new Error('no event here is poison')),
+            afterAggregates: crash ? () => Promise.reject(new Crash()) : undefined,
+          },
+          p,
+          batch,
+        );
+        committed[p] += batch.length;
+      } catch (error) {
+        if (!(error instanceof Crash)) throw error;
+        // Crashed before committing: the batch is delivered again (perhaps cut differently).
+      }
+    }
+  }
+  return store;
+}
+
+function expectedAggregates(views: OrderView[]) {
+  const customers = new Map<string, CustomerStats>();
+  const skus = new Map<string, SkuSales>();
+  for (const v of views) {
+    const c = customers.get(v.customerId) ?? {
+      customerId: v.customerId,
+      ordersByStatus: {},
+      totalSpent: 0,
+    };
+    c.ordersByStatus[v.status] = (c.ordersByStatus[v.status] ?? 0) + 1;
+    if (v.status === 'COMPLETED') {
+      c.totalSpent += v.total ?? 0;
+      for (const item of v.items) {
+        const s = skus.get(item.sku) ?? { sku: item.sku, unitsSold: 0, revenue: 0 };
+        s.unitsSold += item.quantity;
+        s.revenue += 'lineTotal' in item ? item.lineTotal : 0;
+        skus.set(item.sku, s);
+      }
+    }
+    customers.set(v.customerId, c);
+  }
+  return { customers, skus };
+}
+
+const withoutZeros = (c: CustomerStats): CustomerStats => ({
+  ...c,
+  ordersByStatus: Object.fromEntries(Object.entries(c.ordersByStatus).filter(([, n]) => n !== 0)),
+});
+
+describe('projection pipeline properties', () => {
+  it('any interleaving with redeliveries, batch cuts and crashes folds to the clean state, counting each order once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        scenarioArb,
+        async ({ sagas, partitions, schedule, duplicates, batchSizes, crashes }) => {
+          const streams = sagas.map(sagaEvents);
+          const clean = new Map(streams.map((events) => [events[0].orderId, foldOrder(events)!]));
+          const byPartition = Array.from({ length: partitions }, (_, p) =>
+            streams.filter((_s, i) => i % partitions === p),
+          );
+          const messages = byPartition.map((ss) =>
+            buildStream(ss, schedule, duplicates).map(asMessage),
+          );
+
+          const store = await project(messages, batchSizes, crashes);
+
+          expect(new Map(store.orders)).toEqual(clean);
+          const expected = expectedAggregates([...clean.values()]);
+          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeros(v)]))).toEqual(
+            expected.customers,
+          );
+          expect(new Map(store.skus)).toEqual(expected.skus);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('folding a stream with duplicates equals folding it clean', () => {
+    fc.assert(
+      fc.property(
+        sagaArb(0),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }),
+        (saga, duplicates) => {
+          const events = sagaEvents(saga);
+          const noisy = buildStream([events], [0], duplicates);
+          expect(foldOrder(noisy)).toEqual(foldOrder(events));
+        },
+      ),
+    );
+  });
+});
