@@ -69,8 +69,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     name: 'X-Signature',
     description: 'Hex HMAC-SHA256 of the raw request body with PAYMENT_WEBHOOK_SECRET.',
   });
-  registry.register('PlaceOrder', PlaceOrder);
-  registry.register('Problem', ProblemSchema);
 
   registry.registerPath({
     method: 'post',

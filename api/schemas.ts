@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { MinorUnits, OrderStatus, PlaceOrder, Sku } from '../contracts/order';
+import { MinorUnits, OrderStatus, PlaceOrder as PlaceOrderCommand, Sku } from '../contracts/order';
 import { OrderView } from '../contracts/read-models';
 
 // The HTTP contract as zod schemas: routes validate with them and api/openapi.ts generates the
 // OpenAPI document from the very same objects, so the two cannot drift.
 
-export { PlaceOrder };
+/** The command schema from contracts, named for the OpenAPI components. */
+export const PlaceOrder = PlaceOrderCommand.meta({ id: 'PlaceOrder' });
 
 export const OrderIdParam = z.object({
   orderId: z

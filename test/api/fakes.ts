@@ -1,0 +1,183 @@
+import type { OrderStatus, PlaceOrder } from '../../contracts/order';
+import type { OrderView } from '../../contracts/read-models';
+import type {
+  Actor,
+  CancelResult,
+  Catalog,
+  CatalogEntry,
+  ConfirmPaymentResult,
+  DecisionResult,
+  HistoryResult,
+  IdempotencyStore,
+  OrderCommands,
+  OrderPage,
+  OrderReadModel,
+  ProbeResult,
+  Readiness,
+  ReservationResult,
+} from '../../api/ports';
+
+// In-memory implementations of the API's ports, with knobs the tests turn.
+
+interface FakeOrder {
+  command: PlaceOrder;
+  status: OrderStatus;
+}
+
+export class FakeCommands implements OrderCommands {
+  readonly orders = new Map<string, FakeOrder>();
+  readonly calls: { method: string; orderId: string; by?: Actor; outcome?: string }[] = [];
+  starts = 0;
+
+  async placeOrder(orderId: string, command: PlaceOrder) {
+    await Promise.resolve();
+    const started = !this.orders.has(orderId);
+    if (started) {
+      this.starts += 1;
+      this.orders.set(orderId, { command, status: 'PENDING' });
+    }
+    return { ok: true as const, orderId, status: 'PENDING' as const, version: 1, started };
+  }
+
+  async cancel(orderId: string, by: Actor): Promise<CancelResult> {
+    this.calls.push({ method: 'cancel', orderId, by });
+    const order = this.orders.get(orderId);
+    if (!order) return { ok: false, reason: 'NOT_FOUND' };
+    if (order.status === 'SHIPMENT_CREATED' || order.status === 'COMPLETED') {
+      return { ok: false, reason: 'TOO_LATE', detail: 'The shipment has already been created.' };
+    }
+    if (order.status === 'CANCELLED') return { ok: false, reason: 'ALREADY_CANCELLED', detail: 'Already cancelled.' };
+    order.status = 'COMPENSATING';
+    return Promise.resolve({ ok: true });
+  }
+
+  private decide(orderId: string, by: Actor, method: string): Promise<DecisionResult> {
+    this.calls.push({ method, orderId, by });
+    const order = this.orders.get(orderId);
+    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
+    if (order.status !== 'AWAITING_APPROVAL') {
+      return Promise.resolve({ ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: `status ${order.status}` });
+    }
+    return Promise.resolve({ ok: true });
+  }
+  approve = (orderId: string, by: Actor) => this.decide(orderId, by, 'approve');
+  reject = (orderId: string, by: Actor) => this.decide(orderId, by, 'reject');
+
+  confirmPayment(orderId: string, outcome: 'confirmed' | 'failed'): Promise<ConfirmPaymentResult> {
+    this.calls.push({ method: 'confirmPayment', orderId, outcome });
+    const order = this.orders.get(orderId);
+    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
+    if (order.status !== 'AWAITING_PAYMENT_CONFIRMATION') {
+      return Promise.resolve({ ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: `status ${order.status}` });
+    }
+    return Promise.resolve({ ok: true });
+  }
+
+  history(orderId: string): Promise<HistoryResult> {
+    if (!this.orders.has(orderId)) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
+    return Promise.resolve({
+      ok: true,
+      workflowId: `order-${orderId}`,
+      runId: 'run-1',
+      namespace: 'default',
+      status: 'RUNNING',
+      events: [{ eventId: 1, type: 'WorkflowExecutionStarted', time: '2026-01-01T00:00:00.000Z', name: 'orderSaga' }],
+    });
+  }
+
+  ownerOf(orderId: string) {
+    const order = this.orders.get(orderId);
+    return Promise.resolve(
+      order ? { ok: true as const, customerId: order.command.customerId } : { ok: false as const, reason: 'NOT_FOUND' as const },
+    );
+  }
+}
+
+export class FakeReadModel implements OrderReadModel {
+  readonly views = new Map<string, OrderView>();
+  gets = 0;
+  /** Called before each get: lets a test make a document appear or advance over time. */
+  onGet?: (orderId: string, attempt: number) => void;
+  failWith?: Error;
+
+  get(orderId: string): Promise<OrderView | null> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    this.gets += 1;
+    this.onGet?.(orderId, this.gets);
+    return Promise.resolve(this.views.get(orderId) ?? null);
+  }
+
+  list(q: Parameters<OrderReadModel['list']>[0]): Promise<OrderPage> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    const all = [...this.views.values()]
+      .filter((v) => q.customerId === undefined || v.customerId === q.customerId)
+      .filter((v) => q.status === undefined || v.status === q.status)
+      .sort((a, b) => (a.createdAt === b.createdAt ? b.orderId.localeCompare(a.orderId) : b.createdAt.localeCompare(a.createdAt)))
+      .filter(
+        (v) =>
+          !q.after ||
+          v.createdAt < q.after.createdAt ||
+          (v.createdAt === q.after.createdAt && v.orderId < q.after.orderId),
+      );
+    const items = all.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return Promise.resolve(
+      all.length > q.limit && last ? { items, next: { createdAt: last.createdAt, orderId: last.orderId } } : { items },
+    );
+  }
+}
+
+export class FakeCatalog implements Catalog {
+  readonly entries = new Map<string, CatalogEntry>();
+  upsert(sku: string, entry: { name: string; unitPrice: number; available: number }) {
+    const created = !this.entries.has(sku);
+    const stored = { sku, ...entry, updatedAt: '2026-01-01T00:00:00.000Z' };
+    this.entries.set(sku, stored);
+    return Promise.resolve({ entry: stored, created });
+  }
+  get(sku: string) {
+    return Promise.resolve(this.entries.get(sku) ?? null);
+  }
+}
+
+/** Same contract as the Mongo store, including atomicity under concurrency (single thread). */
+export class FakeIdempotencyStore implements IdempotencyStore {
+  readonly keys = new Map<string, { bodyHash: string; orderId: string }>();
+  async reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult> {
+    await new Promise((r) => setImmediate(r)); // let concurrent requests interleave
+    const existing = this.keys.get(key);
+    if (!existing) {
+      this.keys.set(key, { bodyHash, orderId });
+      return { kind: 'reserved', orderId };
+    }
+    return existing.bodyHash === bodyHash ? { kind: 'repeat', orderId: existing.orderId } : { kind: 'conflict' };
+  }
+}
+
+export class FakeReadiness implements Readiness {
+  down = new Set<ProbeResult['name']>();
+  check(): Promise<ProbeResult[]> {
+    return Promise.resolve(
+      (['temporal', 'kafka', 'mongodb'] as const).map((name) =>
+        this.down.has(name) ? { name, ok: false, detail: 'connection refused' } : { name, ok: true },
+      ),
+    );
+  }
+}
+
+export function orderView(overrides: Partial<OrderView> & { orderId: string }): OrderView {
+  return {
+    customerId: 'alice',
+    status: 'PENDING',
+    items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 500, lineTotal: 1000 }],
+    total: 1000,
+    currency: 'USD',
+    payment: { status: 'NONE' },
+    shipment: { status: 'NONE' },
+    timeline: [{ sequence: 1, type: 'OrderPlaced', occurredAt: '2026-01-01T00:00:00.000Z' }],
+    version: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}

@@ -1,0 +1,57 @@
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createApp, type AppDeps } from '../../api/app';
+import type { AppSettings } from '../../api/routes/context';
+import { devToken } from '../../scripts/token';
+import { FakeCatalog, FakeCommands, FakeIdempotencyStore, FakeReadiness, FakeReadModel } from './fakes';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => ({
+  auth: { kind: 'hs256', secret: TEST_SECRET },
+  paymentWebhookSecret: WEBHOOK_SECRET,
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  temporalNamespace: 'default',
+  rateLimitPerMinute: 100_000,
+  defaultWaitMs: 10_000,
+  trustProxy: false,
+  ...overrides,
+});
+
+/** The app over fresh fakes; the fakes are returned so tests can arrange and inspect them. */
+export function harness(overrides: Partial<AppDeps> = {}) {
+  const fakes = {
+    commands: new FakeCommands(),
+    readModel: new FakeReadModel(),
+    catalog: new FakeCatalog(),
+    idempotency: new FakeIdempotencyStore(),
+    readiness: new FakeReadiness(),
+  };
+  let ids = 0;
+  const metrics = new Registry();
+  const app = createApp({
+    ...fakes,
+    settings: settings(),
+    logger: pino({ level: 'silent' }),
+    metrics,
+    newOrderId: () => `ord_test${++ids}`,
+    ...overrides,
+  });
+  return { app, metrics, ...fakes };
+}
+
+export const token = (sub: string, scope: string, ttlSeconds = 600, secret = TEST_SECRET) =>
+  devToken({ sub, scope, ttlSeconds, secret });
+
+export const bearer = async (sub: string, scope: string) => `Bearer ${await token(sub, scope)}`;
+
+export const ALL_SCOPES = 'orders:write orders:read orders:support';
+
+export const validOrder = (customerId = 'alice') => ({
+  customerId,
+  items: [{ sku: 'SKU-1', quantity: 2 }],
+  currency: 'USD',
+  paymentToken: 'tok_visa',
+  shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+});
