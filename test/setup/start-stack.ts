@@ -1,0 +1,36 @@
+// Jest globalSetup of the `integration` project: a private stack on free random ports in a
+// temp dir (a developer's stack on the default ports is never touched), except for servers the
+// environment already names (TEMPORAL_ADDRESS, KAFKA_BROKERS, MONGO_URL).
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePorts, startStack } from '../../stack';
+import { setupProgress } from './log';
+import { keepStack } from './stack-handle';
+
+export default async function startTestStack(): Promise<void> {
+  const started = Date.now();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'order-saga-test-stack-'));
+  const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
+  setupProgress(`starting a test stack in ${dir}`);
+  const stack = await startStack({
+    dir,
+    ports: { temporal, temporalUi, kafka, kafkaController, mongo },
+    env: process.env,
+    onProgress: setupProgress,
+  });
+  keepStack(stack);
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    MONGO_URL: stack.mongoUrl,
+    TEMPORAL_TEST_SERVER_PATH:
+      process.env.TEMPORAL_TEST_SERVER_PATH ?? stack.temporalTestServerPath,
+    TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH ?? stack.temporalCliPath,
+    ...(stack.temporalUiUrl ? { TEMPORAL_UI_URL: stack.temporalUiUrl } : {}),
+  });
+  setupProgress(
+    `test stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s: temporal ${stack.temporalAddress}, ` +
+      `kafka ${stack.kafkaBrokers.join(',')}, mongo ${stack.mongoUrl}`,
+  );
+}
