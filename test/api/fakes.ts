@@ -46,7 +46,8 @@ export class FakeCommands implements OrderCommands {
     if (order.status === 'SHIPMENT_CREATED' || order.status === 'COMPLETED') {
       return { ok: false, reason: 'TOO_LATE', detail: 'The shipment has already been created.' };
     }
-    if (order.status === 'CANCELLED') return { ok: false, reason: 'ALREADY_CANCELLED', detail: 'Already cancelled.' };
+    if (order.status === 'CANCELLED')
+      return { ok: false, reason: 'ALREADY_CANCELLED', detail: 'Already cancelled.' };
     order.status = 'COMPENSATING';
     return Promise.resolve({ ok: true });
   }
@@ -56,7 +57,11 @@ export class FakeCommands implements OrderCommands {
     const order = this.orders.get(orderId);
     if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
     if (order.status !== 'AWAITING_APPROVAL') {
-      return Promise.resolve({ ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: `status ${order.status}` });
+      return Promise.resolve({
+        ok: false,
+        reason: 'NOT_AWAITING_APPROVAL',
+        detail: `status ${order.status}`,
+      });
     }
     return Promise.resolve({ ok: true });
   }
@@ -68,7 +73,11 @@ export class FakeCommands implements OrderCommands {
     const order = this.orders.get(orderId);
     if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
     if (order.status !== 'AWAITING_PAYMENT_CONFIRMATION') {
-      return Promise.resolve({ ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: `status ${order.status}` });
+      return Promise.resolve({
+        ok: false,
+        reason: 'NOT_AWAITING_CONFIRMATION',
+        detail: `status ${order.status}`,
+      });
     }
     return Promise.resolve({ ok: true });
   }
@@ -81,14 +90,23 @@ export class FakeCommands implements OrderCommands {
       runId: 'run-1',
       namespace: 'default',
       status: 'RUNNING',
-      events: [{ eventId: 1, type: 'WorkflowExecutionStarted', time: '2026-01-01T00:00:00.000Z', name: 'orderSaga' }],
+      events: [
+        {
+          eventId: 1,
+          type: 'WorkflowExecutionStarted',
+          time: '2026-01-01T00:00:00.000Z',
+          name: 'orderSaga',
+        },
+      ],
     });
   }
 
   ownerOf(orderId: string) {
     const order = this.orders.get(orderId);
     return Promise.resolve(
-      order ? { ok: true as const, customerId: order.command.customerId } : { ok: false as const, reason: 'NOT_FOUND' as const },
+      order
+        ? { ok: true as const, customerId: order.command.customerId }
+        : { ok: false as const, reason: 'NOT_FOUND' as const },
     );
   }
 }
@@ -112,7 +130,11 @@ export class FakeReadModel implements OrderReadModel {
     const all = [...this.views.values()]
       .filter((v) => q.customerId === undefined || v.customerId === q.customerId)
       .filter((v) => q.status === undefined || v.status === q.status)
-      .sort((a, b) => (a.createdAt === b.createdAt ? b.orderId.localeCompare(a.orderId) : b.createdAt.localeCompare(a.createdAt)))
+      .sort((a, b) =>
+        a.createdAt === b.createdAt
+          ? b.orderId.localeCompare(a.orderId)
+          : b.createdAt.localeCompare(a.createdAt),
+      )
       .filter(
         (v) =>
           !q.after ||
@@ -122,7 +144,9 @@ export class FakeReadModel implements OrderReadModel {
     const items = all.slice(0, q.limit);
     const last = items[items.length - 1];
     return Promise.resolve(
-      all.length > q.limit && last ? { items, next: { createdAt: last.createdAt, orderId: last.orderId } } : { items },
+      all.length > q.limit && last
+        ? { items, next: { createdAt: last.createdAt, orderId: last.orderId } }
+        : { items },
     );
   }
 }
@@ -150,7 +174,9 @@ export class FakeIdempotencyStore implements IdempotencyStore {
       this.keys.set(key, { bodyHash, orderId });
       return { kind: 'reserved', orderId };
     }
-    return existing.bodyHash === bodyHash ? { kind: 'repeat', orderId: existing.orderId } : { kind: 'conflict' };
+    return existing.bodyHash === bodyHash
+      ? { kind: 'repeat', orderId: existing.orderId }
+      : { kind: 'conflict' };
   }
 }
 
@@ -159,7 +185,9 @@ export class FakeReadiness implements Readiness {
   check(): Promise<ProbeResult[]> {
     return Promise.resolve(
       (['temporal', 'kafka', 'mongodb'] as const).map((name) =>
-        this.down.has(name) ? { name, ok: false, detail: 'connection refused' } : { name, ok: true },
+        this.down.has(name)
+          ? { name, ok: false, detail: 'connection refused' }
+          : { name, ok: true },
       ),
     );
   }

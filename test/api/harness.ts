@@ -3,7 +3,13 @@ import { Registry } from 'prom-client';
 import { createApp, type AppDeps } from '../../api/app';
 import type { AppSettings } from '../../api/routes/context';
 import { devToken } from '../../scripts/token';
-import { FakeCatalog, FakeCommands, FakeIdempotencyStore, FakeReadiness, FakeReadModel } from './fakes';
+import {
+  FakeCatalog,
+  FakeCommands,
+  FakeIdempotencyStore,
+  FakeReadiness,
+  FakeReadModel,
+} from './fakes';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -53,5 +59,11 @@ export const validOrder = (customerId = 'alice') => ({
   items: [{ sku: 'SKU-1', quantity: 2 }],
   currency: 'USD',
   paymentToken: 'tok_visa',
-  shippingAddress: { name: 'Alice', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+  shippingAddress: {
+    name: 'Alice',
+    line1: '1 Main St',
+    city: 'Springfield',
+    postalCode: '12345',
+    country: 'US',
+  },
 });
