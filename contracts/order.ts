@@ -95,3 +95,16 @@ export const TASK_QUEUES = {
   payments: 'payments',
   shipping: 'shipping',
 } as const;
+
+/**
+ * `ApplicationFailure` types of the services' business failures (always non-retryable) and the
+ * cancellation reason each one leads to. Activities throw them; the workflow maps them.
+ */
+export const BUSINESS_FAILURE_REASONS = {
+  UnknownSku: 'UNKNOWN_SKU',
+  OutOfStock: 'OUT_OF_STOCK',
+  PaymentDeclined: 'PAYMENT_DECLINED',
+  CaptureDeclined: 'CAPTURE_FAILED',
+  ShippingUnavailable: 'SHIPPING_UNAVAILABLE',
+} as const satisfies Record<string, CancellationReason>;
+export type BusinessFailureType = keyof typeof BUSINESS_FAILURE_REASONS;

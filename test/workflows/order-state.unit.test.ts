@@ -1,0 +1,101 @@
+import {
+  cancelRejection,
+  confirmationRejection,
+  decisionRejection,
+  initialOrderState,
+  needsApproval,
+  retryRejection,
+} from '../../workflows/order-state';
+import type { OrderState } from '../../workflows/order-state';
+import { ORDER_STATUSES } from '../../contracts/order';
+import type { OrderStatus } from '../../contracts/order';
+import { idempotencyKey } from '../../workflows/idempotency';
+import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { orderInput } from './fake-services';
+
+const stateIn = (status: OrderStatus, patch: Partial<OrderState> = {}): OrderState => ({
+  ...initialOrderState(orderInput()),
+  status,
+  ...patch,
+});
+
+describe('which messages each state accepts', () => {
+  it('cancellation: accepted before the shipment exists, refused after and while compensating', () => {
+    const verdicts = Object.fromEntries(
+      ORDER_STATUSES.map((s) => [s, cancelRejection(stateIn(s)) === undefined]),
+    );
+    expect(verdicts).toEqual({
+      PENDING: true,
+      AWAITING_APPROVAL: true,
+      INVENTORY_RESERVED: true,
+      AWAITING_PAYMENT_CONFIRMATION: true,
+      PAYMENT_AUTHORIZED: true,
+      SHIPMENT_CREATED: false,
+      COMPLETED: false,
+      COMPENSATING: false,
+      CANCELLED: false,
+      COMPENSATION_FAILED: false,
+    });
+    expect(cancelRejection(stateIn('SHIPMENT_CREATED'))).toMatch(
+      /shipment has already been created/,
+    );
+  });
+
+  it('cancellation: a repeated request is accepted (idempotent) even once compensating', () => {
+    expect(
+      cancelRejection(stateIn('COMPENSATING', { cancellationRequested: true })),
+    ).toBeUndefined();
+  });
+
+  it('support decisions only while the approval step runs', () => {
+    const waiting = stateIn('AWAITING_APPROVAL');
+    waiting.steps.approval = 'RUNNING';
+    expect(decisionRejection(waiting)).toBeUndefined();
+    waiting.steps.approval = 'FAILED'; // timed out, the rejection is being published
+    expect(decisionRejection(waiting)).toMatch(/not awaiting approval/);
+    expect(decisionRejection(stateIn('PENDING'))).toMatch(/not awaiting approval/);
+  });
+
+  it('payment confirmation only while awaited, and only for this order’s payment', () => {
+    const waiting = stateIn('AWAITING_PAYMENT_CONFIRMATION', { paymentId: 'p-1' });
+    expect(confirmationRejection(waiting, true, undefined)).toBeUndefined();
+    expect(confirmationRejection(waiting, true, 'p-1')).toBeUndefined();
+    expect(confirmationRejection(waiting, true, 'p-2')).toMatch(/not this order's payment/);
+    expect(confirmationRejection(waiting, false, 'p-1')).toMatch(/not awaiting/);
+  });
+
+  it('compensation retry only after a compensation failed', () => {
+    expect(retryRejection(stateIn('COMPENSATION_FAILED'))).toBeUndefined();
+    expect(retryRejection(stateIn('COMPENSATING'))).toMatch(/No compensation is waiting/);
+  });
+});
+
+describe('pure helpers', () => {
+  it('needs approval strictly above the threshold', () => {
+    expect(needsApproval(100_000, 100_000)).toBe(false);
+    expect(needsApproval(100_001, 100_000)).toBe(true);
+  });
+
+  it('idempotency keys are stable per workflow and step', () => {
+    expect(idempotencyKey('order-1', 'reserve-inventory')).toBe('order-1:reserve-inventory');
+    expect(idempotencyKey('order-1', 'reserve-inventory')).not.toBe(
+      idempotencyKey('order-2', 'reserve-inventory'),
+    );
+  });
+
+  it('start options: one saga per order, on the orders queue, with a readable summary', () => {
+    const input = orderInput({ orderId: 'o-42' });
+    const options = orderWorkflowStartOptions(input);
+    expect(options).toMatchObject({
+      workflowId: 'order-o-42',
+      taskQueue: 'orders',
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    expect(options.staticSummary).toContain('o-42');
+    expect(options.typedSearchAttributes.map((p) => [p.key.name, p.value])).toEqual([
+      ['CustomerId', 'cust-1'],
+      ['OrderStatus', 'PENDING'],
+    ]);
+  });
+});

@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TASK_QUEUES } from '../../contracts/order';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import type { OrderSagaInput } from '../../contracts/order';
+import { getOrderStateQuery } from '../../workflows/messages';
+import type { OrderState } from '../../workflows/messages';
+import { orderSaga } from '../../workflows/order-saga';
+import type { OrderSagaSettings } from '../../workflows/order-saga';
+import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { FakeServices } from './fake-services';
+
+// One time-skipping server, one workflow bundle and one worker per task queue for a whole
+// test file (bundling per test is slow); every saga gets its own order id.
+
+export interface SagaTestEnv {
+  env: TestWorkflowEnvironment;
+  fakes: FakeServices;
+  start(
+    input: OrderSagaInput,
+    settings?: OrderSagaSettings,
+  ): Promise<WorkflowHandle<typeof orderSaga>>;
+  shutdown(): Promise<void>;
+}
+
+export function testServerPath(): string {
+  const serverPath = process.env.TEMPORAL_TEST_SERVER_PATH;
+  if (!serverPath)
+    throw new Error('TEMPORAL_TEST_SERVER_PATH is not set (the workflow globalSetup sets it)');
+  return serverPath;
+}
+
+let bundle: WorkflowBundleWithSourceMap | undefined;
+export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  return bundle;
+}
+
+/** Quiet workers: expected activity failures would otherwise fill the test output. */
+export function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Already installed by an earlier suite in this Jest worker process: keep that one.
+  }
+}
+
+export async function createSagaTestEnv(): Promise<SagaTestEnv> {
+  installQuietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
+  await registerSearchAttributes(env);
+  const fakes = new FakeServices();
+  const connection = env.nativeConnection;
+  const events = fakes.events_;
+  const workers = await Promise.all([
+    Worker.create({
+      connection,
+      taskQueue: TASK_QUEUES.orders,
+      workflowBundle: await workflowBundle(),
+      activities: events,
+    }),
+    Worker.create({
+      connection,
+      taskQueue: TASK_QUEUES.inventory,
+      activities: { ...fakes.inventory, ...events },
+    }),
+    Worker.create({
+      connection,
+      taskQueue: TASK_QUEUES.payments,
+      activities: { ...fakes.payments, ...events },
+    }),
+    Worker.create({
+      connection,
+      taskQueue: TASK_QUEUES.shipping,
+      activities: { ...fakes.shipping, ...events },
+    }),
+  ]);
+  const running = workers.map((w) => w.run());
+  return {
+    env,
+    fakes,
+    start: (input, settings = {}) =>
+      env.client.workflow.start(orderSaga, {
+        ...orderWorkflowStartOptions(input),
+        args: [input, settings],
+      }),
+    async shutdown() {
+      fakes.openAllGates();
+      workers.forEach((w) => w.shutdown());
+      await Promise.allSettled(running);
+      await env.teardown();
+    },
+  };
+}
+
+/** The time-skipping server has no flag for custom search attributes; its operator API works. */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const { IndexedValueType } = temporal.api.enums.v1;
+  const types = {
+    Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]]),
+    ),
+  });
+}
+
+/** The reason an update's validator gave for refusing it. */
+export async function refusal(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) return error.cause?.message ?? error.message;
+    throw error;
+  }
+  throw new Error('the update was accepted');
+}
+
+/** Polls the query until the state matches (time does not skip while polling). */
+export async function waitForState(
+  handle: WorkflowHandle,
+  predicate: (state: OrderState) => boolean,
+  timeoutMs = 10_000,
+): Promise<OrderState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(getOrderStateQuery);
+    if (predicate(state)) return state;
+    if (Date.now() > deadline)
+      throw new Error(`state never matched; last: ${JSON.stringify(state, null, 2)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
