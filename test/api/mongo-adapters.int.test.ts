@@ -1,0 +1,138 @@
+import { MongoClient, type Db } from 'mongodb';
+import { createMongoCatalog } from '../../api/adapters/mongo-catalog';
+import { createMongoIdempotencyStore } from '../../api/adapters/mongo-idempotency-store';
+import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
+import { DependencyUnavailableError } from '../../api/ports';
+import { orderView } from './fakes';
+
+// The API's MongoDB adapters against a real MongoDB-wire server (FerretDB locally): MONGO_URL
+// comes from the integration globalSetup. Each run uses fresh databases.
+
+const url = process.env.MONGO_URL;
+if (!url) throw new Error('MONGO_URL is not set (the integration globalSetup sets it)');
+
+let client: MongoClient;
+const run = `apitest_${Date.now().toString(36)}`;
+const dbs: Db[] = [];
+const freshDb = (name: string) => {
+  const db = client.db(`${run}_${name}`);
+  dbs.push(db);
+  return db;
+};
+
+beforeAll(async () => {
+  client = new MongoClient(url);
+  await client.connect();
+});
+
+afterAll(async () => {
+  for (const db of dbs) await db.dropDatabase().catch(() => undefined);
+  await client.close();
+});
+
+describe('MongoDB idempotency store', () => {
+  it('20 concurrent reservations of one key: exactly one winner, all get its orderId', async () => {
+    const store = createMongoIdempotencyStore(freshDb('api'));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.reserve('alice\u0000key-1', 'hash-A', `ord_${i}`)),
+    );
+    const winners = results.filter((r) => r.kind === 'reserved');
+    expect(winners).toHaveLength(1);
+    const winnerId = (winners[0] as { orderId: string }).orderId;
+    expect(results.every((r) => r.kind !== 'conflict' && r.orderId === winnerId)).toBe(true);
+    expect(results.filter((r) => r.kind === 'repeat')).toHaveLength(19);
+  });
+
+  it('the same key with a different body hash is a conflict; other keys are independent', async () => {
+    const store = createMongoIdempotencyStore(freshDb('api2'));
+    expect(await store.reserve('k', 'h1', 'ord_1')).toEqual({ kind: 'reserved', orderId: 'ord_1' });
+    expect(await store.reserve('k', 'h2', 'ord_2')).toEqual({ kind: 'conflict' });
+    expect(await store.reserve('k', 'h1', 'ord_3')).toEqual({ kind: 'repeat', orderId: 'ord_1' });
+    expect(await store.reserve('k2', 'h2', 'ord_4')).toEqual({
+      kind: 'reserved',
+      orderId: 'ord_4',
+    });
+  });
+});
+
+describe('MongoDB order read model', () => {
+  it('gets by id without storage fields and pages newest first by (createdAt, orderId)', async () => {
+    const db = freshDb('read');
+    const orders = db.collection<{ _id: string }>('orders');
+    const docs = [
+      orderView({ orderId: 'ord_a', createdAt: '2026-01-01T00:00:00.000Z' }),
+      orderView({ orderId: 'ord_b', createdAt: '2026-01-02T00:00:00.000Z' }),
+      orderView({ orderId: 'ord_c', createdAt: '2026-01-02T00:00:00.000Z', status: 'COMPLETED' }),
+      orderView({ orderId: 'ord_d', createdAt: '2026-01-03T00:00:00.000Z' }),
+      orderView({ orderId: 'ord_x', customerId: 'bob', createdAt: '2026-01-04T00:00:00.000Z' }),
+    ];
+    await orders.insertMany(docs.map((d) => ({ _id: d.orderId, ...d, appliedOffsets: { p0: 3 } })));
+    const model = createMongoOrderReadModel(db);
+
+    const one = await model.get('ord_a');
+    expect(one).toEqual(docs[0]);
+    expect(await model.get('ord_zz')).toBeNull();
+
+    const seen: string[] = [];
+    let after: { createdAt: string; orderId: string } | undefined;
+    do {
+      const page = await model.list({ customerId: 'alice', limit: 2, after });
+      seen.push(...page.items.map((o) => o.orderId));
+      after = page.next;
+    } while (after);
+    expect(seen).toEqual(['ord_d', 'ord_c', 'ord_b', 'ord_a']);
+
+    const completed = await model.list({ status: 'COMPLETED', limit: 10 });
+    expect(completed.items.map((o) => o.orderId)).toEqual(['ord_c']);
+    expect(completed.next).toBeUndefined();
+  });
+
+  it("follows the projector's pointer to a rebuilt generation", async () => {
+    const db = freshDb('read2');
+    await db
+      .collection<{ _id: string }>('orders_v2')
+      .insertOne({ _id: 'ord_new', ...orderView({ orderId: 'ord_new' }) });
+    await db.collection<{ _id: string }>('read_model_pointers').insertOne({
+      _id: 'active',
+      generation: 'v2',
+      collections: {
+        orders: 'orders_v2',
+        customerStats: 'customer_stats_v2',
+        skuSales: 'sku_sales_v2',
+      },
+      groupId: 'projector.v2',
+    });
+    expect(await createMongoOrderReadModel(db).get('ord_new')).toMatchObject({
+      orderId: 'ord_new',
+    });
+  });
+});
+
+describe('MongoDB catalog', () => {
+  it('creates, replaces and reads an entry', async () => {
+    const catalog = createMongoCatalog(freshDb('inventory'));
+    const first = await catalog.upsert('SKU-1', { name: 'Widget', unitPrice: 1999, available: 10 });
+    expect(first.created).toBe(true);
+    const second = await catalog.upsert('SKU-1', { name: 'Widget', unitPrice: 1999, available: 4 });
+    expect(second.created).toBe(false);
+    expect(await catalog.get('SKU-1')).toMatchObject({
+      sku: 'SKU-1',
+      available: 4,
+      unitPrice: 1999,
+    });
+    expect(await catalog.get('SKU-2')).toBeNull();
+  });
+});
+
+describe('an unreachable MongoDB', () => {
+  it('surfaces as DependencyUnavailableError(mongodb)', async () => {
+    const dead = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 300 });
+    try {
+      await expect(createMongoOrderReadModel(dead.db('read')).get('x')).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
+    } finally {
+      await dead.close();
+    }
+  });
+});
