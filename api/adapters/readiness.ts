@@ -37,7 +37,8 @@ export function createReadiness(clients: {
     // The admin connection is kept between probes; after a failure it is rebuilt.
     try {
       if (!admin) {
-        admin = clients.kafka.admin();
+        // No retries: a probe answers now; the next probe tries again.
+        admin = clients.kafka.admin({ retry: { retries: 0 } });
         await admin.connect();
       }
       await admin.describeCluster();

@@ -40,6 +40,8 @@ export const FIRST_EVENT_SEQUENCE = 1;
 
 /** Updates wait for a worker to run the validator; without one, give up and say so. */
 const RPC_DEADLINE_MS = 10_000;
+/** Starting needs only the server, not a worker. */
+const START_DEADLINE_MS = 5_000;
 
 type Outcome<T> =
   | { kind: 'done'; value: T }
@@ -120,10 +122,13 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
       try {
         // Start options (reuse policy REJECT_DUPLICATE, conflict policy FAIL) make a second start
         // for the same order fail instead of running a second saga: that is the idempotency.
-        await client.workflow.start<typeof orderSaga>('orderSaga', {
-          ...orderWorkflowStartOptions(input),
-          args: [input],
-        });
+        // Bounded: the client otherwise retries an unreachable server for a long time.
+        await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+          client.workflow.start<typeof orderSaga>('orderSaga', {
+            ...orderWorkflowStartOptions(input),
+            args: [input],
+          }),
+        );
         return { ...accepted, started: true };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)

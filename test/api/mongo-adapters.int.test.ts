@@ -3,6 +3,7 @@ import { createMongoCatalog } from '../../api/adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from '../../api/adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
 import { DependencyUnavailableError } from '../../api/ports';
+import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
 import { orderView } from './fakes';
 
 // The API's MongoDB adapters against a real MongoDB-wire server (FerretDB locally): MONGO_URL
@@ -92,16 +93,10 @@ describe('MongoDB order read model', () => {
     await db
       .collection<{ _id: string }>('orders_v2')
       .insertOne({ _id: 'ord_new', ...orderView({ orderId: 'ord_new' }) });
-    await db.collection<{ _id: string }>('read_model_pointers').insertOne({
-      _id: 'active',
-      generation: 'v2',
-      collections: {
-        orders: 'orders_v2',
-        customerStats: 'customer_stats_v2',
-        skuSales: 'sku_sales_v2',
-      },
-      groupId: 'projector.v2',
-    });
+    // The projector's own switch, so this test follows its pointer format.
+    expect(await switchActiveReadModels(db, generationReadModels('v2'), null, new Date())).toBe(
+      true,
+    );
     expect(await createMongoOrderReadModel(db).get('ord_new')).toMatchObject({
       orderId: 'ord_new',
     });
