@@ -76,7 +76,9 @@ async function status(dir: string): Promise<number> {
     if (server?.kind === 'local') {
       const rss = rssBytes(server.pid);
       totalRss += rss ?? 0;
-      origin = `pid ${server.pid}, rss ${rss ? `${Math.round(rss / 2 ** 20)} MiB` : '?'}`;
+      origin = rss
+        ? `pid ${server.pid}, rss ${Math.round(rss / 2 ** 20)} MiB`
+        : `pid ${server.pid} not running; see ${server.log}`;
     }
     console.log(formatLine(r, origin));
   }

@@ -76,7 +76,9 @@ export async function launchServer(
   const seen: { exit?: { code: number | null; signal: NodeJS.Signals | null } } = {};
   void child.exited.then((e) => (seen.exit = e));
   const fail = async (reason: string): Promise<never> => {
-    await stopProcess({ pid: child.pid, group: opts.detached, markers: spec.markers }, 2000);
+    // No marker check: the pid is our unreaped child (its exit event has not fired), so it
+    // cannot have been reused, and a server may rewrite its argv while starting.
+    if (!seen.exit) await stopProcess({ pid: child.pid, group: opts.detached, markers: [] }, 2000);
     throw new ServerStartError(spec.name, reason, logFile, await tailFile(logFile, 20));
   };
   let lastTick = started;

@@ -76,6 +76,9 @@ export function spawnServer(opts: {
   }
 }
 
+// Checked on this machine: `temporal server start-dev` runs the server and UI in one process,
+// FerretDB is one Go process and Kafka is java itself (no wrapper script), so the group signal
+// is a safety net for detached stacks rather than a necessity.
 export interface StopTarget {
   pid: number;
   /** The pid leads its own process group (spawned detached): signal the whole group. */
