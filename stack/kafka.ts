@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '../lib/kafka-topics';
 import type { TopicSpec } from '../contracts/topics';
 import { ensureCached, shortHash } from './cache';
 import {
@@ -112,35 +112,4 @@ export async function kafkaLaunchSpec(opts: {
     isReady: async () => (await probeKafka(brokers, 2000)).ok,
     afterReady: () => ensureTopics(brokers, opts.topics, opts.progress),
   };
-}
-
-/** Creates the system's topics; existing ones are left as they are. */
-export async function ensureTopics(
-  brokers: string[],
-  topics: TopicSpec[],
-  progress: Progress,
-): Promise<void> {
-  const admin = new Kafka({
-    clientId: 'order-saga-stack',
-    brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: unknown) => {
-        // Another client may have created it in between; anything else is real.
-        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
-      });
-    }
-    const present = topics.filter((t) => existing.has(t.topic)).map((t) => t.topic);
-    progress(
-      `kafka: topics created [${missing.map((t) => `${t.topic}(${t.numPartitions}p)`).join(', ')}]` +
-        `, already present [${present.join(', ')}]`,
-    );
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import { apiConfigSchema } from '../../api/config';
 import { serverConfigSchema } from '../../lib/config';
+import { projectionConfigSchema } from '../../projections/config';
+import { createTopicsConfigSchema } from '../../scripts/create-topics';
 
 // There is no Docker engine on the machines this project is built on, so the compose file is
 // checked structurally: every service the README names exists, host ports do not collide,
@@ -30,13 +33,13 @@ const services = compose.services;
 
 /** Application services and the configuration schema their process validates at start. */
 const appServices: Record<string, z.ZodObject> = {
-  'kafka-setup': serverConfigSchema,
-  api: serverConfigSchema,
+  'kafka-setup': createTopicsConfigSchema,
+  api: apiConfigSchema,
   'worker-orders': serverConfigSchema,
   'worker-inventory': serverConfigSchema,
   'worker-payments': serverConfigSchema,
   'worker-shipping': serverConfigSchema,
-  projector: serverConfigSchema,
+  projector: projectionConfigSchema,
 };
 
 const readmeServices = [
