@@ -1,0 +1,273 @@
+import type { Collection, Db } from 'mongodb';
+import type { OrderItemRequest } from '../../contracts/order';
+import { createDocumentLock } from '../shared/document-lock';
+import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { OutOfStockError, ReservationReleasedError } from './errors';
+import { linesToRestore, linesToTake, planReservation } from './reservation-plan';
+import type { ReservationLine } from './reservation-plan';
+
+// The inventory service's data, in its own database. No multi-document transactions (the local
+// MongoDB-wire server has none), so every step is a single-document conditional write:
+//
+//  * Taking a line is ONE write on the SKU: `{_id: sku, available >= q, holds != R}` →
+//    `$inc: {available: -q}, $push: {holds: R}`. Two orders racing for the last unit cannot both
+//    match. The hold marker `R` (the reservation id) makes the write idempotent and lets it be
+//    undone exactly once (`{_id: sku, holds: R}` → `$inc: +q, $pull: {holds: R}`).
+//  * The reservation document (`_id` = R, the idempotency key, so unique) then records the line
+//    as `taken` and the SKU's marker is cleared; markers only live while a reservation is in
+//    flight, so SKU documents do not grow with every order.
+//  * Giving a taken line back is symmetric, with a `releases` marker.
+//
+//  * Writes to one SKU's stock run under a per-SKU lease lock (../shared/document-lock.ts):
+//    FerretDB does not apply a conditional update atomically; MongoDB does, lock or not.
+//
+// A crash between any two writes is repaired by the next attempt, which reads both documents.
+// Residual gap (documented, not handled): two attempts of the SAME reservation running at once
+// after the first one's marker was cleared. The workflow avoids it by waiting for a cancelled
+// attempt to stop before compensating (WAIT_CANCELLATION_COMPLETED).
+
+export const CATALOG_COLLECTION = 'catalog';
+export const RESERVATIONS_COLLECTION = 'reservations';
+
+export interface SkuInput {
+  name: string;
+  unitPrice: number;
+  available: number;
+}
+export interface Sku extends SkuInput {
+  sku: string;
+  updatedAt: string;
+}
+
+interface CatalogDoc {
+  _id: string;
+  name: string;
+  unitPrice: number;
+  available: number;
+  updatedAt: Date;
+  /** Reservations whose take of this line is not yet recorded on the reservation. */
+  holds?: string[];
+  /** Reservations whose give-back of this line is not yet recorded on the reservation. */
+  releases?: string[];
+}
+
+type ReservationStatus = 'PENDING' | 'RESERVED' | 'FAILED' | 'RELEASED';
+interface ReservationDoc {
+  _id: string;
+  orderId: string;
+  status: ReservationStatus;
+  lines: ReservationLine[];
+  taken: string[];
+  /** FAILED: the line that was out of stock (the repeated answer). */
+  failedSku?: string;
+  /** RELEASED: whether stock was actually given back (the repeated answer). */
+  released?: boolean;
+  createdAt: Date;
+}
+
+export interface InventoryStore {
+  upsertSku(sku: string, input: SkuInput): Promise<{ sku: Sku; created: boolean }>;
+  getSku(sku: string): Promise<Sku | null>;
+  /** Unit prices of the SKUs that exist. */
+  unitPrices(skus: readonly string[]): Promise<Map<string, number>>;
+  /** All lines or none; same id again → same answer. Throws OutOfStockError. */
+  reserve(
+    reservationId: string,
+    orderId: string,
+    items: readonly OrderItemRequest[],
+  ): Promise<{ reservationId: string; items: ReservationLine[] }>;
+  /** Gives the taken lines back; tolerates a reservation that never happened. */
+  release(reservationId: string, orderId: string): Promise<{ released: boolean }>;
+}
+
+export function createMongoInventoryStore(
+  db: Db,
+  now: () => Date = () => new Date(),
+): InventoryStore {
+  const catalog: Collection<CatalogDoc> = db.collection(CATALOG_COLLECTION);
+  const reservations: Collection<ReservationDoc> = db.collection(RESERVATIONS_COLLECTION);
+  const lock = createDocumentLock(db);
+  const stockOf = <T>(sku: string, run: () => Promise<T>) => lock.with(`stock:${sku}`, run);
+
+  const toSku = (doc: CatalogDoc): Sku => ({
+    sku: doc._id,
+    name: doc.name,
+    unitPrice: doc.unitPrice,
+    available: doc.available,
+    updatedAt: doc.updatedAt.toISOString(),
+  });
+
+  async function load(id: string): Promise<ReservationDoc> {
+    const doc = await reservations.findOne({ _id: id });
+    if (!doc) throw new Error(`reservation ${id} vanished`); // retryable: should never happen
+    // FerretDB 1.24 drops empty arrays written by an upsert's $setOnInsert: read them as empty.
+    return { ...doc, lines: doc.lines ?? [], taken: doc.taken ?? [] };
+  }
+
+  /** Takes one line (idempotent); false when out of stock. */
+  async function take(id: string, line: ReservationLine): Promise<boolean> {
+    const took = await stockOf(line.sku, async () => {
+      const { modifiedCount } = await catalog.updateOne(
+        { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
+        { $inc: { available: -line.quantity }, $push: { holds: id } },
+      );
+      if (modifiedCount > 0) return true;
+      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
+      return sku?.holds?.includes(id) === true; // taken by an earlier attempt of this reservation
+    });
+    if (!took) return false;
+    const recorded = await reservations.updateOne(
+      { _id: id, status: 'PENDING' },
+      { $addToSet: { taken: line.sku } },
+    );
+    if (recorded.matchedCount === 0) {
+      // Released meanwhile: undo our own take at once (the marker says it is ours).
+      await stockOf(line.sku, () =>
+        catalog.updateOne(
+          { _id: line.sku, holds: id },
+          { $inc: { available: line.quantity }, $pull: { holds: id } },
+        ),
+      );
+      throw new ReservationReleasedError(id);
+    }
+    await stockOf(line.sku, () => catalog.updateOne({ _id: line.sku }, { $pull: { holds: id } }));
+    return true;
+  }
+
+  /** Gives one taken line back (idempotent). */
+  async function restore(id: string, line: ReservationLine): Promise<void> {
+    await stockOf(line.sku, async () => {
+      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
+      if (sku?.holds?.includes(id)) {
+        // Taken but never recorded as such (a crash between the writes): undo the take itself.
+        await catalog.updateOne(
+          { _id: line.sku, holds: id },
+          { $inc: { available: line.quantity }, $pull: { holds: id } },
+        );
+      } else {
+        await catalog.updateOne(
+          { _id: line.sku, releases: { $ne: id } },
+          { $inc: { available: line.quantity }, $push: { releases: id } },
+        );
+      }
+    });
+    await reservations.updateOne({ _id: id }, { $pull: { taken: line.sku } });
+    await clearReleaseMarker(id, line.sku);
+  }
+
+  const clearReleaseMarker = (id: string, sku: string) =>
+    stockOf(sku, () => catalog.updateOne({ _id: sku, releases: id }, { $pull: { releases: id } }));
+
+  async function restoreAll(doc: ReservationDoc): Promise<void> {
+    for (const line of linesToRestore(doc.lines, doc.taken)) await restore(doc._id, line);
+    // Clears a `releases` marker left by a crash after its line was recorded as given back.
+    for (const line of doc.lines) await clearReleaseMarker(doc._id, line.sku);
+  }
+
+  return {
+    async upsertSku(sku, input) {
+      const result = await stockOf(sku, () =>
+        catalog.updateOne({ _id: sku }, { $set: { ...input, updatedAt: now() } }, { upsert: true }),
+      );
+      const doc = await catalog.findOne({ _id: sku });
+      if (!doc) throw new Error(`SKU ${sku} vanished after upsert`);
+      return { sku: toSku(doc), created: result.upsertedCount === 1 };
+    },
+
+    async getSku(sku) {
+      const doc = await catalog.findOne({ _id: sku });
+      return doc ? toSku(doc) : null;
+    },
+
+    async unitPrices(skus) {
+      const docs = await catalog
+        .find({ _id: { $in: [...new Set(skus)] } }, { projection: { unitPrice: 1 } })
+        .toArray();
+      return new Map(docs.map((d) => [d._id, d.unitPrice]));
+    },
+
+    async reserve(id, orderId, items) {
+      await ignoreDuplicateKey(() =>
+        reservations.updateOne(
+          { _id: id },
+          {
+            $setOnInsert: {
+              orderId,
+              status: 'PENDING',
+              lines: planReservation(items),
+              taken: [],
+              createdAt: now(),
+            },
+          },
+          { upsert: true },
+        ),
+      );
+      let doc = await load(id);
+      if (doc.status === 'PENDING') {
+        let outOfStock: string | undefined;
+        for (const line of linesToTake(doc.lines, doc.taken)) {
+          if (!(await take(id, line))) {
+            outOfStock = line.sku;
+            break;
+          }
+        }
+        if (outOfStock) {
+          await restoreAll(await load(id)); // all or nothing: give back what this order took
+          await reservations.updateOne(
+            { _id: id, status: 'PENDING' },
+            { $set: { status: 'FAILED', failedSku: outOfStock } },
+          );
+        } else {
+          await reservations.updateOne(
+            { _id: id, status: 'PENDING' },
+            { $set: { status: 'RESERVED' } },
+          );
+        }
+        doc = await load(id);
+      }
+      switch (doc.status) {
+        case 'RESERVED':
+          return { reservationId: id, items: doc.lines };
+        case 'FAILED':
+          throw new OutOfStockError(doc.failedSku ?? 'unknown');
+        case 'RELEASED':
+          throw new ReservationReleasedError(id);
+        case 'PENDING':
+          throw new Error(`reservation ${id} is still pending`); // retryable
+      }
+    },
+
+    async release(id, orderId) {
+      // A release that comes first leaves a tombstone, so a late reservation does nothing.
+      await ignoreDuplicateKey(() =>
+        reservations.updateOne(
+          { _id: id },
+          {
+            $setOnInsert: {
+              orderId,
+              status: 'RELEASED',
+              released: false,
+              lines: [],
+              taken: [],
+              createdAt: now(),
+            },
+          },
+          { upsert: true },
+        ),
+      );
+      let released = await load(id);
+      // Compare-and-set on the status read, retried if a late attempt changed it meanwhile.
+      for (let tries = 0; released.status !== 'RELEASED'; tries++) {
+        if (tries >= 5) throw new Error(`reservation ${id} keeps changing; retry`);
+        const wasTaken = released.status === 'RESERVED' || released.taken.length > 0;
+        await reservations.updateOne(
+          { _id: id, status: released.status },
+          { $set: { status: 'RELEASED', released: wasTaken } },
+        );
+        released = await load(id);
+      }
+      await restoreAll(released); // also finishes a release that crashed half-way
+      return { released: released.released ?? false };
+    },
+  };
+}

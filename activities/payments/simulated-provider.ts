@@ -1,0 +1,120 @@
+import type { Collection, Db } from 'mongodb';
+import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { ProviderUnavailableError } from './errors';
+import type { PaymentProvider } from './provider';
+import { simulatedAuthorization, simulatedCaptureDeclined } from './simulated-behaviour';
+
+// A payment provider simulated on top of MongoDB, behaving by token as documented in
+// ./simulated-behaviour.ts. Its state (what a real provider keeps on its side) lives in the
+// payments database, keyed by our idempotency key, so it is deterministic across restarts.
+
+export const SIMULATED_PROVIDER_COLLECTION = 'simulated_provider';
+
+type ProviderStatus =
+  'authorized' | 'requires_confirmation' | 'declined' | 'captured' | 'voided' | 'refunded';
+interface ProviderDoc {
+  _id: string;
+  token?: string;
+  amount?: number;
+  attempts: number;
+  status?: ProviderStatus;
+  /** Set when voided: whether there was an authorization to void (the repeated answer). */
+  voidedAuthorization?: boolean;
+}
+
+const ref = (key: string) => `sim_${key}`;
+
+export function createSimulatedPaymentProvider(db: Db): PaymentProvider {
+  const payments: Collection<ProviderDoc> = db.collection(SIMULATED_PROVIDER_COLLECTION);
+
+  async function countAttempt(key: string, token: string, amount: number): Promise<ProviderDoc> {
+    const update = () =>
+      payments.findOneAndUpdate(
+        { _id: key },
+        { $inc: { attempts: 1 }, $setOnInsert: { token, amount } },
+        { upsert: true, returnDocument: 'after' },
+      );
+    // Two first attempts racing on the upsert: one gets a duplicate-key error; try once more.
+    const doc = await update().catch(() => update());
+    if (!doc) throw new Error(`provider state for ${key} vanished`);
+    return doc;
+  }
+
+  async function setStatus(
+    key: string,
+    from: ProviderStatus[] | 'none',
+    status: ProviderStatus,
+    extra = {},
+  ) {
+    const filter = from === 'none' ? { status: { $exists: false } } : { status: { $in: from } };
+    await payments.updateOne({ _id: key, ...filter }, { $set: { status, ...extra } });
+    return payments.findOne({ _id: key });
+  }
+
+  return {
+    async authorize({ idempotencyKey: key, amount, paymentToken }) {
+      let doc: ProviderDoc | null = await countAttempt(key, paymentToken, amount);
+      if (!doc.status) {
+        const decision = simulatedAuthorization(paymentToken, doc.attempts);
+        if (decision === 'unavailable')
+          throw new ProviderUnavailableError(
+            `simulated provider unavailable (attempt ${doc.attempts})`,
+          );
+        doc = await setStatus(key, 'none', decision);
+      }
+      switch (doc?.status) {
+        case 'authorized':
+        case 'captured':
+        case 'refunded':
+          return { status: 'authorized', providerRef: ref(key) };
+        case 'requires_confirmation':
+          return { status: 'requires_confirmation', providerRef: ref(key) };
+        case 'voided':
+          return { status: 'declined', reason: 'authorization was voided' };
+        case 'declined':
+        case undefined:
+          return { status: 'declined', reason: 'card declined' };
+      }
+    },
+
+    async capture({ idempotencyKey }) {
+      // Captures are keyed by the authorization's key: the ledger passes the payment id.
+      const key = idempotencyKey;
+      const doc = await payments.findOne({ _id: key });
+      if (doc?.status === 'captured' || doc?.status === 'refunded') return { status: 'captured' };
+      if (doc?.status !== 'authorized' && doc?.status !== 'requires_confirmation')
+        return { status: 'declined', reason: 'no authorization to capture' };
+      // The simulation does not model the customer's 3-D Secure step at the provider: the
+      // workflow only captures after the webhook confirmed it, as recorded in the ledger.
+      if (simulatedCaptureDeclined(doc.token ?? ''))
+        return { status: 'declined', reason: 'capture declined' };
+      await setStatus(key, ['authorized', 'requires_confirmation'], 'captured');
+      return { status: 'captured' };
+    },
+
+    async void({ idempotencyKey: key }) {
+      // Voiding first leaves a tombstone, so a late authorization attempt is declined.
+      await ignoreDuplicateKey(() =>
+        payments.updateOne(
+          { _id: key },
+          { $setOnInsert: { attempts: 0, status: 'voided', voidedAuthorization: false } },
+          { upsert: true },
+        ),
+      );
+      let doc = await payments.findOne({ _id: key });
+      if (doc && doc.status !== 'voided') {
+        const hadAuthorization =
+          doc.status === 'authorized' || doc.status === 'requires_confirmation';
+        if (hadAuthorization || !doc.status)
+          doc = await setStatus(key, doc.status ? [doc.status] : 'none', 'voided', {
+            voidedAuthorization: hadAuthorization,
+          });
+      }
+      return { voided: doc?.status === 'voided' && doc.voidedAuthorization === true };
+    },
+
+    async refund({ idempotencyKey }) {
+      await setStatus(idempotencyKey, ['captured'], 'refunded');
+    },
+  };
+}

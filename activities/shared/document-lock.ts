@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './mongo-errors';
+
+// A short lease lock per key, taken by inserting a document with a unique `_id`.
+//
+// Why: on MongoDB a conditional update (`{available: {$gte: q}}` → `$inc`) is atomic on its own.
+// FerretDB 1.24 (the local MongoDB-wire server) runs it as a read, then a separate write, so
+// concurrent conditional updates lose writes (measured: 20 concurrent decrements of a stock of
+// 5 all "succeed"). A unique-key insert is atomic on both, so writers of the same document take
+// this lock first; the conditional writes inside stay, so the code is correct on MongoDB even
+// without it. A holder that crashed leaves its lease to expire, then it is taken over.
+
+export const LOCKS_COLLECTION = 'locks';
+
+interface LockDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+export interface DocumentLock {
+  with<T>(key: string, run: () => Promise<T>): Promise<T>;
+}
+
+export interface LockOptions {
+  /** Longer than any critical section; a crashed holder blocks the key this long at most. */
+  leaseMs?: number;
+  /** How long to wait for a busy key before giving up with a retryable error. */
+  waitMs?: number;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createDocumentLock(
+  db: Db,
+  { leaseMs = 10_000, waitMs = 10_000 }: LockOptions = {},
+): DocumentLock {
+  const locks: Collection<LockDoc> = db.collection(LOCKS_COLLECTION);
+
+  async function acquire(key: string, owner: string): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await locks.insertOne({ _id: key, owner, expiresAt: new Date(Date.now() + leaseMs) });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const held = await locks.findOne({ _id: key });
+      if (held && held.expiresAt.getTime() < Date.now())
+        await locks.deleteOne({ _id: key, owner: held.owner }); // take over an abandoned lease
+      if (Date.now() > deadline) throw new Error(`${key} is busy; try again`); // retryable
+      await pause(Math.random() * 10 * Math.min(attempt, 10)); // jittered, growing backoff
+    }
+  }
+
+  return {
+    async with(key, run) {
+      const owner = randomUUID();
+      await acquire(key, owner);
+      try {
+        return await run();
+      } finally {
+        await locks.deleteOne({ _id: key, owner });
+      }
+    },
+  };
+}

@@ -1,0 +1,13 @@
+/** MongoDB's duplicate-key error: two writers raced to insert the same `_id` (or unique key). */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
+}
+
+/** Runs an insert/upsert that may lose a race to an identical one; losing is fine. */
+export async function ignoreDuplicateKey(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}

@@ -1,0 +1,192 @@
+import type { Db } from 'mongodb';
+import { createInventoryActivities } from '../../activities/inventory/activities';
+import {
+  createMongoInventoryStore,
+  CATALOG_COLLECTION,
+  RESERVATIONS_COLLECTION,
+} from '../../activities/inventory/store';
+import type { InventoryStore } from '../../activities/inventory/store';
+import { openTestDb } from './mongo-test-db';
+
+jest.setTimeout(30_000);
+
+let db: Db;
+let close: () => Promise<void>;
+let store: InventoryStore;
+let activities: ReturnType<typeof createInventoryActivities>;
+
+beforeAll(async () => {
+  ({ db, close } = await openTestDb('inventory_it'));
+  store = createMongoInventoryStore(db);
+  activities = createInventoryActivities({ store });
+});
+afterAll(() => close());
+
+let n = 0;
+const fresh = (prefix: string) => `${prefix}-${++n}`;
+const available = async (sku: string) => (await store.getSku(sku))?.available;
+
+describe('catalog', () => {
+  it('upserts and reads a SKU', async () => {
+    const first = await store.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1250, available: 3 });
+    expect(first.created).toBe(true);
+    const second = await store.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1300, available: 4 });
+    expect(second.created).toBe(false);
+    expect(await store.getSku('CAT-1')).toMatchObject({
+      sku: 'CAT-1',
+      name: 'Mug',
+      unitPrice: 1300,
+      available: 4,
+    });
+    expect(await store.getSku('NOPE')).toBeNull();
+  });
+
+  it('prices from the catalog, refusing unknown SKUs', async () => {
+    await store.upsertSku('P-1', { name: 'A', unitPrice: 500, available: 1 });
+    await store.upsertSku('P-2', { name: 'B', unitPrice: 250, available: 1 });
+    const priced = await activities.priceOrder({
+      orderId: 'o',
+      items: [
+        { sku: 'P-1', quantity: 2 },
+        { sku: 'P-2', quantity: 3 },
+      ],
+    });
+    expect(priced.total).toBe(1750);
+    expect(priced.items[1]).toEqual({ sku: 'P-2', quantity: 3, unitPrice: 250, lineTotal: 750 });
+    await expect(
+      activities.priceOrder({ orderId: 'o', items: [{ sku: 'P-404', quantity: 1 }] }),
+    ).rejects.toMatchObject({ type: 'UnknownSku', nonRetryable: true });
+  });
+});
+
+describe('reservations', () => {
+  it('the same idempotency key twice takes the stock once and returns the first result', async () => {
+    const sku = fresh('IDEM');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 10 });
+    const input = {
+      idempotencyKey: fresh('order-x:reserve'),
+      orderId: 'x',
+      items: [{ sku, quantity: 3 }],
+    };
+    const first = await activities.reserveInventory(input);
+    const second = await activities.reserveInventory(input);
+    expect(second).toEqual(first);
+    expect(await available(sku)).toBe(7); // without the key it would be 4
+  });
+
+  it('20 concurrent reservations of 1 unit against stock 5: exactly 5 succeed, stock 0', async () => {
+    const sku = fresh('RACE');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        activities.reserveInventory({
+          idempotencyKey: `race-${sku}-${i}`,
+          orderId: `o${i}`,
+          items: [{ sku, quantity: 1 }],
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failures).toHaveLength(15);
+    failures.forEach((f) => expect(f.reason).toMatchObject({ type: 'OutOfStock' }));
+    expect(await available(sku)).toBe(0);
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
+    expect(doc?.holds ?? []).toEqual([]); // no marker left behind
+  });
+
+  it('all or nothing: the second line out of stock gives the first line back', async () => {
+    const a = fresh('AON-A');
+    const b = fresh('AON-B');
+    await store.upsertSku(a, { name: a, unitPrice: 100, available: 5 });
+    await store.upsertSku(b, { name: b, unitPrice: 100, available: 1 });
+    const input = {
+      idempotencyKey: fresh('order-y:reserve'),
+      orderId: 'y',
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 2 },
+      ],
+    };
+    await expect(activities.reserveInventory(input)).rejects.toMatchObject({ type: 'OutOfStock' });
+    expect(await available(a)).toBe(5);
+    expect(await available(b)).toBe(1);
+    // Repeating returns the first answer and changes nothing.
+    await expect(activities.reserveInventory(input)).rejects.toMatchObject({ type: 'OutOfStock' });
+    expect(await available(a)).toBe(5);
+    // Releasing a failed reservation has nothing to give back.
+    expect(
+      await activities.releaseInventory({
+        idempotencyKey: 'rel',
+        orderId: 'y',
+        reservationId: input.idempotencyKey,
+      }),
+    ).toEqual({ released: false });
+    expect(await available(a)).toBe(5);
+  });
+
+  it('release gives the stock back once, however often it runs', async () => {
+    const sku = fresh('REL');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 4 });
+    const reservationId = fresh('order-z:reserve');
+    await activities.reserveInventory({
+      idempotencyKey: reservationId,
+      orderId: 'z',
+      items: [
+        { sku, quantity: 3 },
+        { sku, quantity: 1 },
+      ],
+    });
+    expect(await available(sku)).toBe(0);
+    const release = { idempotencyKey: `${reservationId}:release`, orderId: 'z', reservationId };
+    expect(await activities.releaseInventory(release)).toEqual({ released: true });
+    expect(await activities.releaseInventory(release)).toEqual({ released: true });
+    expect(await available(sku)).toBe(4);
+  });
+
+  it('a release before the reservation leaves a tombstone: the late reservation takes nothing', async () => {
+    const sku = fresh('LATE');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 2 });
+    const reservationId = fresh('order-l:reserve');
+    expect(
+      await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'l', reservationId }),
+    ).toEqual({ released: false });
+    await expect(
+      activities.reserveInventory({
+        idempotencyKey: reservationId,
+        orderId: 'l',
+        items: [{ sku, quantity: 1 }],
+      }),
+    ).rejects.toMatchObject({ type: 'ReservationReleased', nonRetryable: true });
+    expect(await available(sku)).toBe(2);
+  });
+
+  it('repairs a reservation that crashed after taking a line but before recording it', async () => {
+    const sku = fresh('CRASH');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-c:reserve');
+    // Simulate the crash: the reservation exists, the SKU was decremented with our marker.
+    await db.collection(RESERVATIONS_COLLECTION).insertOne({
+      _id: reservationId as unknown as never,
+      orderId: 'c',
+      status: 'PENDING',
+      lines: [{ sku, quantity: 2 }],
+      taken: [],
+      createdAt: new Date(),
+    });
+    await db
+      .collection(CATALOG_COLLECTION)
+      .updateOne(
+        { _id: sku as unknown as never },
+        { $inc: { available: -2 }, $push: { holds: reservationId as never } },
+      );
+    await activities.reserveInventory({
+      idempotencyKey: reservationId,
+      orderId: 'c',
+      items: [{ sku, quantity: 2 }],
+    });
+    expect(await available(sku)).toBe(3); // taken once, not twice
+    await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'c', reservationId });
+    expect(await available(sku)).toBe(5);
+  });
+});
