@@ -1,0 +1,29 @@
+import { MongoClient } from 'mongodb';
+import { createInventoryActivities } from '../activities/inventory/activities';
+import { createMongoInventoryStore } from '../activities/inventory/store';
+import { inventoryWorkerConfigSchema } from './config';
+import type { InventoryWorkerConfig } from './config';
+import { runAsMain, runWorker } from './run-worker';
+import type { RunningWorker, WorkerDeps } from './run-worker';
+
+/** Catalog, pricing and stock reservations on the `inventory` task queue, in INVENTORY_DB. */
+export async function startInventoryWorker(
+  config: InventoryWorkerConfig,
+  deps: WorkerDeps = {},
+): Promise<RunningWorker> {
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const store = createMongoInventoryStore(mongo.db(config.INVENTORY_DB));
+  return runWorker({
+    service: 'inventory',
+    config,
+    deps,
+    activities: createInventoryActivities({ store }),
+    close: () => mongo.close(),
+  }).catch(async (error: unknown) => {
+    await mongo.close();
+    throw error;
+  });
+}
+
+if (require.main === module)
+  runAsMain('inventory', inventoryWorkerConfigSchema, startInventoryWorker);

@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { WorkerOptions } from '@temporalio/worker';
+import { ordersWorkerConfigSchema } from './config';
+import type { OrdersWorkerConfig } from './config';
+import { runAsMain, runWorker } from './run-worker';
+import type { RunningWorker, WorkerDeps } from './run-worker';
+
+/**
+ * The orchestrator: runs the order saga workflows on the `orders` task queue, and publishes the
+ * events the orders service owns. Env: see ordersWorkerConfigSchema.
+ */
+export function startOrdersWorker(
+  config: OrdersWorkerConfig,
+  deps: WorkerDeps & Pick<WorkerOptions, 'workflowBundle'> = {},
+): Promise<RunningWorker> {
+  const { workflowBundle, ...rest } = deps;
+  return runWorker({
+    service: 'orders',
+    config,
+    deps: rest,
+    activities: {},
+    // Bundled at start from source (tsx) or compiled code (dist); a prebuilt bundle may be passed.
+    workflows: workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath: require.resolve(path.join(__dirname, '../workflows')) },
+  });
+}
+
+if (require.main === module) runAsMain('orders', ordersWorkerConfigSchema, startOrdersWorker);

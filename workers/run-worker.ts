@@ -1,0 +1,153 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { LogEntry, WorkerOptions } from '@temporalio/worker';
+import type { z } from 'zod';
+import { TASK_QUEUES } from '../contracts/order';
+import type { EventService } from '../contracts/event-envelope';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import type { Logger } from '../lib/logger';
+import type { EventActivities } from '../activities/events/api';
+import { createEventActivitiesFromEnv } from '../activities/events/from-env';
+import type { WorkerConfig } from './config';
+
+// Shared wiring of the four worker processes: connect, create the worker on the service's task
+// queue, run it, and on shutdown close what the service opened (Mongo, Kafka), in that order.
+
+/** The four services; each has a task queue (TASK_QUEUES) and publishes the events it owns. */
+export type Service = EventService;
+
+export interface RunningWorker {
+  readonly taskQueue: string;
+  readonly worker: Worker;
+  /** Settles when the worker has stopped and everything it opened is closed. */
+  readonly finished: Promise<void>;
+  /** Graceful: stops polling, lets running tasks finish, then closes. */
+  shutdown(): Promise<void>;
+}
+
+/** What every `start…Worker` accepts besides its config; all optional. */
+export interface WorkerDeps {
+  /**
+   * The event-publishing activity. Default: Kafka, from `createEventActivitiesFromEnv` in
+   * activities/events/from-env.ts. Tests and tools pass their own.
+   */
+  eventActivities?: EventActivities;
+  logger?: Logger;
+}
+
+export interface RunWorkerOptions {
+  service: Service;
+  config: WorkerConfig;
+  activities: object;
+  deps: WorkerDeps;
+  /** Only the orders worker runs workflows. */
+  workflows?: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
+  /** Closes what the service opened, after the worker stopped. */
+  close?: () => Promise<void>;
+}
+
+/** The event activities to register: the injected ones, or Kafka's from the environment. */
+function eventActivitiesFor(service: Service, config: WorkerConfig, deps: WorkerDeps) {
+  if (deps.eventActivities)
+    return { activities: deps.eventActivities, close: () => Promise.resolve() };
+  return createEventActivitiesFromEnv(service, {
+    LOG_LEVEL: config.LOG_LEVEL,
+    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
+  });
+}
+
+export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
+  const { service, config, deps } = options;
+  const logger = deps.logger ?? createLogger(`worker-${service}`, config.LOG_LEVEL);
+  const taskQueue = TASK_QUEUES[service];
+  const events = eventActivitiesFor(service, config, deps);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      // Every worker publishes the events its service owns (EVENT_OWNER): the workflow
+      // schedules `publishOrderEvent` on the owner's task queue.
+      activities: { ...options.activities, ...events.activities },
+      ...options.workflows,
+    });
+  } catch (error) {
+    await connection.close();
+    await events.close();
+    await options.close?.();
+    throw error;
+  }
+  logger.info({ taskQueue, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  const finished = worker.run().finally(async () => {
+    await connection.close();
+    await events.close();
+    await options.close?.();
+    logger.info({ taskQueue }, 'worker stopped');
+  });
+  return {
+    taskQueue,
+    worker,
+    finished,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await finished;
+    },
+  };
+}
+
+/** Temporal's own logs (core and worker) as structured pino lines. */
+function temporalLogger(logger: Logger): DefaultLogger {
+  const levels = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  } as const;
+  return new DefaultLogger(logger.level === 'trace' ? 'TRACE' : 'INFO', (entry: LogEntry) =>
+    logger[levels[entry.level]]({ ...entry.meta, temporal: true }, entry.message),
+  );
+}
+
+/**
+ * Process-wide Temporal runtime for a worker process: SIGINT/SIGTERM shut the worker down
+ * gracefully (running tasks finish), logs go through pino, and metrics are served for
+ * Prometheus when WORKER_METRICS_ADDRESS is set. Call once, before creating the worker.
+ */
+export function installWorkerRuntime(config: WorkerConfig, logger: Logger): void {
+  Runtime.install({
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    logger: temporalLogger(logger),
+    ...(config.WORKER_METRICS_ADDRESS && {
+      telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } },
+    }),
+  });
+}
+
+/** Entry point when a worker file is executed directly: config from env, run until a signal. */
+export function runAsMain<S extends z.ZodObject>(
+  service: Service,
+  schema: S,
+  start: (config: z.infer<S>, deps: WorkerDeps) => Promise<RunningWorker>,
+): void {
+  const logger = createLogger(`worker-${service}`);
+  let config: z.infer<S>;
+  try {
+    config = loadConfig(schema);
+  } catch (error) {
+    logger.fatal({ err: error }, 'invalid configuration');
+    process.exit(2);
+  }
+  installWorkerRuntime(config as WorkerConfig, logger);
+  start(config, { logger })
+    .then((running) => running.finished)
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'worker failed');
+        process.exit(1);
+      },
+    );
+}

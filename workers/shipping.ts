@@ -1,0 +1,30 @@
+import { MongoClient } from 'mongodb';
+import { createShippingActivities } from '../activities/shipping/activities';
+import { createMongoShipmentStore } from '../activities/shipping/store';
+import { shippingWorkerConfigSchema } from './config';
+import type { ShippingWorkerConfig } from './config';
+import { runAsMain, runWorker } from './run-worker';
+import type { RunningWorker, WorkerDeps } from './run-worker';
+
+/** Shipments on the `shipping` task queue, in SHIPPING_DB, to SHIPPING_COUNTRIES. */
+export async function startShippingWorker(
+  config: ShippingWorkerConfig,
+  deps: WorkerDeps = {},
+): Promise<RunningWorker> {
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  return runWorker({
+    service: 'shipping',
+    config,
+    deps,
+    activities: createShippingActivities({
+      store: createMongoShipmentStore(mongo.db(config.SHIPPING_DB)),
+      countries: config.SHIPPING_COUNTRIES,
+    }),
+    close: () => mongo.close(),
+  }).catch(async (error: unknown) => {
+    await mongo.close();
+    throw error;
+  });
+}
+
+if (require.main === module) runAsMain('shipping', shippingWorkerConfigSchema, startShippingWorker);
