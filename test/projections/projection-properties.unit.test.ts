@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
-import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import { foldOrder } from '../../projections/order-view';
 import type { ConsumedMessage } from '../../projections/process-batch';
 import { processBatch } from '../../projections/process-batch';
 import type { SagaSpec } from '../../projections/sample-streams';
 import { SAGA_OUTCOMES, sagaEvents } from '../../projections/sample-streams';
+import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import { InMemoryProjectionStore } from './in-memory-store';
 
 // Properties of the whole projection pipeline (decode → plan → guarded writes), with the
@@ -121,35 +121,6 @@ async function project(
   return store;
 }
 
-function expectedAggregates(views: OrderView[]) {
-  const customers = new Map<string, CustomerStats>();
-  const skus = new Map<string, SkuSales>();
-  for (const v of views) {
-    const c = customers.get(v.customerId) ?? {
-      customerId: v.customerId,
-      ordersByStatus: {},
-      totalSpent: 0,
-    };
-    c.ordersByStatus[v.status] = (c.ordersByStatus[v.status] ?? 0) + 1;
-    if (v.status === 'COMPLETED') {
-      c.totalSpent += v.total ?? 0;
-      for (const item of v.items) {
-        const s = skus.get(item.sku) ?? { sku: item.sku, unitsSold: 0, revenue: 0 };
-        s.unitsSold += item.quantity;
-        s.revenue += 'lineTotal' in item ? item.lineTotal : 0;
-        skus.set(item.sku, s);
-      }
-    }
-    customers.set(v.customerId, c);
-  }
-  return { customers, skus };
-}
-
-const withoutZeros = (c: CustomerStats): CustomerStats => ({
-  ...c,
-  ordersByStatus: Object.fromEntries(Object.entries(c.ordersByStatus).filter(([, n]) => n !== 0)),
-});
-
 describe('projection pipeline properties', () => {
   it('any interleaving with redeliveries, batch cuts and crashes folds to the clean state, counting each order once', async () => {
     await fc.assert(
@@ -169,7 +140,7 @@ describe('projection pipeline properties', () => {
 
           expect(new Map(store.orders)).toEqual(clean);
           const expected = expectedAggregates([...clean.values()]);
-          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeros(v)]))).toEqual(
+          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
             expected.customers,
           );
           expect(new Map(store.skus)).toEqual(expected.skus);

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { env } from '../lib/config';
+import { ORDER_EVENTS_TOPIC } from '../contracts/topics';
+
+/** Environment of the projector, rebuild and dead-letter commands. */
+export const projectionConfigSchema = z.object({
+  LOG_LEVEL: env.logLevel,
+  KAFKA_BROKERS: env.kafkaBrokers,
+  MONGO_URL: env.mongoUrl,
+  /** Database holding the read models (and the pointer to the active ones). */
+  READ_DB: z.string().min(1).default('read'),
+  /** Topic to project; only tests and benchmarks change it. */
+  ORDER_EVENTS_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
+  /** Port of the projector's Prometheus `/metrics` (0 = pick a free one). */
+  PROJECTOR_METRICS_PORT: env.port.default(9464),
+  /** How often a running projector checks whether a rebuild switched the read models. */
+  PROJECTOR_POINTER_POLL_MS: env.durationMs.default(5_000),
+  PROJECTOR_PARTITIONS_CONCURRENTLY: env.positiveInt.default(2),
+});
+export type ProjectionConfig = z.infer<typeof projectionConfigSchema>;

@@ -1,0 +1,99 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { loadConfig } from '../lib/config';
+import { createKafka, createKafkaPublisher } from '../lib/kafka';
+import { createLogger } from '../lib/logger';
+import { projectionConfigSchema } from './config';
+import { readActiveReadModels } from './pointers';
+import type { Projector } from './projector';
+import { startProjector } from './projector';
+
+// The projector process (`npm run projector`). Run as many as there are partitions to spread
+// the load; they share the consumer group of the active read models. When a rebuild switches
+// the read models, every instance notices within PROJECTOR_POINTER_POLL_MS and continues with
+// the new collections and the rebuild's consumer group, where the rebuild left off.
+
+async function main(): Promise<void> {
+  const config = loadConfig(projectionConfigSchema);
+  const logger = createLogger('projector', config.LOG_LEVEL);
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const db = mongo.db(config.READ_DB);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-projector', logger });
+  const publisher = createKafkaPublisher(kafka, logger);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(config.PROJECTOR_METRICS_PORT, '127.0.0.1', resolve),
+  );
+  logger.info({ port: (server.address() as AddressInfo).port }, 'metrics on /metrics');
+
+  const start = async () => {
+    const active = await readActiveReadModels(db);
+    const projector = await startProjector({
+      kafka,
+      db,
+      logger,
+      registry,
+      readModels: active,
+      topic: config.ORDER_EVENTS_TOPIC,
+      deadLetters: { mode: 'publish', publisher },
+      partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
+    });
+    return { projector, generation: active.generation };
+  };
+  let current: { projector: Projector; generation: string | null } = await start();
+
+  let switching = Promise.resolve();
+  const poll = setInterval(() => {
+    switching = switching
+      .then(async () => {
+        const active = await readActiveReadModels(db);
+        if (active.generation === current.generation) return;
+        logger.info({ from: current.generation, to: active.generation }, 'read models switched');
+        await current.projector.stop();
+        current = await start();
+      })
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'checking the read-model pointer failed'),
+      );
+  }, config.PROJECTOR_POINTER_POLL_MS);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    clearInterval(poll);
+    await switching;
+    await current.projector.stop();
+    await publisher.close();
+    await mongo.close();
+    server.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import { Registry } from 'prom-client';
+import { DLT_HEADERS } from '../../contracts/dead-letter';
+import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
+import { deadLetterTopic } from '../../contracts/topics';
+import type { MessagePublisher } from '../../lib/kafka';
+import { createKafkaPublisher } from '../../lib/kafka';
+import { readDeadLetters } from '../../projections/dlt';
+import { foldOrder } from '../../projections/order-view';
+import type { ActiveReadModels } from '../../projections/pointers';
+import { generationReadModels, readActiveReadModels } from '../../projections/pointers';
+import type { Projector } from '../../projections/projector';
+import { startProjector } from '../../projections/projector';
+import { createReadModelQueries } from '../../projections/read-model-queries';
+import { rebuildReadModels } from '../../projections/rebuild';
+import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
+import {
+  createTopics,
+  messagesOf,
+  mongoUrl,
+  quietLogger,
+  readAll,
+  testKafka,
+  unique,
+  waitFor,
+} from './kafka-test-kit';
+
+jest.setTimeout(120_000);
+
+describe('projector against Kafka and a MongoDB-wire server', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let mongo: MongoClient;
+  let publisher: MessagePublisher;
+  const dbs: Db[] = [];
+  const projectors: Projector[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka('projector-int');
+    admin = kafka.admin();
+    await admin.connect();
+    mongo = await MongoClient.connect(mongoUrl());
+    publisher = createKafkaPublisher(kafka, quietLogger());
+  });
+  afterAll(async () => {
+    for (const p of projectors) await p.stop();
+    for (const db of dbs) await db.dropDatabase().catch(() => undefined);
+    await publisher.close();
+    await admin.disconnect();
+    await mongo.close();
+  });
+
+  async function setup(partitions: number) {
+    const topic = unique('order.events.test');
+    await createTopics(admin, [
+      { topic, partitions },
+      { topic: deadLetterTopic(topic), partitions: 1 },
+    ]);
+    const db = mongo.db(unique('read').replace(/-/g, '_'));
+    dbs.push(db);
+    const readModels: ActiveReadModels = {
+      ...generationReadModels('live'),
+      groupId: unique('group'),
+    };
+    const start = async () => {
+      const projector = await startProjector({
+        kafka,
+        db,
+        logger: quietLogger(),
+        registry: new Registry(),
+        readModels,
+        topic,
+        deadLetters: { mode: 'publish', publisher },
+        sessionTimeoutMs: 6_000,
+        chunkSize: 50,
+      });
+      projectors.push(projector);
+      return projector;
+    };
+    const caughtUp = (projector: Projector) =>
+      waitFor('the projector to catch up', async () =>
+        (await projector.lag()).every((p) => p.lag === 0),
+      );
+    return { topic, db, readModels, start, caughtUp };
+  }
+
+  it('folds a stream of many orders into exact read models, redeliveries included', async () => {
+    const { topic, db, readModels, start, caughtUp } = await setup(3);
+    const sagas = sampleSagas({ count: 70, customers: 9, skus: 7, prefix: unique('o') });
+    const streams = sagas.map(sagaEvents);
+    const all = streams.flat();
+    // Interleave orders and publish a tenth of the events twice (producer retries).
+    const interleaved = [...all].sort(
+      (a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.orderId.localeCompare(b.orderId),
+    );
+    const withDuplicates = interleaved.flatMap((e, i) => (i % 10 === 3 ? [e, e] : [e]));
+    await publisher.publish(topic, messagesOf(withDuplicates));
+
+    const projector = await start();
+    await caughtUp(projector);
+
+    const got = await readAll(db, readModels.collections);
+    const clean = new Map(streams.map((s) => [s[0].orderId, foldOrder(s)!]));
+    expect(got.orders).toEqual(clean);
+    const expected = expectedAggregates(clean.values());
+    expect(new Map([...got.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
+      expected.customers,
+    );
+    expect(got.skus).toEqual(expected.skus);
+
+    // A second projector on a fresh registry shows the same lag and the metrics counted.
+    const lag = await projector.lag();
+    expect(lag).toHaveLength(3);
+    expect(lag.reduce((n, p) => n + p.end, 0)).toBe(withDuplicates.length);
+  });
+
+  it('dead-letters a poison event with its reason and keeps applying later events', async () => {
+    const { topic, db, readModels, start, caughtUp } = await setup(1);
+    const [good1, poisoned, good2] = sampleSagas({ count: 3, prefix: unique('p') }).map(sagaEvents);
+    const bad = toEventMessage(poisoned[0]);
+    bad.value = JSON.stringify({ customerId: 42 }); // breaks the OrderPlaced schema
+    await publisher.publish(topic, [
+      ...messagesOf(good1),
+      bad,
+      ...messagesOf(poisoned.slice(1)),
+      ...messagesOf(good2),
+    ]);
+
+    const projector = await start();
+    await caughtUp(projector);
+
+    const got = await readAll(db, readModels.collections);
+    expect(got.orders.get(good1[0].orderId)).toEqual(foldOrder(good1));
+    expect(got.orders.get(good2[0].orderId)).toEqual(foldOrder(good2));
+    expect(got.orders.has(poisoned[0].orderId)).toBe(false);
+
+    const { letters } = await waitFor('the dead letters', async () => {
+      const read = await readDeadLetters(kafka, deadLetterTopic(topic));
+      return read.letters.length === poisoned.length ? read : undefined;
+    });
+    const first = letters[0];
+    expect(first.exceptionClass).toBe('InvalidEventError');
+    expect(first.exceptionMessage).toMatch(/invalid OrderPlaced v2 payload/);
+    expect(first).toMatchObject({
+      originalTopic: topic,
+      originalPartition: '0',
+      originalOffset: String(good1.length),
+      consumerGroup: readModels.groupId,
+      orderId: poisoned[0].orderId,
+    });
+    expect(first.message.value?.toString()).toBe(bad.value);
+    expect(first.message.headers?.[EVENT_HEADERS.id]?.toString()).toBe(poisoned[0].id);
+    // The order's later events cannot apply without its first: parked too, as gaps.
+    expect(letters.slice(1).every((l) => l.exceptionClass === 'ProjectionError')).toBe(true);
+    expect(letters[1].message.headers?.[DLT_HEADERS.exceptionFqcn]?.toString()).toBe(
+      'ProjectionError',
+    );
+  });
+
+  it('rebuilds read models identical to the live ones and switches reads to them', async () => {
+    const { topic, db, readModels, start, caughtUp } = await setup(2);
+    const streams = sampleSagas({ count: 40, customers: 6, skus: 5, prefix: unique('r') }).map(
+      sagaEvents,
+    );
+    await publisher.publish(topic, messagesOf(streams.flat()));
+    const projector = await start();
+    await caughtUp(projector);
+    // Make the live generation the active one, as the projector's defaults would be.
+    await db.collection('read_model_pointers').insertOne({ _id: 'active' as never, ...readModels });
+    const queries = createReadModelQueries(db, { pointerTtlMs: 0 });
+    const anOrder = streams[0][0].orderId;
+    expect((await queries.getOrder(anOrder))?.orderId).toBe(anOrder);
+
+    let ticks = 0;
+    const result = await rebuildReadModels({
+      kafka,
+      db,
+      logger: quietLogger(),
+      topic,
+      now: () => new Date(Date.UTC(2026, 5, 1)),
+      pollMs: 250,
+      onProgress: () => ticks++,
+    });
+    expect(result.switched).toBe(true);
+    expect(ticks).toBeGreaterThan(0);
+    expect(result.next.generation).toBe(`v${Date.UTC(2026, 5, 1)}`);
+
+    const live = await readAll(db, readModels.collections);
+    const rebuilt = await readAll(db, result.next.collections);
+    expect(rebuilt).toEqual(live);
+    expect((await readActiveReadModels(db)).collections).toEqual(result.next.collections);
+    expect(await queries.getOrder(anOrder)).toEqual(live.orders.get(anOrder));
+  });
+});
