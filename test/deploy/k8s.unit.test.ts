@@ -4,9 +4,14 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { apiConfigSchema } from '../../api/config';
-import { serverConfigSchema } from '../../lib/config';
 import { projectionConfigSchema } from '../../projections/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
+import {
+  inventoryWorkerConfigSchema,
+  ordersWorkerConfigSchema,
+  paymentsWorkerConfigSchema,
+  shippingWorkerConfigSchema,
+} from '../../workers/config';
 
 // Nothing here runs kubectl, a cluster, Docker, Prometheus or Grafana: the manifests, the
 // dashboard and the scrape configuration are parsed and checked against the code instead.
@@ -16,21 +21,11 @@ const processSchemas: Record<string, z.ZodObject> = {
   'dist/api/main.js': apiConfigSchema,
   'dist/projections/main.js': projectionConfigSchema,
   'dist/scripts/create-topics.js': createTopicsConfigSchema,
-  // workers/*.ts are being written and export no configuration schema yet: until they do, the
-  // worker Deployments are checked against serverConfigSchema. Replace these entries with each
-  // worker's own schema, and drop the entry point from pendingEntryPoints, once it exists.
-  'dist/workers/orders.js': serverConfigSchema,
-  'dist/workers/inventory.js': serverConfigSchema,
-  'dist/workers/payments.js': serverConfigSchema,
-  'dist/workers/shipping.js': serverConfigSchema,
+  'dist/workers/orders.js': ordersWorkerConfigSchema,
+  'dist/workers/inventory.js': inventoryWorkerConfigSchema,
+  'dist/workers/payments.js': paymentsWorkerConfigSchema,
+  'dist/workers/shipping.js': shippingWorkerConfigSchema,
 };
-/** Entry points whose source file does not exist yet (skipped by the "source exists" check). */
-const pendingEntryPoints = new Set([
-  'dist/workers/orders.js',
-  'dist/workers/inventory.js',
-  'dist/workers/payments.js',
-  'dist/workers/shipping.js',
-]);
 
 /**
  * Temporal SDK worker metrics the dashboard may query. TypeScript workers get them from the Core
@@ -282,11 +277,9 @@ describe('deploy/k8s', () => {
           const entry = entryPoint(c);
           expect(Object.keys(processSchemas)).toContain(entry);
           expect(kustomization.images.map((i) => i.name)).toContain(c.image);
-          if (!pendingEntryPoints.has(entry)) {
-            expect(
-              existsSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'))),
-            ).toBe(true);
-          }
+          expect(existsSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(
+            true,
+          );
         },
       );
 
@@ -358,6 +351,25 @@ describe('deploy/k8s', () => {
       );
     },
   );
+
+  it('workers serve Temporal SDK metrics on all interfaces, on a port they declare', () => {
+    // The variable is the Prometheus exporter's bind address (workers/run-worker.ts).
+    expect(read('workers', 'run-worker.ts')).toMatch(
+      /prometheus: \{ bindAddress: config\.WORKER_METRICS_ADDRESS \}/,
+    );
+    const workers = deployments.filter((d) => d.metadata.name.startsWith('worker-'));
+    expect(workers.length).toBe(4);
+    for (const worker of workers) {
+      const c = worker.spec!.template!.spec.containers[0];
+      const address = containerEnv(c).WORKER_METRICS_ADDRESS ?? '';
+      const [, host, port] = /^(.*):(\d+)$/.exec(address) ?? [];
+      expect({ worker: worker.metadata.name, host }).toEqual({
+        worker: worker.metadata.name,
+        host: '0.0.0.0',
+      });
+      expect(c.ports?.map((p) => p.containerPort)).toContain(Number(port));
+    }
+  });
 
   it('the API is ready on /readyz and alive on /healthz', () => {
     const api = deployments.find((d) => d.metadata.name === 'api')!;
