@@ -3,9 +3,14 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { apiConfigSchema } from '../../api/config';
-import { serverConfigSchema } from '../../lib/config';
 import { projectionConfigSchema } from '../../projections/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
+import {
+  inventoryWorkerConfigSchema,
+  ordersWorkerConfigSchema,
+  paymentsWorkerConfigSchema,
+  shippingWorkerConfigSchema,
+} from '../../workers/config';
 
 // There is no Docker engine on the machines this project is built on, so the compose file is
 // checked structurally: every service the README names exists, host ports do not collide,
@@ -35,10 +40,10 @@ const services = compose.services;
 const appServices: Record<string, z.ZodObject> = {
   'kafka-setup': createTopicsConfigSchema,
   api: apiConfigSchema,
-  'worker-orders': serverConfigSchema,
-  'worker-inventory': serverConfigSchema,
-  'worker-payments': serverConfigSchema,
-  'worker-shipping': serverConfigSchema,
+  'worker-orders': ordersWorkerConfigSchema,
+  'worker-inventory': inventoryWorkerConfigSchema,
+  'worker-payments': paymentsWorkerConfigSchema,
+  'worker-shipping': shippingWorkerConfigSchema,
   projector: projectionConfigSchema,
 };
 
