@@ -53,12 +53,20 @@ export function installQuietRuntime(): void {
   }
 }
 
-export async function createSagaTestEnv(): Promise<SagaTestEnv> {
-  installQuietRuntime();
+/** The time-skipping test server, with the saga's search attributes registered. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
   await registerSearchAttributes(env);
+  return env;
+}
+
+export async function createSagaTestEnv(
+  createEnv: () => Promise<TestWorkflowEnvironment> = createTimeSkippingEnv,
+): Promise<SagaTestEnv> {
+  installQuietRuntime();
+  const env = await createEnv();
   const fakes = new FakeServices();
   const connection = env.nativeConnection;
   const events = fakes.events_;
