@@ -1,0 +1,176 @@
+import { MongoClient } from 'mongodb';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import { toEventMessage } from '../contracts/event-envelope';
+import type { OrderEvent } from '../contracts/event-envelope';
+import { deadLetterTopic } from '../contracts/topics';
+import { env, loadConfig } from '../lib/config';
+import { createKafka, createKafkaPublisher } from '../lib/kafka';
+import { createLogger } from '../lib/logger';
+import { evolveOrder } from '../projections/order-view';
+import { generationReadModels } from '../projections/pointers';
+import { startProjector } from '../projections/projector';
+import { sagaEvents, sampleSagas } from '../projections/sample-streams';
+
+// `npm run bench:projection [-- --quick] [-- --json]`: events/s folded into MongoDB by the
+// projector from a pre-filled topic, against a baseline measured in the same run on the same
+// servers: a bare driver bulk upsert of one equivalent order document per event (what the
+// projector must at least do), in the same slice size the store uses.
+
+const configSchema = z.object({
+  LOG_LEVEL: env.logLevel,
+  KAFKA_BROKERS: env.kafkaBrokers,
+  MONGO_URL: env.mongoUrl,
+});
+
+interface Result {
+  events: number;
+  orders: number;
+  partitions: number;
+  projector: { seconds: number; eventsPerSecond: number; steadyEventsPerSecond: number };
+  baseline: { seconds: number; eventsPerSecond: number };
+  ratio: number;
+}
+
+const progress = (json: boolean, text: string) => {
+  if (!json) process.stderr.write(`\r${text}`.padEnd(80));
+};
+
+async function run(options: { quick: boolean; json: boolean }): Promise<Result> {
+  const config = loadConfig(configSchema);
+  const logger = createLogger('bench', 'warn');
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'bench-projection',
+    logger,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const stamp = Date.now();
+  const topic = `bench.order.events.${stamp}`;
+  const db = mongo.db(`bench_projection_${stamp}`);
+  const partitions = 3;
+  const orders = options.quick ? 400 : 4_000;
+  const publisher = createKafkaPublisher(kafka, logger);
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: partitions },
+        { topic: deadLetterTopic(topic), numPartitions: 1 },
+      ],
+    });
+    const events: OrderEvent[] = sampleSagas({ count: orders, customers: orders / 4, skus: 50 })
+      .map(sagaEvents)
+      .flat();
+    for (let i = 0; i < events.length; i += 1_000) {
+      await publisher.publish(topic, events.slice(i, i + 1_000).map(toEventMessage));
+      progress(
+        options.json,
+        `pre-filling ${topic}: ${Math.min(i + 1_000, events.length)}/${events.length}`,
+      );
+    }
+
+    // Projector: from start until the group's committed offsets reach the end offsets.
+    const started = performance.now();
+    let firstChunkAt: number | undefined;
+    let afterFirst = 0;
+    let applied = 0;
+    const projector = await startProjector({
+      kafka,
+      db,
+      logger,
+      registry: new Registry(),
+      readModels: { ...generationReadModels('bench'), groupId: `bench-${stamp}` },
+      topic,
+      deadLetters: { mode: 'count-only' },
+      onProgress: ({ counts }) => {
+        applied += counts.applied;
+        if (firstChunkAt === undefined) firstChunkAt = performance.now();
+        else afterFirst += counts.applied;
+      },
+    });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const lag = await projector.lag();
+      const rate = applied / ((performance.now() - started) / 1000);
+      progress(
+        options.json,
+        `projector: ${applied}/${events.length} events, ${rate.toFixed(0)} events/s`,
+      );
+      if (lag.every((p) => p.lag === 0)) break;
+    }
+    const projectorSeconds = (performance.now() - started) / 1000;
+    const steadySeconds = (performance.now() - (firstChunkAt ?? started)) / 1000;
+    await projector.stop();
+
+    // Baseline: one replace-upsert of the order's document per event, nothing else.
+    const docs = new Map<string, ReturnType<typeof evolveOrder>>();
+    const writes = events.map((event) => {
+      const doc = evolveOrder(docs.get(event.orderId) ?? null, event);
+      docs.set(event.orderId, doc);
+      return { replaceOne: { filter: { _id: doc.orderId }, replacement: doc, upsert: true } };
+    });
+    const baseline = db.collection<{ _id: string }>('baseline_orders');
+    const baseStart = performance.now();
+    for (let i = 0; i < writes.length; i += 64) {
+      await baseline.bulkWrite(writes.slice(i, i + 64), { ordered: false });
+      if (i % 640 === 0) progress(options.json, `baseline: ${i}/${writes.length} upserts`);
+    }
+    const baselineSeconds = (performance.now() - baseStart) / 1000;
+    progress(options.json, '');
+    if (!options.json) process.stderr.write('\r');
+
+    const projectorRate = events.length / projectorSeconds;
+    const baselineRate = events.length / baselineSeconds;
+    return {
+      events: events.length,
+      orders,
+      partitions,
+      projector: {
+        seconds: projectorSeconds,
+        eventsPerSecond: projectorRate,
+        steadyEventsPerSecond: afterFirst / steadySeconds,
+      },
+      baseline: { seconds: baselineSeconds, eventsPerSecond: baselineRate },
+      ratio: projectorRate / baselineRate,
+    };
+  } finally {
+    await publisher.close();
+    await db.dropDatabase().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
+    await admin.disconnect();
+    await mongo.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const options = { quick: args.has('--quick'), json: args.has('--json') };
+  const r = await run(options);
+  if (options.json) {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
+  const n = (x: number) => x.toFixed(0).padStart(10);
+  console.log(
+    `\n${r.events} events of ${r.orders} orders on ${r.partitions} partitions${options.quick ? ' (quick)' : ''}`,
+  );
+  console.log('what                                   seconds   events/s');
+  console.log(
+    `projector (join + fold + commit)      ${r.projector.seconds.toFixed(2).padStart(8)} ${n(r.projector.eventsPerSecond)}`,
+  );
+  console.log(
+    `projector after first chunk                   ${n(r.projector.steadyEventsPerSecond)}`,
+  );
+  console.log(
+    `baseline: bare bulk upsert per event  ${r.baseline.seconds.toFixed(2).padStart(8)} ${n(r.baseline.eventsPerSecond)}`,
+  );
+  console.log(`ratio projector / baseline: ${r.ratio.toFixed(2)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
