@@ -19,7 +19,7 @@ import { createSagaTestEnv, waitForState } from '../test/workflows/saga-test-env
 
 // Records one workflow history per main path of the saga into test/fixtures/histories/, for
 // test/workflows/replay.workflow.test.ts. It runs each path on a real Temporal dev server
-// (TEMPORAL_CLI: path of the `temporal` binary; the server is started on a free port and
+// (TEMPORAL_CLI_PATH: path of the `temporal` binary; the server is started on a free port and
 // stopped afterwards) with deterministic in-process fakes on the service task queues
 // (test/workflows/fake-services.ts), so the histories do not depend on Mongo or Kafka.
 //
@@ -27,7 +27,7 @@ import { createSagaTestEnv, waitForState } from '../test/workflows/saga-test-env
 // new name: replaying both proves orders in flight survive the change (see the versioning note
 // in workflows/order-saga.ts).
 //
-//   TEMPORAL_CLI=/path/to/temporal npx tsx scripts/record-histories.ts
+//   TEMPORAL_CLI_PATH=/path/to/temporal npx tsx scripts/record-histories.ts
 
 const OUT = path.resolve(__dirname, '../test/fixtures/histories');
 
@@ -94,8 +94,8 @@ const PATHS: Path[] = [
 ];
 
 async function main(): Promise<void> {
-  const cli = process.env.TEMPORAL_CLI;
-  if (!cli) throw new Error('Set TEMPORAL_CLI to the path of the temporal binary');
+  const cli = process.env.TEMPORAL_CLI_PATH;
+  if (!cli) throw new Error('Set TEMPORAL_CLI_PATH to the path of the temporal binary');
   const t = await createSagaTestEnv(() =>
     TestWorkflowEnvironment.createLocal({
       server: {

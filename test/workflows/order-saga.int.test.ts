@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Connection, Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import Long from 'long'; // the protobuf runtime's 64-bit integers
 import { MongoClient } from 'mongodb';
 import type { OrderEventDraft } from '../../contracts/events';
 import { createMongoInventoryStore } from '../../activities/inventory/store';
@@ -9,13 +6,13 @@ import { serverConfigSchema, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { confirmPaymentUpdate } from '../../workflows/messages';
 import { orderSaga } from '../../workflows/order-saga';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { orderWorkflowStartOptions } from '../../workflows/start-options';
 import { startInventoryWorker } from '../../workers/inventory';
 import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';
 import type { RunningWorker } from '../../workers/run-worker';
 import { startShippingWorker } from '../../workers/shipping';
+import { createTestNamespace } from '../setup/temporal-namespace';
 import { orderInput } from './fake-services';
 import { waitForState, workflowBundle } from './saga-test-env';
 
@@ -26,8 +23,8 @@ import { waitForState, workflowBundle } from './saga-test-env';
 
 jest.setTimeout(120_000);
 
-const namespace = `saga-it-${randomUUID().slice(0, 8)}`;
-const suffix = namespace.replace(/-/g, '_');
+let namespace: string;
+let suffix: string;
 const events: OrderEventDraft[] = [];
 const eventActivities = {
   publishOrderEvent: (draft: OrderEventDraft) => {
@@ -41,37 +38,11 @@ let client: Client;
 let mongo: MongoClient;
 let workers: RunningWorker[] = [];
 
-async function createNamespace(): Promise<void> {
-  await connection.workflowService.registerNamespace({
-    namespace,
-    workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(24 * 3600) },
-  });
-  const { IndexedValueType } = temporal.api.enums.v1;
-  const types = {
-    Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  };
-  // Namespace creation propagates asynchronously: retry until the operator API accepts it.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(
-          Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]]),
-        ),
-      });
-      return;
-    } catch (error) {
-      if (attempt > 50) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 beforeAll(async () => {
   const server = loadConfig(serverConfigSchema);
   connection = await Connection.connect({ address: server.TEMPORAL_ADDRESS });
-  await createNamespace();
+  namespace = await createTestNamespace(connection, 'saga-it');
+  suffix = namespace.replace(/-/g, '_');
   client = new Client({ connection, namespace });
   mongo = await MongoClient.connect(server.MONGO_URL);
 
