@@ -1,0 +1,146 @@
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { Registry } from 'prom-client';
+import { createEventActivities } from '../../activities/events/event-activities';
+import { loadApiConfig } from '../../api/config';
+import { startApi, type RunningApi } from '../../api/main';
+import { requiredTopics } from '../../contracts/topics';
+import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
+import { ensureTopics } from '../../lib/kafka-topics';
+import { createLogger } from '../../lib/logger';
+import { DEFAULT_READ_MODELS } from '../../projections/pointers';
+import { startProjector, type Projector } from '../../projections/projector';
+import { startInventoryWorker } from '../../workers/inventory';
+import { startOrdersWorker } from '../../workers/orders';
+import { startPaymentsWorker } from '../../workers/payments';
+import type { RunningWorker } from '../../workers/run-worker';
+import { startShippingWorker } from '../../workers/shipping';
+import { createTestNamespace } from '../setup/temporal-namespace';
+import { testServers } from '../setup/servers';
+import { workflowBundle } from '../workflows/saga-test-env';
+
+/**
+ * The whole system in this process, wired exactly as the separate processes of `npm start` are
+ * (same start functions, real Temporal, Kafka and MongoDB-wire servers), but isolated for one
+ * test file: its own Temporal namespace, event topic, consumer group and databases.
+ */
+export interface TestSystem {
+  apiUrl: string;
+  namespace: string;
+  topic: string;
+  dbs: { inventory: string; payments: string; shipping: string; read: string; api: string };
+  temporal: Client;
+  mongo: MongoClient;
+  webhookSecret: string;
+  jwtSecret: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(name: string): Promise<TestSystem> {
+  const servers = testServers();
+  const logger = createLogger(`e2e-${name}`, process.env.E2E_LOG_LEVEL ?? 'error');
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const namespace = await createTestNamespace(connection, name);
+  const suffix = namespace.replace(/-/g, '_');
+  const topic = `order.events.${suffix}`;
+  const dbs = {
+    inventory: `inventory_${suffix}`,
+    payments: `payments_${suffix}`,
+    shipping: `shipping_${suffix}`,
+    read: `read_${suffix}`,
+    api: `api_${suffix}`,
+  };
+  const webhookSecret = 'e2e-webhook-secret-0123456789';
+  const jwtSecret = 'e2e-jwt-secret-0123456789-0123456789-abcdef';
+
+  await ensureTopics(
+    servers.kafkaBrokers,
+    requiredTopics(3).map((t) => ({ ...t, topic: t.topic.replace('order.events', topic) })),
+    () => undefined,
+  );
+  const mongo = await MongoClient.connect(servers.mongoUrl);
+  const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: `e2e-${name}`, logger });
+  const publisher: MessagePublisher = createKafkaPublisher(kafka, logger);
+
+  const env = {
+    LOG_LEVEL: 'error',
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    MONGO_URL: servers.mongoUrl,
+  };
+  const workerConfig = {
+    LOG_LEVEL: 'error' as const,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    KAFKA_BROKERS: servers.kafkaBrokers,
+    MONGO_URL: servers.mongoUrl,
+    INVENTORY_DB: dbs.inventory,
+    PAYMENTS_DB: dbs.payments,
+    SHIPPING_DB: dbs.shipping,
+    SHIPPING_COUNTRIES: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'AU'],
+  };
+  const depsFor = (service: 'orders' | 'inventory' | 'payments' | 'shipping') => ({
+    logger,
+    eventActivities: createEventActivities({ publisher, service, logger, topic }),
+  });
+
+  const workers: RunningWorker[] = await Promise.all([
+    startOrdersWorker(workerConfig, {
+      ...depsFor('orders'),
+      workflowBundle: await workflowBundle(),
+    }),
+    startInventoryWorker(workerConfig, depsFor('inventory')),
+    startPaymentsWorker(workerConfig, depsFor('payments')),
+    startShippingWorker(workerConfig, depsFor('shipping')),
+  ]);
+
+  const projector: Projector = await startProjector({
+    kafka,
+    db: mongo.db(dbs.read),
+    logger,
+    registry: new Registry(),
+    readModels: { ...DEFAULT_READ_MODELS, groupId: `order-projections.${suffix}` },
+    topic,
+    deadLetters: { mode: 'publish', publisher },
+  });
+
+  const temporal = new Client({ connection, namespace });
+  const api: RunningApi = await startApi(
+    loadApiConfig({
+      ...env,
+      PORT: '0',
+      READ_DB: dbs.read,
+      INVENTORY_DB: dbs.inventory,
+      API_DB: dbs.api,
+      JWT_SECRET: jwtSecret,
+      PAYMENT_WEBHOOK_SECRET: webhookSecret,
+      RATE_LIMIT_PER_MINUTE: '100000',
+    }),
+    { temporal, mongo, kafka, logger },
+  );
+
+  return {
+    apiUrl: api.url,
+    namespace,
+    topic,
+    dbs,
+    temporal,
+    mongo,
+    webhookSecret,
+    jwtSecret,
+    async stop() {
+      await api.close();
+      await projector.stop();
+      await Promise.allSettled(workers.map((w) => w.shutdown()));
+      await publisher.close();
+      for (const db of Object.values(dbs))
+        await mongo
+          .db(db)
+          .dropDatabase()
+          .catch(() => undefined);
+      await mongo.close();
+      await connection.close();
+    },
+  };
+}
