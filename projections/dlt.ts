@@ -72,6 +72,9 @@ export async function readDeadLetters(
   await admin.connect();
   const group = groupId ?? `order-projections.dlt-list.${process.pid}.${Date.now()}`;
   try {
+    if (!(await admin.listTopics()).includes(dltTopic)) {
+      return { letters: [], commit: () => Promise.resolve() };
+    }
     const ends = await admin.fetchTopicOffsets(dltTopic);
     const committed = groupId
       ? ((await admin.fetchOffsets({ groupId, topics: [dltTopic] }))[0]?.partitions ?? [])
