@@ -19,7 +19,7 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'coverage', '.stack', 'eslint.config.mjs'] },
+  { ignores: ['node_modules', 'dist', 'coverage', '.stack', 'eslint.config.mjs', 'jest.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
