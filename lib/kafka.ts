@@ -1,5 +1,5 @@
 import type { Kafka as KafkaClient, Producer } from 'kafkajs';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Logger } from './logger';
 
 // The one place that knows kafkajs on the producing side. kafkajs 2.2.4 is unmaintained; code
@@ -65,7 +65,13 @@ export function createKafkaPublisher(kafka: KafkaClient, logger: Logger): Messag
 
   const connected = (): Promise<Producer> => {
     if (!producer) {
-      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const created = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // murmur2 on the key, as the Java client: an order's events land on the same partition
+        // whichever client (ours or a JVM tool re-driving them) produces them.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       producer = created.connect().then(() => created);
       // A failed connection is forgotten so the next publish tries again.
       producer.catch(() => {
