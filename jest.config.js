@@ -3,6 +3,7 @@
 //   *.workflow.test.ts  sagas on @temporalio/testing's time-skipping server, activities mocked
 //   *.int.test.ts       adapters against real Temporal, Kafka and MongoDB-wire servers
 //   *.e2e.test.ts       the whole system on the local stack
+//   *.chaos.test.ts     faults injected into a private stack (CHAOS_SCALE=small|full)
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
@@ -32,5 +33,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/start-stack.ts',
       globalTeardown: '<rootDir>/test/setup/stop-stack.ts',
     },
+    // Chaos tests start, kill and restart their own private stack (test/chaos/README.md).
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.test.ts'] },
   ],
 };

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { chaosLog } from './log';
+
+// The application processes of a chaos run, each a real child process (`node --import tsx
+// <entry>`, as `npm start` runs them), so SIGKILL is a real crash: no shutdown hook runs.
+
+export type AppName = 'orders' | 'inventory' | 'payments' | 'shipping' | 'projector' | 'api';
+
+interface AppSpec {
+  entry: string;
+  /** A line the process logs once it is serving. */
+  ready: string;
+}
+
+export const APP_SPECS: Record<AppName, AppSpec> = {
+  orders: { entry: 'workers/orders.ts', ready: '"msg":"worker started"' },
+  inventory: { entry: 'workers/inventory.ts', ready: '"msg":"worker started"' },
+  payments: { entry: 'workers/payments.ts', ready: '"msg":"worker started"' },
+  shipping: { entry: 'workers/shipping.ts', ready: '"msg":"worker started"' },
+  projector: { entry: 'projections/main.ts', ready: '"msg":"metrics on /metrics"' },
+  api: { entry: 'api/main.ts', ready: '"msg":"api listening"' },
+};
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface Running {
+  child: ChildProcess;
+  log: string;
+  /** Bytes of the log before this launch: readiness is looked for after them. */
+  logOffset: number;
+  exited: Promise<void>;
+}
+
+export class AppProcesses {
+  private readonly running = new Map<AppName, Running>();
+  /** Every pid this run started, for the report and for a last-resort kill. */
+  readonly pids: number[] = [];
+
+  constructor(
+    private readonly logDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  async start(name: AppName, timeoutMs = 90_000): Promise<void> {
+    if (this.running.has(name)) throw new Error(`${name} is already running`);
+    const log = path.join(this.logDir, `app-${name}.log`);
+    const logOffset = await fs.stat(log).then(
+      (s) => s.size,
+      () => 0,
+    );
+    const out = createWriteStream(log, { flags: 'a' });
+    await new Promise((resolve) => out.once('open', resolve));
+    const child = spawn(process.execPath, ['--import', 'tsx', APP_SPECS[name].entry], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', out, out],
+    });
+    if (child.pid === undefined) throw new Error(`could not start ${name}`);
+    this.pids.push(child.pid);
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        out.end();
+        resolve();
+      }),
+    );
+    this.running.set(name, { child, log, logOffset, exited });
+    await this.waitReady(name, timeoutMs);
+    chaosLog(`${name} ready (pid ${child.pid})`);
+  }
+
+  private async waitReady(name: AppName, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = this.running.get(name);
+      if (!run) throw new Error(`${name} is not running`);
+      const text = (await fs.readFile(run.log, 'utf8')).slice(run.logOffset);
+      if (text.includes(APP_SPECS[name].ready)) return;
+      if (run.child.exitCode !== null || run.child.signalCode !== null)
+        throw new Error(`${name} exited before it was ready:\n${text.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${name} not ready in ${timeoutMs} ms:\n${text.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** SIGKILL: a crash. Resolves once the process is gone. */
+  async kill(name: AppName): Promise<void> {
+    const run = this.running.get(name);
+    if (!run) throw new Error(`${name} is not running`);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    this.running.delete(name);
+    chaosLog(`killed ${name} (pid ${run.child.pid}) with SIGKILL`);
+  }
+
+  /** Lines the process logged at error/fatal level since the run began (evidence for reports). */
+  async errorLines(name: AppName, max = 5): Promise<string[]> {
+    const text = await fs
+      .readFile(path.join(this.logDir, `app-${name}.log`), 'utf8')
+      .catch(() => '');
+    return text
+      .split('\n')
+      .filter((l) => /"level":"(error|fatal)"/.test(l))
+      .slice(-max)
+      .map((l) => l.slice(0, 400));
+  }
+
+  /** SIGTERM to every process still running, SIGKILL after `graceMs`. */
+  async stopAll(graceMs = 10_000): Promise<void> {
+    await Promise.all(
+      [...this.running.entries()].map(async ([name, run]) => {
+        const timer = setTimeout(() => run.child.kill('SIGKILL'), graceMs);
+        run.child.kill('SIGTERM');
+        await run.exited;
+        clearTimeout(timer);
+        this.running.delete(name);
+      }),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+// How big a chaos run is: `CHAOS_SCALE=full` (npm run test:chaos) is the issue's size; anything
+// else (the default under `npm test`) is the reduced size that keeps a 2-core machine fast.
+
+export interface ChaosScale {
+  name: 'small' | 'full';
+  /** Orders in flight while a worker, a server or the projector is killed. */
+  inFlightOrders: number;
+  /** Concurrent submissions sharing one Idempotency-Key. */
+  duplicateSubmissions: number;
+  /** Concurrent orders racing for the last units of one SKU, and how many units there are. */
+  racingOrders: number;
+  lastUnits: number;
+  /** Malformed and oversized requests sent while valid orders run. */
+  badRequests: number;
+  /** Valid orders placed while the API is abused. */
+  ordersDuringAbuse: number;
+  /** How many times the projector is killed mid-batch. */
+  projectorKills: number;
+  /** Concurrent HTTP requests the load generator keeps open. */
+  httpConcurrency: number;
+  /** Deadline for every accepted order to reach a final status after the fault. */
+  settleMs: number;
+}
+
+const SMALL: ChaosScale = {
+  name: 'small',
+  inFlightOrders: 20,
+  duplicateSubmissions: 50,
+  racingOrders: 20,
+  lastUnits: 5,
+  badRequests: 300,
+  ordersDuringAbuse: 10,
+  projectorKills: 2,
+  httpConcurrency: 10,
+  settleMs: 120_000,
+};
+
+const FULL: ChaosScale = {
+  ...SMALL,
+  name: 'full',
+  inFlightOrders: 200,
+  badRequests: 3_000,
+  ordersDuringAbuse: 40,
+  projectorKills: 4,
+  httpConcurrency: 20,
+  settleMs: 420_000,
+};
+
+export function chaosScale(env: NodeJS.ProcessEnv = process.env): ChaosScale {
+  return env.CHAOS_SCALE === 'full' ? FULL : SMALL;
+}
