@@ -23,21 +23,45 @@ const configSchema = z.object({
   MONGO_URL: env.mongoUrl,
 });
 
-interface Result {
+export interface Result {
   events: number;
   orders: number;
   partitions: number;
   projector: { seconds: number; eventsPerSecond: number; steadyEventsPerSecond: number };
   baseline: { seconds: number; eventsPerSecond: number };
   ratio: number;
+  /** Per projector instance (same consumer group): partitions it projected, events applied. */
+  instances: { partitions: number[]; applied: number }[];
+  /** Orders whose document's version differs from its saga's event count (0: none twice). */
+  versionMismatches: number;
 }
 
+export interface RunOptions {
+  quick: boolean;
+  json: boolean;
+  /** Projector instances sharing the group (bench/main.ts runs 1 and 2). Default 1. */
+  instances?: number;
+  /** Servers from the caller (bench/main.ts); default: KAFKA_BROKERS and MONGO_URL. */
+  servers?: { kafkaBrokers: string[]; mongoUrl: string };
+  /** Progress display of the caller; default: a line on stderr unless --json. */
+  onProgress?: (text: string) => void;
+}
+
+let progressSink: ((text: string) => void) | undefined;
 const progress = (json: boolean, text: string) => {
-  if (!json) process.stderr.write(`\r${text}`.padEnd(80));
+  if (progressSink) progressSink(text);
+  else if (!json) process.stderr.write(`\r${text}`.padEnd(80));
 };
 
-async function run(options: { quick: boolean; json: boolean }): Promise<Result> {
-  const config = loadConfig(configSchema);
+export async function run(options: RunOptions): Promise<Result> {
+  progressSink = options.onProgress;
+  const config = options.servers
+    ? {
+        LOG_LEVEL: 'warn' as const,
+        KAFKA_BROKERS: options.servers.kafkaBrokers,
+        MONGO_URL: options.servers.mongoUrl,
+      }
+    : loadConfig(configSchema);
   const logger = createLogger('bench', 'warn');
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
@@ -77,20 +101,32 @@ async function run(options: { quick: boolean; json: boolean }): Promise<Result> 
     let firstChunkAt: number | undefined;
     let afterFirst = 0;
     let applied = 0;
-    const projector = await startProjector({
-      kafka,
-      db,
-      logger,
-      registry: new Registry(),
-      readModels: { ...generationReadModels('bench'), groupId: `bench-${stamp}` },
-      topic,
-      deadLetters: { mode: 'count-only' },
-      onProgress: ({ counts }) => {
-        applied += counts.applied;
-        if (firstChunkAt === undefined) firstChunkAt = performance.now();
-        else afterFirst += counts.applied;
-      },
-    });
+    const shares = Array.from({ length: options.instances ?? 1 }, () => ({
+      partitions: new Set<number>(),
+      applied: 0,
+    }));
+    // Started together so the group's first rebalance already spreads the partitions.
+    const projectors = await Promise.all(
+      shares.map((share) =>
+        startProjector({
+          kafka,
+          db,
+          logger,
+          registry: new Registry(),
+          readModels: { ...generationReadModels('bench'), groupId: `bench-${stamp}` },
+          topic,
+          deadLetters: { mode: 'count-only' },
+          onProgress: ({ partition, counts }) => {
+            applied += counts.applied;
+            share.partitions.add(partition);
+            share.applied += counts.applied;
+            if (firstChunkAt === undefined) firstChunkAt = performance.now();
+            else afterFirst += counts.applied;
+          },
+        }),
+      ),
+    );
+    const projector = projectors[0];
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
       const lag = await projector.lag();
@@ -103,7 +139,21 @@ async function run(options: { quick: boolean; json: boolean }): Promise<Result> 
     }
     const projectorSeconds = (performance.now() - started) / 1000;
     const steadySeconds = (performance.now() - (firstChunkAt ?? started)) / 1000;
-    await projector.stop();
+    for (const p of projectors) await p.stop();
+
+    // Nothing applied twice: each order's version is its saga's event count.
+    const expected = new Map<string, number>();
+    for (const e of events)
+      expected.set(e.orderId, Math.max(expected.get(e.orderId) ?? 0, e.sequence));
+    const projected = await db
+      .collection<{ _id: string; version: number }>(
+        generationReadModels('bench').collections.orders,
+      )
+      .find({}, { projection: { version: 1 } })
+      .toArray();
+    const versionMismatches =
+      projected.filter((d) => expected.get(d._id) !== d.version).length +
+      Math.max(0, expected.size - projected.length);
 
     // Baseline: one replace-upsert of the order's document per event, nothing else.
     const docs = new Map<string, ReturnType<typeof evolveOrder>>();
@@ -135,6 +185,8 @@ async function run(options: { quick: boolean; json: boolean }): Promise<Result> 
       },
       baseline: { seconds: baselineSeconds, eventsPerSecond: baselineRate },
       ratio: projectorRate / baselineRate,
+      instances: shares.map((s) => ({ partitions: [...s.partitions].sort(), applied: s.applied })),
+      versionMismatches,
     };
   } finally {
     await publisher.close();
@@ -170,7 +222,9 @@ async function main(): Promise<void> {
   console.log(`ratio projector / baseline: ${r.ratio.toFixed(2)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// Also a module: bench/main.ts calls run() on its own servers.
+if (require.main === module)
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

@@ -1,0 +1,5 @@
+import type { BareActivities } from './workflows';
+
+export const bareActivities: BareActivities = {
+  noop: (input) => Promise.resolve(input),
+};

@@ -1,0 +1,336 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { OrderStatus, PlaceOrder } from '../contracts/order';
+import { orderWorkflowId } from '../contracts/order';
+import type { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
+import { READ_MODEL_COLLECTIONS } from '../contracts/read-models';
+import { devToken } from '../scripts/token';
+import { getOrderStateQuery } from '../workflows/messages';
+import { bareActivities } from './bare/activities';
+import { benchBundle } from './bundle';
+import { call } from './http';
+import { projectionLags } from './lag';
+import { runPool, withTimeout } from './pool';
+import type { Progress } from './progress';
+import type { BenchResult } from './report';
+import { ratioOf } from './report';
+import type { BenchServers } from './servers';
+import { summarize } from './stats';
+import { startBenchSystem, type BenchSystem } from './system';
+import type { bareWorkflow } from './bare/workflows';
+
+// Benchmark 1 (and its scaling runs, benchmark 5): orders through the API until every read
+// model is final, against a bare workflow with the happy path's activities as no-ops.
+
+const FINAL: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_FAILED'];
+const CUSTOMERS = 10;
+
+export interface SagaOptions {
+  servers: BenchServers;
+  instances: number;
+  orders: number;
+  concurrency: number;
+  progress: Progress;
+}
+
+function order(customerId: string): PlaceOrder {
+  return {
+    customerId,
+    items: [
+      { sku: 'KETTLE', quantity: 1 },
+      { sku: 'TEAPOT', quantity: 2 },
+    ],
+    currency: 'EUR',
+    paymentToken: 'tok_ok',
+    shippingAddress: {
+      name: 'Bench',
+      line1: '1 Main St',
+      city: 'Amsterdam',
+      postalCode: '1011AA',
+      country: 'NL',
+    },
+  };
+}
+
+interface Placed {
+  orderId: string;
+  view: OrderView;
+  ms: number;
+}
+
+/** POST one order, then long-poll its read model (minVersion) until the status is final. */
+async function placeAndAwaitFinal(
+  system: BenchSystem,
+  token: string,
+  customerId: string,
+): Promise<Placed> {
+  const started = performance.now();
+  const placed = await call<{ orderId: string; version: number }>(
+    `${system.apiUrl}/orders`,
+    'POST',
+    token,
+    order(customerId),
+  );
+  if (placed.status !== 202) throw new Error(`POST /orders answered ${placed.status}`);
+  const { orderId } = placed.body;
+  let version = placed.body.version;
+  for (;;) {
+    const res = await call<OrderView>(
+      `${system.apiUrl}/orders/${orderId}?minVersion=${version}&timeoutMs=5000`,
+      'GET',
+      token,
+    );
+    if (res.status !== 200 && res.status !== 404)
+      throw new Error(`GET /orders/${orderId} answered ${res.status}`);
+    if (res.status === 200) {
+      if (FINAL.includes(res.body.status))
+        return { orderId, view: res.body, ms: performance.now() - started };
+      version = res.body.version + 1;
+    }
+  }
+}
+
+/** The happy path's activities in order, by task queue, from a real saga's history. */
+async function happyPathQueues(system: BenchSystem, orderId: string): Promise<string[]> {
+  const history = await system.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const queue = e.activityTaskScheduledEventAttributes?.taskQueue?.name;
+    return queue ? [queue] : [];
+  });
+}
+
+/** Nothing applied twice or missed: versions equal the saga's event counts, aggregates exact. */
+async function checkReadModels(system: BenchSystem, placed: readonly Placed[]) {
+  let versionMismatches = 0;
+  await runPool(placed.length, 8, async (i) => {
+    const p = placed[i];
+    const state = await system.temporal.workflow
+      .getHandle(orderWorkflowId(p.orderId))
+      .query(getOrderStateQuery);
+    const doc = await system.mongo
+      .db(system.readDb)
+      .collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders)
+      .findOne({ _id: p.orderId });
+    const timeline = doc?.timeline.map((t) => t.sequence).join(',');
+    const expected = Array.from({ length: state.version }, (_, k) => k + 1).join(',');
+    if (!doc || doc.version !== state.version || timeline !== expected) versionMismatches++;
+  });
+
+  const db = system.mongo.db(system.readDb);
+  const orders = await db
+    .collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders)
+    .find({})
+    .toArray();
+  const want = new Map<string, { byStatus: Map<string, number>; spent: number }>();
+  const wantSku = new Map<string, { units: number; revenue: number }>();
+  for (const o of orders) {
+    const c = want.get(o.customerId) ?? { byStatus: new Map<string, number>(), spent: 0 };
+    c.byStatus.set(o.status, (c.byStatus.get(o.status) ?? 0) + 1);
+    if (o.status === 'COMPLETED') {
+      c.spent += o.total ?? 0;
+      for (const item of o.items) {
+        const s = wantSku.get(item.sku) ?? { units: 0, revenue: 0 };
+        s.units += item.quantity;
+        s.revenue += 'lineTotal' in item ? item.lineTotal : 0;
+        wantSku.set(item.sku, s);
+      }
+    }
+    want.set(o.customerId, c);
+  }
+  let aggregateMismatches = 0;
+  for (const s of await db
+    .collection<CustomerStats>(READ_MODEL_COLLECTIONS.customerStats)
+    .find({})
+    .toArray()) {
+    const c = want.get(s.customerId);
+    const nonZero = Object.entries(s.ordersByStatus).filter(([, n]) => n !== 0);
+    const same =
+      c !== undefined &&
+      c.spent === s.totalSpent &&
+      nonZero.length === c.byStatus.size &&
+      nonZero.every(([k, n]) => c.byStatus.get(k) === n);
+    if (!same) aggregateMismatches++;
+    want.delete(s.customerId);
+  }
+  for (const s of await db
+    .collection<SkuSales>(READ_MODEL_COLLECTIONS.skuSales)
+    .find({})
+    .toArray()) {
+    const w = wantSku.get(s.sku);
+    if (!w || w.units !== s.unitsSold || w.revenue !== s.revenue) aggregateMismatches++;
+    wantSku.delete(s.sku);
+  }
+  aggregateMismatches += want.size + wantSku.size;
+  return { versionMismatches, aggregateMismatches, readModels: orders.length };
+}
+
+/** N bare workflows at the same concurrency, on workers set up as the saga's are. */
+async function runBare(
+  system: BenchSystem,
+  servers: BenchServers,
+  opts: SagaOptions,
+  queues: readonly string[],
+): Promise<{ seconds: number; latencies: number[] }> {
+  const bare = (q: string) => `bench-bare-${q}`;
+  const connection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const workflowBundle = await benchBundle();
+  const distinct = [...new Set(queues)];
+  // The saga's shape: `instances` workflow workers on the orders queue (which also run that
+  // queue's activities), one worker per other activity queue; Worker defaults, as runWorker.
+  const workers = await Promise.all([
+    ...Array.from({ length: opts.instances }, () =>
+      Worker.create({
+        connection,
+        namespace: system.namespace,
+        taskQueue: bare('orders'),
+        workflowBundle,
+        activities: bareActivities,
+      }),
+    ),
+    ...distinct
+      .filter((q) => q !== 'orders')
+      .map((q) =>
+        Worker.create({
+          connection,
+          namespace: system.namespace,
+          taskQueue: bare(q),
+          activities: bareActivities,
+        }),
+      ),
+  ]);
+  const running = workers.map((w) => w.run());
+  const latencies: number[] = [];
+  const started = performance.now();
+  try {
+    await runPool(opts.orders, opts.concurrency, async (i) => {
+      const t = performance.now();
+      await system.temporal.workflow.execute<typeof bareWorkflow>('bareWorkflow', {
+        taskQueue: bare('orders'),
+        workflowId: `bench-bare-${i}-${Date.now()}`,
+        args: [queues.map(bare)],
+      });
+      latencies.push(performance.now() - t);
+      opts.progress.update(latencies.length, opts.orders, 'bare workflows');
+    });
+  } finally {
+    for (const w of workers) w.shutdown();
+    await Promise.allSettled(running);
+    await connection.close();
+  }
+  return { seconds: (performance.now() - started) / 1000, latencies };
+}
+
+export async function runSagaBench(opts: SagaOptions): Promise<BenchResult> {
+  const system = await startBenchSystem({
+    servers: opts.servers,
+    name: `saga-x${opts.instances}`,
+    orderWorkers: opts.instances,
+    projectors: opts.instances,
+  });
+  try {
+    const support = await devToken({
+      sub: 'bench-support',
+      scope: 'orders:read orders:write orders:support',
+      ttlSeconds: 3600,
+      secret: system.jwtSecret,
+    });
+    for (const [sku, unitPrice] of [
+      ['KETTLE', 2_500],
+      ['TEAPOT', 1_200],
+    ] as const) {
+      const res = await call(`${system.apiUrl}/inventory/${sku}`, 'PUT', support, {
+        name: sku.toLowerCase(),
+        unitPrice,
+        available: 1_000_000,
+      });
+      if (res.status !== 200 && res.status !== 201)
+        throw new Error(`PUT /inventory answered ${res.status}`);
+    }
+    const tokens = await Promise.all(
+      Array.from({ length: CUSTOMERS }, (_, i) =>
+        devToken({
+          sub: `bench-c${i}`,
+          scope: 'orders:write orders:read',
+          ttlSeconds: 3600,
+          secret: system.jwtSecret,
+        }),
+      ),
+    );
+
+    // One warm-up order (not measured): caches, connections, and the happy path's history.
+    const warm = await withTimeout(
+      placeAndAwaitFinal(system, tokens[0], 'bench-c0'),
+      60_000,
+      'warm-up order',
+    );
+    if (warm.view.status !== 'COMPLETED')
+      throw new Error(`warm-up order ended ${warm.view.status}`);
+    const queues = await happyPathQueues(system, warm.orderId);
+
+    const placed: Placed[] = [warm];
+    const latencies: number[] = [];
+    const started = performance.now();
+    await withTimeout(
+      runPool(opts.orders, opts.concurrency, async (i) => {
+        const p = await placeAndAwaitFinal(
+          system,
+          tokens[i % CUSTOMERS],
+          `bench-c${i % CUSTOMERS}`,
+        );
+        placed.push(p);
+        latencies.push(p.ms);
+        opts.progress.update(latencies.length, opts.orders, 'orders final in read model');
+      }),
+      Math.max(120_000, opts.orders * 2_000),
+      'saga orders',
+    );
+    const sagaSeconds = (performance.now() - started) / 1000;
+    const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
+
+    opts.progress.update(undefined, undefined, 'checking read models against the sagas');
+    const check = await checkReadModels(system, placed);
+    const lag = summarize(projectionLags(system.observed, system.commits));
+
+    const bare = await withTimeout(
+      runBare(system, opts.servers, opts, queues),
+      Math.max(120_000, opts.orders * 2_000),
+      'bare workflows',
+    );
+    const saga = summarize(latencies);
+    const bareLatency = summarize(bare.latencies);
+    const sagaRate = opts.orders / sagaSeconds;
+    const bareRate = opts.orders / bare.seconds;
+    return {
+      name: `saga x${opts.instances}`,
+      subject: { label: 'saga via API', value: sagaRate, unit: 'orders/s' },
+      baseline: {
+        label: `bare wf, ${queues.length} no-op acts`,
+        value: bareRate,
+        unit: 'orders/s',
+      },
+      ratio: ratioOf(sagaRate, bareRate),
+      details: {
+        orders: opts.orders,
+        concurrency: opts.concurrency,
+        completed: completed - 1,
+        p50_ms: saga.p50,
+        p95_ms: saga.p95,
+        p99_ms: saga.p99,
+        bare_p50_ms: bareLatency.p50,
+        bare_p99_ms: bareLatency.p99,
+        activities: queues.length,
+        projection_lag_p50_ms: lag.p50,
+        projection_lag_p99_ms: lag.p99,
+        order_worker_tasks: system.orderWorkerTasks.join('/'),
+        projector_partitions: system.projectorShares
+          .map((s) => [...s.partitions].sort().join('+') || '-')
+          .join('/'),
+        projector_applied: system.projectorShares.map((s) => s.applied).join('/'),
+        read_models: check.readModels,
+        version_mismatches: check.versionMismatches,
+        aggregate_mismatches: check.aggregateMismatches,
+      },
+    };
+  } finally {
+    await system.stop();
+  }
+}

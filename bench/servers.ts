@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePorts, startStack } from '../stack';
+
+// The servers every benchmark and its baseline share in one run: those named by
+// TEMPORAL_ADDRESS / KAFKA_BROKERS / MONGO_URL (startStack starts nothing for them), the rest
+// started here on free ports in a temp dir, so a developer's stack is never touched.
+
+export interface BenchServers {
+  temporalAddress: string;
+  kafkaBrokers: string[];
+  mongoUrl: string;
+  startedHere: string[];
+  stop(): Promise<void>;
+}
+
+export async function startBenchServers(onProgress: (text: string) => void): Promise<BenchServers> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'order-saga-bench-stack-'));
+  const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
+  const stack = await startStack({
+    dir,
+    ports: { temporal, temporalUi, kafka, kafkaController, mongo },
+    env: process.env,
+    onProgress,
+  });
+  return {
+    temporalAddress: stack.temporalAddress,
+    kafkaBrokers: stack.kafkaBrokers,
+    mongoUrl: stack.mongoUrl,
+    startedHere: stack.started,
+    async stop() {
+      await stack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
