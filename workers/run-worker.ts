@@ -136,11 +136,12 @@ export function runAsMain<S extends z.ZodObject>(
   let config: z.infer<S>;
   try {
     config = loadConfig(schema);
+    installWorkerRuntime(config as WorkerConfig, logger);
   } catch (error) {
-    logger.fatal({ err: error }, 'invalid configuration');
+    // Bad environment, or the metrics address is taken: say which, in one structured line.
+    logger.fatal({ err: error }, 'cannot start the worker');
     process.exit(2);
   }
-  installWorkerRuntime(config as WorkerConfig, logger);
   start(config, { logger })
     .then((running) => running.finished)
     .then(
