@@ -1,58 +1,21 @@
 import type { Db } from 'mongodb';
-import type { Catalog, CatalogEntry } from '../ports';
+import { createMongoInventoryStore } from '../../activities/inventory/store';
+import type { Catalog } from '../ports';
 import { mongoCall } from './mongo-errors';
 
-export const CATALOG_COLLECTION = 'catalog';
-
-interface CatalogDoc {
-  _id: string;
-  name: string;
-  unitPrice: number;
-  available: number;
-  reserved?: number;
-  updatedAt: Date;
-}
-
-/** The inventory service's catalog (its database), for support to set prices and stock. */
+/**
+ * The inventory service's catalog, for support to set prices and stock. It goes through the
+ * inventory store rather than writing the collection itself, so a `PUT /inventory` takes the
+ * same per-SKU lock as reservations (FerretDB loses racing conditional updates otherwise).
+ */
 export function createMongoCatalog(db: Db, now: () => Date = () => new Date()): Catalog {
-  const catalog = db.collection<CatalogDoc>(CATALOG_COLLECTION);
+  const store = createMongoInventoryStore(db, now);
   return {
     upsert: (sku, entry) =>
       mongoCall(async () => {
-        const updatedAt = now();
-        const result = await catalog.updateOne(
-          { _id: sku },
-          {
-            $set: {
-              name: entry.name,
-              unitPrice: entry.unitPrice,
-              available: entry.available,
-              updatedAt,
-            },
-          },
-          { upsert: true },
-        );
-        const doc = await catalog.findOne({ _id: sku });
-        return {
-          entry: doc ? toEntry(doc) : { sku, ...entry, updatedAt: updatedAt.toISOString() },
-          created: result.upsertedCount === 1,
-        };
+        const { sku: saved, created } = await store.upsertSku(sku, entry);
+        return { entry: saved, created };
       }),
-    get: (sku) =>
-      mongoCall(async () => {
-        const doc = await catalog.findOne({ _id: sku });
-        return doc ? toEntry(doc) : null;
-      }),
-  };
-}
-
-function toEntry(doc: CatalogDoc): CatalogEntry {
-  return {
-    sku: doc._id,
-    name: doc.name,
-    unitPrice: doc.unitPrice,
-    available: doc.available,
-    ...(doc.reserved !== undefined && { reserved: doc.reserved }),
-    updatedAt: doc.updatedAt.toISOString(),
+    get: (sku) => mongoCall(() => store.getSku(sku)),
   };
 }
