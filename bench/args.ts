@@ -25,7 +25,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--orders N] [-
 // --quick must fit the whole run (stack start included) in under two minutes on 2 cores.
 const DEFAULTS = {
   full: { orders: 500, concurrency: 20 },
-  quick: { orders: 20, concurrency: 10 },
+  quick: { orders: 12, concurrency: 6 },
 };
 
 function positiveInt(name: string, raw: string): number {

@@ -14,6 +14,21 @@ import { renderBarChart } from './svg';
 // `npm run bench [-- --quick] [-- --json] [--out FILE] [--svg FILE]`: every benchmark next to
 // its baseline, measured in this run on the same servers. See bench/README.md.
 
+/**
+ * A loaded broker sometimes answers a topic's first metadata request with a retriable error
+ * (UNKNOWN_TOPIC_OR_PARTITION while it elects leaders); the projection bench creates a fresh
+ * topic each run, so one retry of the whole step is safe and keeps the run unattended.
+ */
+async function retryOnce<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if ((error as { retriable?: boolean }).retriable !== true) throw error;
+    await new Promise((r) => setTimeout(r, 2_000));
+    return run();
+  }
+}
+
 async function main(): Promise<void> {
   let args: BenchArgs;
   try {
@@ -36,8 +51,11 @@ async function main(): Promise<void> {
   progress.step('starting servers');
   const servers = await startBenchServers((text) => progress.update(undefined, undefined, text));
   const results: BenchResult[] = [];
+  let stepStarted = Date.now();
   const record = (r: BenchResult) => {
     results.push(r);
+    r.details.step_seconds = (Date.now() - stepStarted) / 1000;
+    stepStarted = Date.now();
     progress.log(
       `${r.name}: ${r.subject.value.toFixed(1)} vs ${r.baseline.value.toFixed(1)} ${r.subject.unit} (ratio ${r.ratio.toFixed(2)})`,
     );
@@ -72,13 +90,15 @@ async function main(): Promise<void> {
     if (wants('projection'))
       for (const instances of args.instances) {
         progress.step(`projection x${instances}`);
-        const r = await runProjectionBench({
-          quick: args.quick,
-          json: true,
-          instances,
-          servers,
-          onProgress: (text) => progress.update(undefined, undefined, text),
-        });
+        const r = await retryOnce(() =>
+          runProjectionBench({
+            quick: args.quick,
+            json: true,
+            instances,
+            servers,
+            onProgress: (text) => progress.update(undefined, undefined, text),
+          }),
+        );
         record(projectionRow(r, instances));
       }
     if (wants('api')) {

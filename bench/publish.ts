@@ -42,7 +42,7 @@ async function timed(
 }
 
 export async function runPublishBench(opts: PublishOptions): Promise<BenchResult> {
-  const logger = createLogger('bench-publish', 'error');
+  const logger = createLogger('bench-publish', process.env.BENCH_LOG_LEVEL ?? 'fatal');
   const kafka = createKafka({
     brokers: opts.servers.kafkaBrokers,
     clientId: 'bench-publish',

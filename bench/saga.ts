@@ -171,32 +171,30 @@ async function runBare(
   queues: readonly string[],
 ): Promise<{ seconds: number; latencies: number[] }> {
   const bare = (q: string) => `bench-bare-${q}`;
-  const connection = await NativeConnection.connect({ address: servers.temporalAddress });
   const workflowBundle = await benchBundle();
   const distinct = [...new Set(queues)];
-  // The saga's shape: `instances` workflow workers on the orders queue (which also run that
-  // queue's activities), one worker per other activity queue; Worker defaults, as runWorker.
-  const workers = await Promise.all([
-    ...Array.from({ length: opts.instances }, () =>
-      Worker.create({
+  // The saga's shape, as runWorker builds it: one connection per worker, `instances` workflow
+  // workers on the orders queue (which also run that queue's activities), one worker per other
+  // activity queue, Worker defaults. (Temporal refuses two workers of one queue on one
+  // connection, which is also why each order worker of the saga has its own.)
+  const specs = [
+    ...Array.from({ length: opts.instances }, () => ({ queue: 'orders', workflows: true })),
+    ...distinct.filter((q) => q !== 'orders').map((queue) => ({ queue, workflows: false })),
+  ];
+  const connections: NativeConnection[] = [];
+  const workers = await Promise.all(
+    specs.map(async (spec) => {
+      const connection = await NativeConnection.connect({ address: servers.temporalAddress });
+      connections.push(connection);
+      return Worker.create({
         connection,
         namespace: system.namespace,
-        taskQueue: bare('orders'),
-        workflowBundle,
+        taskQueue: bare(spec.queue),
         activities: bareActivities,
-      }),
-    ),
-    ...distinct
-      .filter((q) => q !== 'orders')
-      .map((q) =>
-        Worker.create({
-          connection,
-          namespace: system.namespace,
-          taskQueue: bare(q),
-          activities: bareActivities,
-        }),
-      ),
-  ]);
+        ...(spec.workflows && { workflowBundle }),
+      });
+    }),
+  );
   const running = workers.map((w) => w.run());
   const latencies: number[] = [];
   const started = performance.now();
@@ -214,7 +212,7 @@ async function runBare(
   } finally {
     for (const w of workers) w.shutdown();
     await Promise.allSettled(running);
-    await connection.close();
+    for (const c of connections) await c.close();
   }
   return { seconds: (performance.now() - started) / 1000, latencies };
 }

@@ -7,7 +7,7 @@ import type { EventActivities } from '../activities/events/api';
 import { loadApiConfig } from '../api/config';
 import { startApi, type RunningApi } from '../api/main';
 import { EVENT_HEADERS } from '../contracts/event-envelope';
-import { requiredTopics } from '../contracts/topics';
+import { deadLetterTopic, requiredTopics } from '../contracts/topics';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { ensureTopics } from '../lib/kafka-topics';
 import { createLogger } from '../lib/logger';
@@ -85,7 +85,7 @@ async function startObserver(
 
 export async function startBenchSystem(options: BenchSystemOptions): Promise<BenchSystem> {
   const { servers } = options;
-  const logger = createLogger(`bench-${options.name}`, process.env.BENCH_LOG_LEVEL ?? 'error');
+  const logger = createLogger(`bench-${options.name}`, process.env.BENCH_LOG_LEVEL ?? 'fatal');
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const namespace = await createTestNamespace(connection, `bench-${options.name}`);
   const suffix = namespace.replace(/-/g, '_');
@@ -99,14 +99,24 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   };
   const jwtSecret = 'bench-jwt-secret-0123456789-0123456789-abcdef';
 
-  await ensureTopics(
-    servers.kafkaBrokers,
-    requiredTopics(PARTITIONS).map((t) => ({
-      ...t,
-      topic: t.topic.replace('order.events', topic),
-    })),
-    () => undefined,
-  );
+  // A broker that has just started may still answer "does not host this topic-partition"
+  // while it elects leaders for the new topic; that settles within seconds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureTopics(
+        servers.kafkaBrokers,
+        requiredTopics(PARTITIONS).map((t) => ({
+          ...t,
+          topic: t.topic.replace('order.events', topic),
+        })),
+        () => undefined,
+      );
+      break;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
   const mongo = await MongoClient.connect(servers.mongoUrl);
   const kafka = createKafka({
     brokers: servers.kafkaBrokers,
@@ -216,7 +226,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
           .catch(() => undefined);
       const admin = kafka.admin();
       await admin.connect();
-      await admin.deleteTopics({ topics: [topic, `${topic}.DLT`] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);
       await admin.disconnect();
       await mongo.close();
       await connection.close();

@@ -1,0 +1,48 @@
+import { BENCHMARKS, parseBenchArgs } from '../../bench/args';
+
+describe('parseBenchArgs', () => {
+  it('defaults to the full run of every benchmark with 1 and 2 instances', () => {
+    expect(parseBenchArgs([])).toEqual({
+      quick: false,
+      json: false,
+      orders: 500,
+      concurrency: 20,
+      instances: [1, 2],
+      only: [...BENCHMARKS],
+    });
+  });
+
+  it('--quick reduces the defaults; explicit values win', () => {
+    const quick = parseBenchArgs(['--quick']);
+    expect(quick.orders).toBeLessThan(500);
+    expect(parseBenchArgs(['--quick', '--orders', '7']).orders).toBe(7);
+  });
+
+  it('reads files, instances and a selection', () => {
+    const a = parseBenchArgs([
+      '--json',
+      '--out',
+      'r.json',
+      '--svg',
+      'c.svg',
+      '--instances',
+      '2,1,2',
+      '--only',
+      'saga,api',
+    ]);
+    expect(a).toMatchObject({
+      json: true,
+      out: 'r.json',
+      svg: 'c.svg',
+      instances: [1, 2],
+      only: ['saga', 'api'],
+    });
+  });
+
+  it.each([[['--orders', '0']], [['--concurrency', 'x']], [['--only', 'nope']], [['--unknown']]])(
+    'rejects %j',
+    (argv) => {
+      expect(() => parseBenchArgs(argv)).toThrow();
+    },
+  );
+});
