@@ -11,6 +11,7 @@ import { httpMetrics } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
 import { TokenBuckets } from './http/token-bucket';
 import { buildOpenApiDocument } from './openapi';
+import { codecRouter } from './routes/codec';
 import type { AppDeps, RouteContext } from './routes/context';
 import { inventoryRouter } from './routes/inventory';
 import { opsRouter } from './routes/ops';
@@ -68,6 +69,8 @@ export function createApp(deps: AppDeps): Express {
   const limiter = rateLimit(buckets);
   app.use((req, res, next) => (UNLIMITED.has(req.path) ? next() : limiter(req, res, next)));
 
+  if (deps.codec && deps.settings.codecServer)
+    app.use(codecRouter(deps.codec, deps.settings.codecServer));
   app.use(opsRouter(ctx, buildOpenApiDocument()));
   app.use(paymentsWebhookRouter(ctx));
   app.use(ordersRouter(ctx));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import type { AuthSettings } from './auth/verifier';
 import type { AppSettings } from './routes/context';
@@ -35,6 +36,11 @@ export const apiConfigSchema = serverConfigSchema
     /** Express "trust proxy": "true", a hop count, or a list of subnets. */
     TRUST_PROXY: z.string().default('false'),
     SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),
+    ...codecConfigShape,
+    /** Serve Temporal's codec server at /codec for the Web UI (needs CODEC_KEYS; unauthenticated). */
+    CODEC_SERVER_ENABLED: bool,
+    /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); tracing is off when unset. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
   })
   .superRefine((c, ctx) => {
     // Production must never run on the published development secrets.
@@ -88,5 +94,7 @@ export function appSettings(c: ApiConfig): AppSettings {
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     defaultWaitMs: c.MIN_VERSION_WAIT_MS,
     trustProxy: trustProxy(c.TRUST_PROXY),
+    ...(c.CODEC_SERVER_ENABLED &&
+      c.CODEC_KEYS && { codecServer: { allowedOrigins: [c.TEMPORAL_UI_URL] } }),
   };
 }

@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildAsyncApiDocument } from '../contracts/asyncapi';
+import { payloadCodecFromConfig } from '../lib/codec';
 import { createKafka } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/logger';
 import { createMongoCatalog } from './adapters/mongo-catalog';
@@ -36,12 +37,19 @@ export interface RunningApi {
 export async function startApi(config: ApiConfig, clients: ApiClients = {}): Promise<RunningApi> {
   const logger = clients.logger ?? createLogger('api', config.LOG_LEVEL);
   const owned: (() => Promise<unknown>)[] = [];
+  // Encrypts workflow payloads (payment token, address) when CODEC_KEYS is set; a client passed
+  // in brings its own data converter, and the codec server still serves this one.
+  const codec = payloadCodecFromConfig(config);
 
   let temporal = clients.temporal;
   if (!temporal) {
     // Lazy: the API starts (and reports not ready) while Temporal is still coming up.
     const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-    temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    temporal = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
+    });
     owned.push(() => connection.close());
   }
   let mongo = clients.mongo;
@@ -77,6 +85,7 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     idempotency: createMongoIdempotencyStore(mongo.db(config.API_DB)),
     readiness,
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
+    codec,
   });
 
   const server = app.listen(config.PORT);

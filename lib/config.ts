@@ -53,6 +53,14 @@ export const env = {
   positiveInt: z.coerce.number().int().positive(),
   /** A duration in milliseconds. */
   durationMs: z.coerce.number().int().positive(),
+  /** OTLP/HTTP collector base URL; empty or unset turns exporting off. */
+  otlpEndpoint: z
+    .union([z.literal(''), z.url()])
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    // Outer optional: the key stays optional in the parsed type, so configs built as literals
+    // (tests, benchmarks) need not mention it.
+    .optional(),
   csv: z.string().transform((s) =>
     s
       .split(',')

@@ -2,6 +2,7 @@
 // supervisor. Ctrl-C (or SIGTERM) drains the processes, then stops the servers this run started.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEV_CODEC_KEYS } from '../lib/codec';
 import { startStack, stackDirFromEnv, stackPortsFromEnv } from '../stack';
 import { Supervisor, type ProcessSpec } from './supervisor';
 
@@ -20,15 +21,20 @@ const PROCESSES: ProcessSpec[] = [
 
 async function main(): Promise<void> {
   const env = process.env;
+  const port = env.PORT ?? '3000';
+  // Locally, payloads are encrypted with the published dev key (CODEC_KEYS= turns it off) and the
+  // API serves the codec server, so the Temporal UI shows them decoded.
+  const codecKeys = env.CODEC_KEYS ?? DEV_CODEC_KEYS;
+  const codecServer = codecKeys !== '' && (env.CODEC_SERVER_ENABLED ?? 'true') === 'true';
   const stack = await startStack({
     dir: stackDirFromEnv(env, root),
     ports: stackPortsFromEnv(env),
     env,
     // Own session: the terminal's Ctrl-C reaches this supervisor, which stops servers last.
     detached: true,
+    ...(codecServer && { temporalUiCodecEndpoint: `http://127.0.0.1:${port}/codec` }),
   });
   const uiUrl = stack.temporalUiUrl ?? env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
-  const port = env.PORT ?? '3000';
   const appEnv: NodeJS.ProcessEnv = {
     ...env,
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -36,6 +42,8 @@ async function main(): Promise<void> {
     MONGO_URL: stack.mongoUrl,
     TEMPORAL_UI_URL: uiUrl,
     PORT: port,
+    CODEC_KEYS: codecKeys,
+    CODEC_SERVER_ENABLED: String(codecServer),
   };
 
   const present = PROCESSES.filter((p) => existsSync(path.join(root, p.entry)));

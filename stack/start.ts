@@ -33,6 +33,12 @@ export interface StartStackOptions {
    * they stay in the caller's process group and are also terminated when it exits.
    */
   detached?: boolean;
+  /**
+   * Remote codec endpoint for the Temporal Web UI (`--ui-codec-endpoint`), e.g. the API's
+   * http://127.0.0.1:3000/codec, so the UI shows decrypted payloads. Applies to a dev server
+   * started now; one already running keeps the setting it was started with.
+   */
+  temporalUiCodecEndpoint?: string;
 }
 
 export interface RunningStack {
@@ -83,7 +89,7 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
       if (old?.kind === 'local') await stopServer(name, old, progress); // superseded by env
       continue;
     }
-    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress);
+    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress, opts);
     if (old?.kind === 'local' && isOurProcess(old.pid, old.markers)) {
       const samePorts = old.ports.join() === spec.ports.map((x) => x.port).join();
       if (samePorts && (await spec.isReady().catch(() => false))) {
@@ -149,10 +155,16 @@ async function launchSpecFor(
   ports: StackPorts,
   env: NodeJS.ProcessEnv,
   progress: Progress,
+  opts: Pick<StartStackOptions, 'temporalUiCodecEndpoint'> = {},
 ): Promise<LaunchSpec> {
   switch (name) {
     case 'temporal':
-      return temporalLaunchSpec({ temporalCli: bins.temporalCli, dir, ports });
+      return temporalLaunchSpec({
+        temporalCli: bins.temporalCli,
+        dir,
+        ports,
+        uiCodecEndpoint: opts.temporalUiCodecEndpoint,
+      });
     case 'kafka':
       if (!bins.kafka) throw new Error('Kafka was not provisioned');
       return kafkaLaunchSpec({

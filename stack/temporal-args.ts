@@ -7,6 +7,8 @@ export interface TemporalArgsInput {
   namespace?: string;
   /** Name → type as `--search-attribute Name=Type` expects (workflows/search-attributes.ts). */
   searchAttributes: Record<string, string>;
+  /** Remote codec endpoint the Web UI calls to decode payloads (the API's /codec). */
+  uiCodecEndpoint?: string;
 }
 
 export function temporalArgs(i: TemporalArgsInput): string[] {
@@ -32,5 +34,6 @@ export function temporalArgs(i: TemporalArgsInput): string[] {
       '--search-attribute',
       `${name}=${type}`,
     ]),
+    ...(i.uiCodecEndpoint ? ['--ui-codec-endpoint', i.uiCodecEndpoint] : []),
   ];
 }

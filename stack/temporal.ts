@@ -62,6 +62,8 @@ export async function temporalLaunchSpec(opts: {
   temporalCli: string;
   dir: string;
   ports: StackPorts;
+  /** The Web UI's remote codec endpoint (the API's /codec); none when unset. */
+  uiCodecEndpoint?: string;
 }): Promise<LaunchSpec> {
   const dataDir = path.join(opts.dir, 'temporal');
   await fs.mkdir(dataDir, { recursive: true });
@@ -76,6 +78,7 @@ export async function temporalLaunchSpec(opts: {
       uiPort: opts.ports.temporalUi,
       dbFile,
       searchAttributes: SEARCH_ATTRIBUTES,
+      uiCodecEndpoint: opts.uiCodecEndpoint,
     }),
     markers: [opts.temporalCli, 'start-dev', dbFile],
     ports: [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CountryCode } from '../contracts/order';
+import { codecConfigShape } from '../lib/codec';
 import { env, serverConfigSchema } from '../lib/config';
 import { DEFAULT_SHIPPING_COUNTRIES } from '../activities/shipping/destinations';
 
@@ -11,6 +12,10 @@ export const workerConfigSchema = serverConfigSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
     .optional(),
+  /** Same keys as the API's: both ends of a workflow payload must agree. */
+  ...codecConfigShape,
+  /** OTLP/HTTP collector base URL; tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 

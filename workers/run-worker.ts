@@ -3,6 +3,7 @@ import type { LogEntry, WorkerOptions } from '@temporalio/worker';
 import type { z } from 'zod';
 import { TASK_QUEUES } from '../contracts/order';
 import type { EventService } from '../contracts/event-envelope';
+import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import type { Logger } from '../lib/logger';
@@ -72,6 +73,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       // schedules `publishOrderEvent` on the owner's task queue.
       activities: { ...options.activities, ...events.activities },
       ...options.workflows,
+      // Codecs run in the worker, outside the workflow sandbox, so bundling is unaffected.
+      dataConverter: dataConverterFor(config),
     });
   } catch (error) {
     await connection.close();

@@ -1,8 +1,10 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/logger';
 import type { AuthSettings } from '../auth/verifier';
 import type { Clock } from '../domain/read-your-writes';
 import type { ApiPorts } from '../ports';
+import type { CodecServerSettings } from './codec';
 
 /** Settings createApp needs, already validated (see api/config.ts for their env variables). */
 export interface AppSettings {
@@ -16,6 +18,8 @@ export interface AppSettings {
   defaultWaitMs: number;
   /** Express "trust proxy": set when behind a load balancer so req.ip is the client. */
   trustProxy: boolean | number | string;
+  /** Serve the codec server at /codec (needs AppDeps.codec); off when absent. */
+  codecServer?: CodecServerSettings;
 }
 
 export interface AppDeps extends ApiPorts {
@@ -27,8 +31,10 @@ export interface AppDeps extends ApiPorts {
   newOrderId?: () => string;
   /** The AsyncAPI document of the event stream, when the events engineer's builder exists. */
   asyncApiDocument?: () => unknown;
+  /** The payload codec the Temporal client uses; the codec server serves it when enabled. */
+  codec?: PayloadCodec;
 }
 
 /** What route modules receive: deps with the optional parts resolved. */
-export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument'>> &
-  Pick<AppDeps, 'asyncApiDocument'>;
+export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument' | 'codec'>> &
+  Pick<AppDeps, 'asyncApiDocument' | 'codec'>;

@@ -104,6 +104,18 @@ describe('temporalArgs', () => {
     expect(args).not.toContain('--headless');
     const attrs = args.flatMap((a, i) => (args[i - 1] === '--search-attribute' ? [a] : []));
     expect(attrs).toEqual(['OrderStatus=Keyword', 'CustomerId=Keyword', 'OrderTotal=Int']);
+    expect(args).not.toContain('--ui-codec-endpoint');
+  });
+
+  it('points the UI at a codec server when given one', () => {
+    const args = temporalArgs({
+      port: 17233,
+      uiPort: 18233,
+      dbFile: '/s/temporal/temporal.db',
+      searchAttributes: {},
+      uiCodecEndpoint: 'http://127.0.0.1:3000/codec',
+    });
+    expect(args[args.indexOf('--ui-codec-endpoint') + 1]).toBe('http://127.0.0.1:3000/codec');
   });
 });
 

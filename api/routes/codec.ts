@@ -1,0 +1,92 @@
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { ProblemError, issuesOf } from '../http/problem';
+
+/**
+ * Temporal's remote codec server protocol (what the Web UI and `temporal … --codec-endpoint`
+ * call): POST {endpoint}/encode and {endpoint}/decode with
+ * `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`, answered in the same shape.
+ *
+ * Unauthenticated on purpose: the Temporal UI sends the user's credentials only when it is
+ * configured to, and the local dev server is not. That is why it is off unless
+ * CODEC_SERVER_ENABLED=true (docs/operations.md): anyone who can reach it can decrypt.
+ */
+export interface CodecServerSettings {
+  /** Browser origins allowed to call it (the Temporal UI's), e.g. http://127.0.0.1:8233. */
+  allowedOrigins: string[];
+}
+
+/** Generous: a history page may decode many payloads at once. */
+const BODY_LIMIT = '4mb';
+
+const jsonPayload = z.object({
+  metadata: z.record(z.string(), z.string()).optional(),
+  data: z.string().optional(),
+});
+const body = z.object({ payloads: z.array(jsonPayload) });
+type JsonPayload = z.infer<typeof jsonPayload>;
+
+const fromJson = (p: JsonPayload): Payload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+
+const toJson = (p: Payload): JsonPayload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v ?? new Uint8Array()).toString('base64'),
+    ]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+/** CORS for the UI's origin; it sends `x-namespace` (and content-type), so both must be allowed. */
+function cors(allowed: ReadonlySet<string>): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowed.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.vary('Origin');
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+export function codecRouter(codec: PayloadCodec, settings: CodecServerSettings): Router {
+  const router = Router();
+  const allowed = new Set(settings.allowedOrigins.map((o) => new URL(o).origin));
+  router.use('/codec', cors(allowed), express.json({ limit: BODY_LIMIT }));
+
+  for (const op of ['encode', 'decode'] as const) {
+    router.post(`/codec/${op}`, async (req, res) => {
+      const parsed = body.safeParse(req.body);
+      if (!parsed.success)
+        throw new ProblemError('validation', 400, 'Bad Request', 'Expected { payloads: [...] }.', {
+          errors: issuesOf('body', parsed.error),
+        });
+      const input = parsed.data.payloads.map(fromJson);
+      let output: Payload[];
+      try {
+        output = op === 'encode' ? await codec.encode(input) : await codec.decode(input);
+      } catch (err) {
+        // Wrong key, tampered data: the caller's payload, not our failure.
+        const detail = err instanceof Error ? err.message : String(err);
+        throw new ProblemError('validation', 422, 'Unprocessable Content', detail);
+      }
+      res.json({ payloads: output.map(toJson) });
+    });
+  }
+  return router;
+}

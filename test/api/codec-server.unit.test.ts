@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import request from 'supertest';
+import { appSettings, loadApiConfig } from '../../api/config';
+import { EncryptionCodec } from '../../lib/codec';
+import { harness, settings } from './harness';
+
+// The codec server the Temporal Web UI calls (Temporal's remote codec protocol), with CORS for
+// the UI's origin including the x-namespace header it sends.
+
+const UI = 'http://127.0.0.1:8233';
+const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
+const enabled = () =>
+  harness({ codec, settings: settings({ codecServer: { allowedOrigins: [UI] } }) }).app;
+
+const toJson = (value: unknown) => {
+  const p = defaultPayloadConverter.toPayload(value);
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  };
+};
+interface JsonPayload {
+  metadata: Record<string, string>;
+  data: string;
+}
+type CodecReply = { payloads: JsonPayload[] };
+
+const fromJson = (p: JsonPayload) =>
+  defaultPayloadConverter.fromPayload({
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    ),
+    data: Buffer.from(p.data, 'base64'),
+  });
+
+describe('codec server (/codec)', () => {
+  const address = { name: 'Alice', line1: '1 Main St' };
+
+  it('encodes and decodes per the remote codec protocol', async () => {
+    const app = enabled();
+    const encoded = await request(app)
+      .post('/codec/encode')
+      .set('x-namespace', 'default')
+      .send({ payloads: [toJson(address)] })
+      .expect(200);
+    const [payload] = (encoded.body as CodecReply).payloads;
+    expect(Buffer.from(payload.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
+    const decoded = await request(app).post('/codec/decode').send(encoded.body).expect(200);
+    expect(fromJson((decoded.body as CodecReply).payloads[0])).toEqual(address);
+  });
+
+  it('answers the UI preflight, allowing x-namespace and content-type', async () => {
+    const res = await request(enabled())
+      .options('/codec/decode')
+      .set('Origin', UI)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,x-namespace')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe(UI);
+    expect(res.headers['access-control-allow-headers']).toMatch(/x-namespace/);
+    expect(res.headers['access-control-allow-headers']).toMatch(/content-type/);
+  });
+
+  it('does not grant CORS to other origins', async () => {
+    const res = await request(enabled())
+      .post('/codec/decode')
+      .set('Origin', 'https://evil.example')
+      .send({ payloads: [] })
+      .expect(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers 422 for a payload it cannot decrypt, 400 for a malformed body', async () => {
+    const app = enabled();
+    const other = new EncryptionCodec(new Map([['k9', randomBytes(32)]]), 'k9');
+    const [foreign] = await other.encode([defaultPayloadConverter.toPayload(address)]);
+    const body = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(foreign.metadata ?? {}).map(([k, v]) => [
+              k,
+              Buffer.from(v).toString('base64'),
+            ]),
+          ),
+          data: Buffer.from(foreign.data ?? []).toString('base64'),
+        },
+      ],
+    };
+    const res = await request(app).post('/codec/decode').send(body).expect(422);
+    expect((res.body as { detail: string }).detail).toMatch(/key id "k9"/);
+    await request(app).post('/codec/decode').send({ nope: 1 }).expect(400);
+  });
+
+  it('is not served unless enabled', async () => {
+    await request(harness({ codec }).app).post('/codec/decode').send({ payloads: [] }).expect(404);
+  });
+
+  it('config: served only with CODEC_KEYS and CODEC_SERVER_ENABLED=true, CORS for the UI', () => {
+    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    const on = loadApiConfig({ CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' });
+    expect(appSettings(on).codecServer).toEqual({ allowedOrigins: [UI] });
+    expect(appSettings(loadApiConfig({ CODEC_KEYS: keys })).codecServer).toBeUndefined();
+    expect(
+      appSettings(loadApiConfig({ CODEC_SERVER_ENABLED: 'true' })).codecServer,
+    ).toBeUndefined();
+  });
+});
