@@ -23,6 +23,7 @@ export interface PrivateStack {
   temporalAddress: string;
   kafkaBrokers: string[];
   mongoUrl: string;
+  temporalCliPath?: string;
   /** SIGKILLs one server (its pid from the state file); returns the pid. */
   kill(name: ServerName): Promise<number>;
   /** startStack again on the same dir and ports: healthy servers are reused, dead ones started. */
@@ -50,6 +51,7 @@ export async function startPrivateStack(): Promise<PrivateStack> {
     temporalAddress: first.temporalAddress,
     kafkaBrokers: first.kafkaBrokers,
     mongoUrl: first.mongoUrl,
+    ...(first.temporalCliPath && { temporalCliPath: first.temporalCliPath }),
     async kill(name) {
       const server = (await readState(dir))?.servers[name];
       if (server?.kind !== 'local') throw new Error(`${name} is not a local server of ${dir}`);

@@ -10,6 +10,9 @@ export interface ViewFacts {
   items: readonly { sku: string; quantity: number }[];
   version: number;
   timeline: readonly { sequence: number; type: string }[];
+  /** Placed and last-event times (reports only; not checked). */
+  createdAt?: string;
+  updatedAt?: string;
 }
 export interface PaymentFacts {
   orderId: string;

@@ -53,6 +53,8 @@ export async function takeSnapshot(
       items: v.items,
       version: v.version,
       timeline: v.timeline,
+      createdAt: v.createdAt,
+      updatedAt: v.updatedAt,
     })),
     payments: payments.map((p) => ({ orderId: p.orderId, status: p.status })),
     reservations: reservations.map((r) => ({ orderId: r.orderId, status: r.status })),

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { freePorts } from '../../stack';
 import { ApiClient } from './api-client';
@@ -7,6 +9,7 @@ import { chaosLog } from './log';
 import { startPrivateStack, type PrivateStack } from './private-stack';
 import { reconcile, formatReport, type ReconcileReport } from './reconcile';
 import { takeSnapshot } from './snapshot';
+import type { ViewFacts } from './reconcile';
 
 // One chaos system: a private stack and every application process as a child process pointed
 // at it, plus what the scenarios need to drive and check it.
@@ -70,6 +73,9 @@ export async function startChaosSystem(
       const snapshot = await takeSnapshot(mongo, stack.kafkaBrokers, accepted, seeded);
       const report = reconcile(snapshot);
       chaosLog(formatReport(scenario, report));
+      chaosLog(`saga durations [${scenario}]: ${sagaDurations(snapshot.views, accepted)}`);
+      const stuck = report.violations.find((v) => v.includes(': still '))?.split(':')[0];
+      if (stuck) chaosLog(`first stuck order ${stuck}:\n${await describeOrder(stack, stuck)}`);
       return report;
     },
     async stop() {
@@ -87,4 +93,36 @@ export async function startChaosSystem(
     await system.stop();
     throw error;
   }
+}
+
+/** The saga's pending activities, as the Temporal CLI describes them (evidence for a report). */
+async function describeOrder(stack: PrivateStack, orderId: string): Promise<string> {
+  if (!stack.temporalCliPath) return '(no Temporal CLI)';
+  const args = [
+    'workflow',
+    'describe',
+    '--address',
+    stack.temporalAddress,
+    '-w',
+    `order-${orderId}`,
+  ];
+  try {
+    const { stdout } = await promisify(execFile)(stack.temporalCliPath, args, { timeout: 20_000 });
+    const pending = stdout.indexOf('Pending Activities');
+    return pending >= 0 ? stdout.slice(pending, pending + 2_500) : stdout.slice(-1_500);
+  } catch (error) {
+    return `describe failed: ${String(error)}`;
+  }
+}
+
+/** Placed → last event, from the read model: p50 / max, in seconds. */
+function sagaDurations(views: readonly ViewFacts[], accepted: readonly string[]): string {
+  const ids = new Set(accepted);
+  const ms = views
+    .filter((v) => ids.has(v.orderId) && v.createdAt && v.updatedAt)
+    .map((v) => Date.parse(v.updatedAt ?? '') - Date.parse(v.createdAt ?? ''))
+    .sort((a, b) => a - b);
+  if (ms.length === 0) return 'none';
+  const s = (x: number) => (x / 1000).toFixed(1);
+  return `p50 ${s(ms[Math.floor(ms.length / 2)])} s, max ${s(ms[ms.length - 1])} s (${ms.length} orders)`;
 }
