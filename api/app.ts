@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { tracerOf } from '../lib/tracing';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/verifier';
 import { newOrderId } from './domain/order-id';
@@ -10,6 +11,7 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
 import { TokenBuckets } from './http/token-bucket';
+import { traceRequests } from './http/tracing';
 import { buildOpenApiDocument } from './openapi';
 import { codecRouter } from './routes/codec';
 import type { AppDeps, RouteContext } from './routes/context';
@@ -37,6 +39,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.settings.trustProxy);
   // Nested query objects (?a[b]=c) are never valid here; the simple parser keeps them flat.
   app.set('query parser', 'simple');
+  // First, so that every later middleware (and the request log line) runs inside the span.
+  app.use(traceRequests(deps.tracer ?? tracerOf()));
 
   app.use(
     pinoHttp({

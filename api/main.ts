@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import { buildAsyncApiDocument } from '../contracts/asyncapi';
 import { payloadCodecFromConfig } from '../lib/codec';
 import { createKafka } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/logger';
+import { createTracing, type Tracing } from '../lib/tracing';
 import { createMongoCatalog } from './adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from './adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from './adapters/mongo-order-read-model';
@@ -23,6 +25,11 @@ export interface ApiClients {
   kafka?: Kafka;
   logger?: Logger;
   metrics?: Registry;
+  /**
+   * Tracing for requests and the Temporal client; default: OTLP when
+   * OTEL_EXPORTER_OTLP_ENDPOINT is set (then owned and flushed on close), else off.
+   */
+  tracing?: Tracing;
 }
 
 export interface RunningApi {
@@ -40,6 +47,15 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
   // Encrypts workflow payloads (payment token, address) when CODEC_KEYS is set; a client passed
   // in brings its own data converter, and the codec server still serves this one.
   const codec = payloadCodecFromConfig(config);
+  let tracing = clients.tracing;
+  if (!tracing) {
+    const created = createTracing({
+      serviceName: 'api',
+      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
+    if (created) owned.push(() => created.shutdown());
+    tracing = created;
+  }
 
   let temporal = clients.temporal;
   if (!temporal) {
@@ -49,6 +65,12 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
+      // StartWorkflow spans, and the trace context carried into the workflow in its headers.
+      ...(tracing && {
+        interceptors: {
+          workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })],
+        },
+      }),
     });
     owned.push(() => connection.close());
   }
@@ -86,6 +108,7 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     readiness,
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
     codec,
+    tracer: tracing?.tracer,
   });
 
   const server = app.listen(config.PORT);

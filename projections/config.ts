@@ -16,5 +16,7 @@ export const projectionConfigSchema = z.object({
   /** How often a running projector checks whether a rebuild switched the read models. */
   PROJECTOR_POINTER_POLL_MS: env.durationMs.default(5_000),
   PROJECTOR_PARTITIONS_CONCURRENTLY: env.positiveInt.default(2),
+  /** OTLP/HTTP collector base URL; tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
 });
 export type ProjectionConfig = z.infer<typeof projectionConfigSchema>;

@@ -5,6 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../lib/config';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
+import { createTracing } from '../lib/tracing';
 import { projectionConfigSchema } from './config';
 import { readActiveReadModels } from './pointers';
 import type { Projector } from './projector';
@@ -18,6 +19,10 @@ import { startProjector } from './projector';
 async function main(): Promise<void> {
   const config = loadConfig(projectionConfigSchema);
   const logger = createLogger('projector', config.LOG_LEVEL);
+  const tracing = createTracing({
+    serviceName: 'projector',
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
   const mongo = await MongoClient.connect(config.MONGO_URL);
   const db = mongo.db(config.READ_DB);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-projector', logger });
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
       topic: config.ORDER_EVENTS_TOPIC,
       deadLetters: { mode: 'publish', publisher },
       partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
+      tracer: tracing?.tracer,
     });
     return { projector, generation: active.generation };
   };
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
     await current.projector.stop();
     await publisher.close();
     await mongo.close();
+    await tracing?.shutdown();
     server.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,5 +1,7 @@
+import { trace, type Link, type Tracer } from '@opentelemetry/api';
 import type { RawHeaders } from '../contracts/event-envelope';
-import { decodeEventMessage } from '../contracts/event-envelope';
+import { decodeEventMessage, EVENT_HEADERS, headerString } from '../contracts/event-envelope';
+import { contextFromTraceHeaders, tracerOf } from '../lib/tracing';
 import type { ProjectionStore } from './mongo-store';
 import type { BatchItem, BatchPlan } from './plan-batch';
 import { orderIdsOf, planBatch } from './plan-batch';
@@ -19,6 +21,22 @@ export interface BatchPorts {
   deadLetter(message: ConsumedMessage, error: Error): Promise<void>;
   /** Test seam: runs between the aggregates write and the orders write. */
   afterAggregates?: () => Promise<void> | void;
+  /** Spans `projection.fold` and `readmodel.write`; default: the global (no-op) tracer. */
+  tracer?: Tracer;
+}
+
+/** The producers' span contexts, from each message's `traceparent` header (W3C). */
+function producerContexts(messages: readonly ConsumedMessage[]) {
+  return messages.flatMap((m) => {
+    const traceparent = headerString(m.headers, EVENT_HEADERS.traceparent);
+    if (!traceparent) return [];
+    const ctx = contextFromTraceHeaders({
+      traceparent,
+      tracestate: headerString(m.headers, EVENT_HEADERS.tracestate),
+    });
+    const span = trace.getSpanContext(ctx);
+    return span ? [{ ctx, span }] : [];
+  });
 }
 
 export function decodeItem(message: ConsumedMessage): BatchItem {
@@ -41,6 +59,38 @@ export async function processBatch(
   partition: number,
   messages: readonly ConsumedMessage[],
 ): Promise<BatchPlan['counts']> {
+  const tracer = ports.tracer ?? tracerOf();
+  // One fold covers many events, possibly of many traces: it continues the trace of the last
+  // traced event (a single order's events share one) and links every event it folded.
+  const producers = producerContexts(messages);
+  const links: Link[] = producers.map((p) => ({ context: p.span }));
+  const parent = producers.at(-1)?.ctx ?? contextFromTraceHeaders({});
+  return tracer.startActiveSpan(
+    'projection.fold',
+    {
+      links,
+      attributes: {
+        'messaging.kafka.destination.partition': partition,
+        'messaging.batch.message_count': messages.length,
+      },
+    },
+    parent,
+    async (span) => {
+      try {
+        return await fold(ports, tracer, partition, messages);
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+async function fold(
+  ports: BatchPorts,
+  tracer: Tracer,
+  partition: number,
+  messages: readonly ConsumedMessage[],
+): Promise<BatchPlan['counts']> {
   const items = messages.map(decodeItem);
   const stored = await ports.store.loadOrders(orderIdsOf(items));
   const plan = planBatch(items, stored);
@@ -48,8 +98,18 @@ export async function processBatch(
   for (const { offset, error } of plan.deadLetters) {
     await ports.deadLetter(byOffset.get(offset)!, error);
   }
-  await ports.store.applyAggregates(partition, plan.customerOps, plan.skuOps);
-  await ports.afterAggregates?.();
-  await ports.store.writeOrders(plan.orderWrites);
+  await tracer.startActiveSpan(
+    'readmodel.write',
+    { attributes: { 'db.system': 'mongodb', 'order.writes': plan.orderWrites.length } },
+    async (span) => {
+      try {
+        await ports.store.applyAggregates(partition, plan.customerOps, plan.skuOps);
+        await ports.afterAggregates?.();
+        await ports.store.writeOrders(plan.orderWrites);
+      } finally {
+        span.end();
+      }
+    },
+  );
   return plan.counts;
 }

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
@@ -42,6 +43,8 @@ export interface ProjectorOptions {
     offset: string;
     counts: BatchPlan['counts'];
   }) => void;
+  /** Traces each fold, continuing the producers' traces; default: the global (no-op) tracer. */
+  tracer?: Tracer;
 }
 
 export interface Projector {
@@ -109,6 +112,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
             deadLetter: (message, error) => deadLetter(batch.partition, message, error),
             afterAggregates:
               options.afterAggregates && (() => options.afterAggregates!(batch.partition)),
+            tracer: options.tracer,
           },
           batch.partition,
           chunk,

@@ -1,5 +1,10 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { LogEntry, WorkerOptions } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import type { z } from 'zod';
 import { TASK_QUEUES } from '../contracts/order';
 import type { EventService } from '../contracts/event-envelope';
@@ -7,6 +12,7 @@ import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import type { Logger } from '../lib/logger';
+import { createTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../lib/tracing';
 import type { EventActivities } from '../activities/events/api';
 import { createEventActivitiesFromEnv } from '../activities/events/from-env';
 import type { WorkerConfig } from './config';
@@ -34,6 +40,11 @@ export interface WorkerDeps {
    */
   eventActivities?: EventActivities;
   logger?: Logger;
+  /**
+   * Traces workflows (RunWorkflow, StartActivity…: sandbox interceptors, exported through a
+   * sink), activities (RunActivity:…) and Kafka publishes. Not closed by the worker.
+   */
+  tracing?: Tracing;
 }
 
 export interface RunWorkerOptions {
@@ -51,10 +62,33 @@ export interface RunWorkerOptions {
 function eventActivitiesFor(service: Service, config: WorkerConfig, deps: WorkerDeps) {
   if (deps.eventActivities)
     return { activities: deps.eventActivities, close: () => Promise.resolve() };
-  return createEventActivitiesFromEnv(service, {
-    LOG_LEVEL: config.LOG_LEVEL,
-    KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
-  });
+  return createEventActivitiesFromEnv(
+    service,
+    { LOG_LEVEL: config.LOG_LEVEL, KAFKA_BROKERS: config.KAFKA_BROKERS.join(',') },
+    { tracer: deps.tracing?.tracer },
+  );
+}
+
+/** Interceptors and the workflow-span sink, when the worker is traced. */
+function tracingOptions(
+  tracing: Tracing | undefined,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing) return {};
+  const tracer = tracing.tracer;
+  return {
+    interceptors: {
+      // Ignored (with a warning) for a prebuilt workflowBundle: bundle these modules into it.
+      workflowModules: TRACING_WORKFLOW_INTERCEPTOR_MODULES,
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    // Workflow code cannot export spans itself (sandbox, no I/O): it hands them to this sink.
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<RunningWorker> {
@@ -75,6 +109,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       ...options.workflows,
       // Codecs run in the worker, outside the workflow sandbox, so bundling is unaffected.
       dataConverter: dataConverterFor(config),
+      ...tracingOptions(deps.tracing),
     });
   } catch (error) {
     await connection.close();
@@ -137,16 +172,23 @@ export function runAsMain<S extends z.ZodObject>(
 ): void {
   const logger = createLogger(`worker-${service}`);
   let config: z.infer<S>;
+  let tracing: Tracing | undefined;
   try {
     config = loadConfig(schema);
     installWorkerRuntime(config as WorkerConfig, logger);
+    tracing = createTracing({
+      serviceName: `worker-${service}`,
+      otlpEndpoint: (config as WorkerConfig).OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
   } catch (error) {
     // Bad environment, or the metrics address is taken: say which, in one structured line.
     logger.fatal({ err: error }, 'cannot start the worker');
     process.exit(2);
   }
-  start(config, { logger })
+  start(config, { logger, tracing })
     .then((running) => running.finished)
+    // Flush the last spans before exiting.
+    .finally(() => tracing?.shutdown())
     .then(
       () => process.exit(0),
       (error: unknown) => {

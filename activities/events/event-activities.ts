@@ -1,9 +1,11 @@
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { OrderEventDraft } from '../../contracts/events';
 import type { EventService } from '../../contracts/event-envelope';
 import { envelopeFromDraft, isOwner, toEventMessage } from '../../contracts/event-envelope';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
+import { activeTraceHeaders } from '../../lib/tracing';
 import type { EventActivities } from './api';
 
 export interface TraceContext {
@@ -19,6 +21,11 @@ export interface EventActivitiesDeps {
   /** The current W3C trace context, when the process is traced (e.g. from OpenTelemetry). */
   traceContext?: () => TraceContext | undefined;
   topic?: string;
+  /**
+   * Traces each publish as a PRODUCER span (child of the activity's span); the message then
+   * carries that span as its `traceparent` unless `traceContext` is given.
+   */
+  tracer?: Tracer;
 }
 
 /**
@@ -28,20 +35,53 @@ export interface EventActivitiesDeps {
  */
 export function createEventActivities(deps: EventActivitiesDeps): EventActivities {
   const topic = deps.topic ?? ORDER_EVENTS_TOPIC;
+  const traceContext = deps.traceContext ?? (deps.tracer && (() => activeTraceHeaders()));
+
+  async function publish(draft: OrderEventDraft): Promise<void> {
+    const log = deps.logger.child({
+      orderId: draft.orderId,
+      sequence: draft.sequence,
+      type: draft.type,
+    });
+    if (!isOwner(draft.type, deps.service)) {
+      // Still published (the fact happened); the source says who really published it.
+      log.warn({ service: deps.service }, 'event published by a service that does not own it');
+    }
+    const event = envelopeFromDraft(draft, { service: deps.service, ...traceContext?.() });
+    await deps.publisher.publish(topic, [toEventMessage(event)]);
+    log.debug({ eventId: event.id }, 'event published');
+  }
+
   return {
     async publishOrderEvent(draft: OrderEventDraft): Promise<void> {
-      const log = deps.logger.child({
-        orderId: draft.orderId,
-        sequence: draft.sequence,
-        type: draft.type,
-      });
-      if (!isOwner(draft.type, deps.service)) {
-        // Still published (the fact happened); the source says who really published it.
-        log.warn({ service: deps.service }, 'event published by a service that does not own it');
-      }
-      const event = envelopeFromDraft(draft, { service: deps.service, ...deps.traceContext?.() });
-      await deps.publisher.publish(topic, [toEventMessage(event)]);
-      log.debug({ eventId: event.id }, 'event published');
+      const tracer = deps.tracer;
+      if (!tracer) return publish(draft);
+      // Messaging semantic conventions: "<operation> <destination>", kind PRODUCER.
+      return tracer.startActiveSpan(
+        `publish ${topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'publish',
+            'messaging.destination.name': topic,
+            'messaging.kafka.message.key': draft.orderId,
+            'order.id': draft.orderId,
+            'order.event.type': draft.type,
+          },
+        },
+        async (span) => {
+          try {
+            await publish(draft);
+          } catch (error) {
+            span.recordException(error as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
     },
   };
 }

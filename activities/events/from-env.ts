@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { EventService } from '../../contracts/event-envelope';
 import { env, loadConfig } from '../../lib/config';
@@ -18,6 +19,7 @@ export const eventActivitiesConfigSchema = z.object({
 export function createEventActivitiesFromEnv(
   service: EventService,
   environment: NodeJS.ProcessEnv = process.env,
+  options: { tracer?: Tracer } = {},
 ): { activities: EventActivities; close(): Promise<void> } {
   const config = loadConfig(eventActivitiesConfigSchema, environment);
   const logger = createLogger(`${service}-events`, config.LOG_LEVEL);
@@ -28,7 +30,7 @@ export function createEventActivitiesFromEnv(
   });
   const publisher = createKafkaPublisher(kafka, logger);
   return {
-    activities: createEventActivities({ publisher, service, logger }),
+    activities: createEventActivities({ publisher, service, logger, tracer: options.tracer }),
     close: () => publisher.close(),
   };
 }

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/logger';
@@ -33,8 +34,10 @@ export interface AppDeps extends ApiPorts {
   asyncApiDocument?: () => unknown;
   /** The payload codec the Temporal client uses; the codec server serves it when enabled. */
   codec?: PayloadCodec;
+  /** Traces each request (a no-op tracer unless a provider is registered). */
+  tracer?: Tracer;
 }
 
 /** What route modules receive: deps with the optional parts resolved. */
-export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument' | 'codec'>> &
-  Pick<AppDeps, 'asyncApiDocument' | 'codec'>;
+export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'>> &
+  Pick<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'>;

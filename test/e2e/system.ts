@@ -1,5 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import { z } from 'zod';
 import { Registry } from 'prom-client';
 import { createEventActivities } from '../../activities/events/event-activities';
 import { loadApiConfig } from '../../api/config';
@@ -7,7 +11,9 @@ import { startApi, type RunningApi } from '../../api/main';
 import { requiredTopics } from '../../contracts/topics';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
 import { ensureTopics } from '../../lib/kafka-topics';
+import { codecConfigShape, dataConverterFor } from '../../lib/codec';
 import { createLogger } from '../../lib/logger';
+import { TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../../lib/tracing';
 import { DEFAULT_READ_MODELS } from '../../projections/pointers';
 import { startProjector, type Projector } from '../../projections/projector';
 import { startInventoryWorker } from '../../workers/inventory';
@@ -36,8 +42,39 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(name: string): Promise<TestSystem> {
-  const servers = testServers();
+export interface TestSystemOptions {
+  /** Trace everything with this provider (workflow code is then bundled with its interceptors). */
+  tracing?: Tracing;
+  /** CODEC_KEYS for the client, the workers and the API's codec server (enabled with it). */
+  codecKeys?: string;
+  /** Another Temporal server than the global setup's (e.g. one whose UI uses the codec server). */
+  temporalAddress?: string;
+  /** The API's port (default: a free one) and the Temporal UI origin its codec server allows. */
+  apiPort?: number;
+  temporalUiUrl?: string;
+}
+
+let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflows with the OpenTelemetry workflow interceptors, bundled once per test file. */
+function tracedWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return (tracedBundle ??= bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
+    workflowInterceptorModules: TRACING_WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  }));
+}
+
+export async function startTestSystem(
+  name: string,
+  options: TestSystemOptions = {},
+): Promise<TestSystem> {
+  const servers = {
+    ...testServers(),
+    ...(options.temporalAddress && { temporalAddress: options.temporalAddress }),
+  };
+  const { tracing } = options;
+  // Parsed like the processes parse CODEC_KEYS, so bad keys fail here the same way.
+  const codec = z.object(codecConfigShape).parse({ CODEC_KEYS: options.codecKeys });
   const logger = createLogger(`e2e-${name}`, process.env.E2E_LOG_LEVEL ?? 'error');
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const namespace = await createTestNamespace(connection, name);
@@ -79,16 +116,24 @@ export async function startTestSystem(name: string): Promise<TestSystem> {
     PAYMENTS_DB: dbs.payments,
     SHIPPING_DB: dbs.shipping,
     SHIPPING_COUNTRIES: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'AU'],
+    ...codec,
   };
   const depsFor = (service: 'orders' | 'inventory' | 'payments' | 'shipping') => ({
     logger,
-    eventActivities: createEventActivities({ publisher, service, logger, topic }),
+    tracing,
+    eventActivities: createEventActivities({
+      publisher,
+      service,
+      logger,
+      topic,
+      tracer: tracing?.tracer,
+    }),
   });
 
   const workers: RunningWorker[] = await Promise.all([
     startOrdersWorker(workerConfig, {
       ...depsFor('orders'),
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await (tracing ? tracedWorkflowBundle() : workflowBundle()),
     }),
     startInventoryWorker(workerConfig, depsFor('inventory')),
     startPaymentsWorker(workerConfig, depsFor('payments')),
@@ -103,21 +148,33 @@ export async function startTestSystem(name: string): Promise<TestSystem> {
     readModels: { ...DEFAULT_READ_MODELS, groupId: `order-projections.${suffix}` },
     topic,
     deadLetters: { mode: 'publish', publisher },
+    tracer: tracing?.tracer,
   });
 
-  const temporal = new Client({ connection, namespace });
+  const temporal = new Client({
+    connection,
+    namespace,
+    dataConverter: dataConverterFor(codec),
+    ...(tracing && {
+      interceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })],
+      },
+    }),
+  });
   const api: RunningApi = await startApi(
     loadApiConfig({
       ...env,
-      PORT: '0',
+      PORT: String(options.apiPort ?? 0),
       READ_DB: dbs.read,
       INVENTORY_DB: dbs.inventory,
       API_DB: dbs.api,
       JWT_SECRET: jwtSecret,
       PAYMENT_WEBHOOK_SECRET: webhookSecret,
       RATE_LIMIT_PER_MINUTE: '100000',
+      ...(options.codecKeys && { CODEC_KEYS: options.codecKeys, CODEC_SERVER_ENABLED: 'true' }),
+      ...(options.temporalUiUrl && { TEMPORAL_UI_URL: options.temporalUiUrl }),
     }),
-    { temporal, mongo, kafka, logger },
+    { temporal, mongo, kafka, logger, tracing },
   );
 
   return {
