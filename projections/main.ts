@@ -84,7 +84,9 @@ async function main(): Promise<void> {
     await current.projector.stop();
     await publisher.close();
     await mongo.close();
-    await tracing?.shutdown();
+    await tracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed'));
     server.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -187,8 +187,12 @@ export function runAsMain<S extends z.ZodObject>(
   }
   start(config, { logger, tracing })
     .then((running) => running.finished)
-    // Flush the last spans before exiting.
-    .finally(() => tracing?.shutdown())
+    // Flush the last spans before exiting; an unreachable collector must not fail the exit.
+    .finally(() =>
+      tracing
+        ?.shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed')),
+    )
     .then(
       () => process.exit(0),
       (error: unknown) => {
