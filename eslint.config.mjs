@@ -19,7 +19,9 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'coverage', '.stack', 'eslint.config.mjs', 'jest.config.js'] },
+  {
+    ignores: ['node_modules', 'dist', 'coverage', '.stack', 'eslint.config.mjs', 'jest.config.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
