@@ -7,13 +7,12 @@ import type { EventActivities } from '../activities/events/api';
 import { loadApiConfig } from '../api/config';
 import { startApi, type RunningApi } from '../api/main';
 import { EVENT_HEADERS } from '../contracts/event-envelope';
-import { deadLetterTopic, requiredTopics } from '../contracts/topics';
+import { deadLetterTopic } from '../contracts/topics';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
-import { ensureTopics } from '../lib/kafka-topics';
 import { createLogger } from '../lib/logger';
 import { DEFAULT_READ_MODELS } from '../projections/pointers';
 import { startProjector, type Projector } from '../projections/projector';
-import { createTestNamespace } from '../test/setup/temporal-namespace';
+import { createIsolatedResources, serviceWorkerConfig } from '../test/setup/isolated-system';
 import { startInventoryWorker } from '../workers/inventory';
 import { startOrdersWorker } from '../workers/orders';
 import { startPaymentsWorker } from '../workers/payments';
@@ -87,36 +86,15 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   const { servers } = options;
   const logger = createLogger(`bench-${options.name}`, process.env.BENCH_LOG_LEVEL ?? 'fatal');
   const connection = await Connection.connect({ address: servers.temporalAddress });
-  const namespace = await createTestNamespace(connection, `bench-${options.name}`);
-  const suffix = namespace.replace(/-/g, '_');
-  const topic = `order.events.${suffix}`;
-  const dbs = {
-    inventory: `inventory_${suffix}`,
-    payments: `payments_${suffix}`,
-    shipping: `shipping_${suffix}`,
-    read: `read_${suffix}`,
-    api: `api_${suffix}`,
-  };
+  const resources = await createIsolatedResources(
+    connection,
+    servers.kafkaBrokers,
+    `bench-${options.name}`,
+    PARTITIONS,
+  );
+  const { namespace, suffix, topic, dbs } = resources;
   const jwtSecret = 'bench-jwt-secret-0123456789-0123456789-abcdef';
 
-  // A broker that has just started may still answer "does not host this topic-partition"
-  // while it elects leaders for the new topic; that settles within seconds.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureTopics(
-        servers.kafkaBrokers,
-        requiredTopics(PARTITIONS).map((t) => ({
-          ...t,
-          topic: t.topic.replace('order.events', topic),
-        })),
-        () => undefined,
-      );
-      break;
-    } catch (error) {
-      if (attempt >= 10) throw error;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
   const mongo = await MongoClient.connect(servers.mongoUrl);
   const kafka = createKafka({
     brokers: servers.kafkaBrokers,
@@ -124,17 +102,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     logger,
   });
   const publisher = createKafkaPublisher(kafka, logger);
-  const workerConfig = {
-    LOG_LEVEL: 'error' as const,
-    TEMPORAL_ADDRESS: servers.temporalAddress,
-    TEMPORAL_NAMESPACE: namespace,
-    KAFKA_BROKERS: servers.kafkaBrokers,
-    MONGO_URL: servers.mongoUrl,
-    INVENTORY_DB: dbs.inventory,
-    PAYMENTS_DB: dbs.payments,
-    SHIPPING_DB: dbs.shipping,
-    SHIPPING_COUNTRIES: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'AU'],
-  };
+  const workerConfig = serviceWorkerConfig(servers, resources);
   const events = (service: 'orders' | 'inventory' | 'payments' | 'shipping') =>
     createEventActivities({ publisher, service, logger, topic });
 

@@ -8,9 +8,7 @@ import { Registry } from 'prom-client';
 import { createEventActivities } from '../../activities/events/event-activities';
 import { loadApiConfig } from '../../api/config';
 import { startApi, type RunningApi } from '../../api/main';
-import { requiredTopics } from '../../contracts/topics';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
-import { ensureTopics } from '../../lib/kafka-topics';
 import { codecConfigShape, dataConverterFor } from '../../lib/codec';
 import { createLogger } from '../../lib/logger';
 import { TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../../lib/tracing';
@@ -21,7 +19,7 @@ import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';
 import type { RunningWorker } from '../../workers/run-worker';
 import { startShippingWorker } from '../../workers/shipping';
-import { createTestNamespace } from '../setup/temporal-namespace';
+import { createIsolatedResources, serviceWorkerConfig } from '../setup/isolated-system';
 import { testServers } from '../setup/servers';
 import { workflowBundle } from '../workflows/saga-test-env';
 
@@ -77,24 +75,11 @@ export async function startTestSystem(
   const codec = z.object(codecConfigShape).parse({ CODEC_KEYS: options.codecKeys });
   const logger = createLogger(`e2e-${name}`, process.env.E2E_LOG_LEVEL ?? 'error');
   const connection = await Connection.connect({ address: servers.temporalAddress });
-  const namespace = await createTestNamespace(connection, name);
-  const suffix = namespace.replace(/-/g, '_');
-  const topic = `order.events.${suffix}`;
-  const dbs = {
-    inventory: `inventory_${suffix}`,
-    payments: `payments_${suffix}`,
-    shipping: `shipping_${suffix}`,
-    read: `read_${suffix}`,
-    api: `api_${suffix}`,
-  };
+  const resources = await createIsolatedResources(connection, servers.kafkaBrokers, name, 3);
+  const { namespace, suffix, topic, dbs } = resources;
   const webhookSecret = 'e2e-webhook-secret-0123456789';
   const jwtSecret = 'e2e-jwt-secret-0123456789-0123456789-abcdef';
 
-  await ensureTopics(
-    servers.kafkaBrokers,
-    requiredTopics(3).map((t) => ({ ...t, topic: t.topic.replace('order.events', topic) })),
-    () => undefined,
-  );
   const mongo = await MongoClient.connect(servers.mongoUrl);
   const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: `e2e-${name}`, logger });
   const publisher: MessagePublisher = createKafkaPublisher(kafka, logger);
@@ -106,18 +91,7 @@ export async function startTestSystem(
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
     MONGO_URL: servers.mongoUrl,
   };
-  const workerConfig = {
-    LOG_LEVEL: 'error' as const,
-    TEMPORAL_ADDRESS: servers.temporalAddress,
-    TEMPORAL_NAMESPACE: namespace,
-    KAFKA_BROKERS: servers.kafkaBrokers,
-    MONGO_URL: servers.mongoUrl,
-    INVENTORY_DB: dbs.inventory,
-    PAYMENTS_DB: dbs.payments,
-    SHIPPING_DB: dbs.shipping,
-    SHIPPING_COUNTRIES: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'AU'],
-    ...codec,
-  };
+  const workerConfig = { ...serviceWorkerConfig(servers, resources), ...codec };
   const depsFor = (service: 'orders' | 'inventory' | 'payments' | 'shipping') => ({
     logger,
     tracing,
