@@ -12,7 +12,11 @@ import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { DEFAULT_READ_MODELS } from '../projections/pointers';
 import { startProjector, type Projector } from '../projections/projector';
-import { createIsolatedResources, serviceWorkerConfig } from '../test/setup/isolated-system';
+import {
+  createIsolatedResources,
+  dropIsolatedDatabases,
+  serviceWorkerConfig,
+} from '../test/setup/isolated-system';
 import { startInventoryWorker } from '../workers/inventory';
 import { startOrdersWorker } from '../workers/orders';
 import { startPaymentsWorker } from '../workers/payments';
@@ -187,11 +191,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
       await observer.disconnect();
       await Promise.allSettled(workers.map((w) => w.shutdown()));
       await publisher.close();
-      for (const db of Object.values(dbs))
-        await mongo
-          .db(db)
-          .dropDatabase()
-          .catch(() => undefined);
+      await dropIsolatedDatabases(mongo, { dbs });
       const admin = kafka.admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [topic, deadLetterTopic(topic)] }).catch(() => undefined);

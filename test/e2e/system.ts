@@ -19,7 +19,11 @@ import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';
 import type { RunningWorker } from '../../workers/run-worker';
 import { startShippingWorker } from '../../workers/shipping';
-import { createIsolatedResources, serviceWorkerConfig } from '../setup/isolated-system';
+import {
+  createIsolatedResources,
+  dropIsolatedDatabases,
+  serviceWorkerConfig,
+} from '../setup/isolated-system';
 import { testServers } from '../setup/servers';
 import { workflowBundle } from '../workflows/saga-test-env';
 
@@ -165,11 +169,7 @@ export async function startTestSystem(
       await projector.stop();
       await Promise.allSettled(workers.map((w) => w.shutdown()));
       await publisher.close();
-      for (const db of Object.values(dbs))
-        await mongo
-          .db(db)
-          .dropDatabase()
-          .catch(() => undefined);
+      await dropIsolatedDatabases(mongo, { dbs });
       await mongo.close();
       await connection.close();
     },

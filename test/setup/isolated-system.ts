@@ -1,4 +1,5 @@
 import type { Connection } from '@temporalio/client';
+import type { MongoClient } from 'mongodb';
 import { requiredTopics } from '../../contracts/topics';
 import { ensureTopics } from '../../lib/kafka-topics';
 import { createTestNamespace } from './temporal-namespace';
@@ -71,4 +72,16 @@ export function serviceWorkerConfig(servers: TestServers, resources: IsolatedRes
     SHIPPING_DB: resources.dbs.shipping,
     SHIPPING_COUNTRIES: ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'AU'],
   };
+}
+
+/** Teardown twin of createIsolatedResources: drops the system's databases (best effort). */
+export async function dropIsolatedDatabases(
+  mongo: MongoClient,
+  resources: Pick<IsolatedResources, 'dbs'>,
+): Promise<void> {
+  for (const db of Object.values(resources.dbs))
+    await mongo
+      .db(db)
+      .dropDatabase()
+      .catch(() => undefined);
 }
