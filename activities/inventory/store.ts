@@ -15,7 +15,8 @@ import type { ReservationLine } from './reservation-plan';
 //    undone exactly once (`{_id: sku, holds: R}` → `$inc: +q, $pull: {holds: R}`).
 //  * The reservation document (`_id` = R, the idempotency key, so unique) then records the line
 //    as `taken` and the SKU's marker is cleared; markers only live while a reservation is in
-//    flight, so SKU documents do not grow with every order.
+//    flight, so SKU documents do not grow with every order (a retry clears the markers of lines
+//    an earlier attempt recorded but did not get to clear).
 //  * Giving a taken line back is symmetric, with a `releases` marker.
 //
 //  * Writes to one SKU's stock run under a per-SKU lease lock (../shared/document-lock.ts):
@@ -130,9 +131,14 @@ export function createMongoInventoryStore(
       );
       throw new ReservationReleasedError(id);
     }
-    await stockOf(line.sku, () => catalog.updateOne({ _id: line.sku }, { $pull: { holds: id } }));
+    await clearHoldMarker(id, line.sku);
     return true;
   }
+
+  // Also run for lines an earlier attempt recorded as taken: it may have failed (a busy lock, a
+  // timeout) between recording the take and clearing the marker, and a retry skips those lines.
+  const clearHoldMarker = (id: string, sku: string) =>
+    stockOf(sku, () => catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } }));
 
   /** Gives one taken line back (idempotent). */
   async function restore(id: string, line: ReservationLine): Promise<void> {
@@ -204,6 +210,7 @@ export function createMongoInventoryStore(
       );
       let doc = await load(id);
       if (doc.status === 'PENDING') {
+        for (const sku of doc.taken) await clearHoldMarker(id, sku);
         let outOfStock: string | undefined;
         for (const line of linesToTake(doc.lines, doc.taken)) {
           if (!(await take(id, line))) {

@@ -9,7 +9,9 @@ import { isDuplicateKeyError } from './mongo-errors';
 // concurrent conditional updates lose writes (measured: 20 concurrent decrements of a stock of
 // 5 all "succeed"). A unique-key insert is atomic on both, so writers of the same document take
 // this lock first; the conditional writes inside stay, so the code is correct on MongoDB even
-// without it. A holder that crashed leaves its lease to expire, then it is taken over.
+// without it. A holder that crashed leaves its lease to expire, then it is taken over; a live
+// holder renews its lease while it runs, so a critical section slowed down by load (longer than
+// one lease) is not taken over half-way, which would let two writers race again.
 
 export const LOCKS_COLLECTION = 'locks';
 
@@ -24,7 +26,7 @@ export interface DocumentLock {
 }
 
 export interface LockOptions {
-  /** Longer than any critical section; a crashed holder blocks the key this long at most. */
+  /** A crashed holder blocks the key this long at most; a live one renews it every third. */
   leaseMs?: number;
   /** How long to wait for a busy key before giving up with a retryable error. */
   waitMs?: number;
@@ -59,9 +61,16 @@ export function createDocumentLock(
     async with(key, run) {
       const owner = randomUUID();
       await acquire(key, owner);
+      const renew = setInterval(() => {
+        locks
+          .updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + leaseMs) } })
+          .catch(() => undefined); // a missed renewal is retried at the next tick
+      }, leaseMs / 3);
+      renew.unref();
       try {
         return await run();
       } finally {
+        clearInterval(renew);
         await locks.deleteOne({ _id: key, owner });
       }
     },

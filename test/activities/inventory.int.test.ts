@@ -189,4 +189,32 @@ describe('reservations', () => {
     await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'c', reservationId });
     expect(await available(sku)).toBe(5);
   });
+  it('a retry clears the hold marker of a line an earlier attempt recorded but did not clear', async () => {
+    const sku = fresh('MARKER');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-m:reserve');
+    // The attempt took the line and recorded it, then failed before clearing its marker.
+    await db.collection(RESERVATIONS_COLLECTION).insertOne({
+      _id: reservationId as unknown as never,
+      orderId: 'm',
+      status: 'PENDING',
+      lines: [{ sku, quantity: 2 }],
+      taken: [sku],
+      createdAt: new Date(),
+    });
+    await db
+      .collection(CATALOG_COLLECTION)
+      .updateOne(
+        { _id: sku as unknown as never },
+        { $inc: { available: -2 }, $push: { holds: reservationId as never } },
+      );
+    await activities.reserveInventory({
+      idempotencyKey: reservationId,
+      orderId: 'm',
+      items: [{ sku, quantity: 2 }],
+    });
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
+    expect(doc?.holds ?? []).toEqual([]); // the marker no longer outlives the reservation
+    expect(doc?.available).toBe(3);
+  });
 });
