@@ -141,7 +141,8 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
-  const api = await startApi(config);
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const api = await startApi(config, { logger });
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
     signals += 1;
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
       () => process.exit(0),
       () => process.exit(1),
     );
-    console.error(`received ${signal}, draining`);
+    logger.info({ signal }, 'signal received; draining');
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
