@@ -1,5 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { LogEntry, WorkerOptions } from '@temporalio/worker';
+import type { LogEntry, MetricsExporterConfig, WorkerOptions } from '@temporalio/worker';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -15,6 +15,7 @@ import type { Logger } from '../lib/logger';
 import { createTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../lib/tracing';
 import type { EventActivities } from '../activities/events/api';
 import { createEventActivitiesFromEnv } from '../activities/events/from-env';
+import { HISTOGRAM_BUCKETS } from '../activities/shared/metrics';
 import type { WorkerConfig } from './config';
 
 // Shared wiring of the four worker processes: connect, create the worker on the service's task
@@ -150,6 +151,15 @@ function temporalLogger(logger: Logger): DefaultLogger {
 }
 
 /**
+ * The Prometheus exporter of a worker's Core runtime: the SDK's metrics (`temporal_` prefix,
+ * counters without `_total`, histograms in milliseconds) and ours (workflows/metrics.ts,
+ * activities/shared/metrics.ts), all on `GET /metrics` at `bindAddress`.
+ */
+export function workerMetricsExporter(bindAddress: string): MetricsExporterConfig {
+  return { prometheus: { bindAddress, histogramBucketOverrides: HISTOGRAM_BUCKETS } };
+}
+
+/**
  * Process-wide Temporal runtime for a worker process: SIGINT/SIGTERM shut the worker down
  * gracefully (running tasks finish), logs go through pino, and metrics are served for
  * Prometheus when WORKER_METRICS_ADDRESS is set. Call once, before creating the worker.
@@ -159,7 +169,7 @@ export function installWorkerRuntime(config: WorkerConfig, logger: Logger): void
     shutdownSignals: ['SIGINT', 'SIGTERM'],
     logger: temporalLogger(logger),
     ...(config.WORKER_METRICS_ADDRESS && {
-      telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } },
+      telemetryOptions: { metrics: workerMetricsExporter(config.WORKER_METRICS_ADDRESS) },
     }),
   });
 }

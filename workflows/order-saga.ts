@@ -37,6 +37,7 @@ import {
   retryCompensationUpdate,
   SupportDecision,
 } from './messages';
+import { createSagaMetrics } from './metrics';
 import { createEventEmitter } from './order-events';
 import {
   cancelRejection,
@@ -121,6 +122,7 @@ export async function orderSaga(
   const key = (step: string) => idempotencyKey(workflowInfo().workflowId, step);
 
   const state = initialOrderState(input);
+  const metrics = createSagaMetrics();
   const compensations = new CompensationStack();
   let compensating = false;
   const saga = new CancellationScope();
@@ -393,6 +395,7 @@ export async function orderSaga(
   if (!failure) {
     setStatus('COMPLETED');
     await emit('OrderCompleted', { total });
+    metrics.ended('COMPLETED');
     return snapshot();
   }
 
@@ -405,7 +408,9 @@ export async function orderSaga(
     // Non-cancellable: compensations must finish whatever else happens to the workflow.
     await CancellationScope.nonCancellable(() =>
       compensations.unwind({
+        onStart: (step) => metrics.compensationStarted(step),
         onFailure: async (step, error) => {
+          metrics.compensationFailed(step);
           const message = messageOf(error);
           state.failingCompensation = { step, message };
           retryRequested = false;
@@ -424,6 +429,7 @@ export async function orderSaga(
   }
   setStatus('CANCELLED');
   await emit('OrderCancelled', { reason: failure.reason, message: failure.message });
+  metrics.ended('CANCELLED', failure.reason);
   return snapshot();
 }
 

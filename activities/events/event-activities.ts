@@ -1,4 +1,5 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { MetricMeter } from '@temporalio/common';
 import type { OrderEventDraft } from '../../contracts/events';
 import type { EventService } from '../../contracts/event-envelope';
 import { envelopeFromDraft, isOwner, toEventMessage } from '../../contracts/event-envelope';
@@ -6,6 +7,7 @@ import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { activeTraceHeaders } from '../../lib/tracing';
+import { activityMetricMeter, measurePublish } from '../shared/metrics';
 import type { EventActivities } from './api';
 
 export interface TraceContext {
@@ -26,6 +28,11 @@ export interface EventActivitiesDeps {
    * carries that span as its `traceparent` unless `traceContext` is given.
    */
   tracer?: Tracer;
+  /**
+   * Where publish latency and errors are recorded (ACTIVITY_METRICS in activities/shared/metrics.ts).
+   * Default: the running activity's Temporal meter, served on the worker's metrics endpoint.
+   */
+  metricMeter?: () => MetricMeter;
 }
 
 /**
@@ -36,6 +43,7 @@ export interface EventActivitiesDeps {
 export function createEventActivities(deps: EventActivitiesDeps): EventActivities {
   const topic = deps.topic ?? ORDER_EVENTS_TOPIC;
   const traceContext = deps.traceContext ?? (deps.tracer && (() => activeTraceHeaders()));
+  const meter = deps.metricMeter ?? activityMetricMeter;
 
   async function publish(draft: OrderEventDraft): Promise<void> {
     const log = deps.logger.child({
@@ -48,7 +56,9 @@ export function createEventActivities(deps: EventActivitiesDeps): EventActivitie
       log.warn({ service: deps.service }, 'event published by a service that does not own it');
     }
     const event = envelopeFromDraft(draft, { service: deps.service, ...traceContext?.() });
-    await deps.publisher.publish(topic, [toEventMessage(event)]);
+    await measurePublish(meter(), { topic, event_type: draft.type }, () =>
+      deps.publisher.publish(topic, [toEventMessage(event)]),
+    );
     log.debug({ eventId: event.id }, 'event published');
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
+import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
 import { apiConfigSchema } from '../../api/config';
 import { projectionConfigSchema } from '../../projections/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
@@ -12,6 +13,7 @@ import {
   paymentsWorkerConfigSchema,
   shippingWorkerConfigSchema,
 } from '../../workers/config';
+import { SAGA_METRICS } from '../../workflows/metrics';
 
 // Nothing here runs kubectl, a cluster, Docker, Prometheus or Grafana: the manifests, the
 // dashboard and the scrape configuration are parsed and checked against the code instead.
@@ -52,6 +54,14 @@ const TEMPORAL_SDK_METRICS: Record<string, MetricType> = {
 };
 
 type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
+
+/**
+ * Our metrics emitted through the Temporal SDK's meter (workflow and activity), served on the
+ * same worker endpoint; exported under the names given, with no prefix or suffix added.
+ */
+const SDK_METER_METRICS: Record<string, MetricType> = Object.fromEntries(
+  [...Object.values(SAGA_METRICS), ...Object.values(ACTIVITY_METRICS)].map((m) => [m.name, m.kind]),
+);
 
 interface EnvVar {
   name: string;
@@ -354,9 +364,9 @@ describe('deploy/k8s', () => {
 
   it('workers serve Temporal SDK metrics on all interfaces, on a port they declare', () => {
     // The variable is the Prometheus exporter's bind address (workers/run-worker.ts).
-    expect(read('workers', 'run-worker.ts')).toMatch(
-      /prometheus: \{ bindAddress: config\.WORKER_METRICS_ADDRESS \}/,
-    );
+    const runWorker = read('workers', 'run-worker.ts');
+    expect(runWorker).toMatch(/metrics: workerMetricsExporter\(config\.WORKER_METRICS_ADDRESS\)/);
+    expect(runWorker).toMatch(/prometheus: \{ bindAddress, histogramBucketOverrides/);
     const workers = deployments.filter((d) => d.metadata.name.startsWith('worker-'));
     expect(workers.length).toBe(4);
     for (const worker of workers) {
@@ -525,16 +535,26 @@ describe('deploy/grafana and deploy/prometheus', () => {
   };
   const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
   const queries = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, ...t })));
-  const known = { ...codeMetrics(), ...TEMPORAL_SDK_METRICS };
+  const known = { ...codeMetrics(), ...TEMPORAL_SDK_METRICS, ...SDK_METER_METRICS };
 
-  it('the code registers the metrics the dashboard is built around', () => {
+  it('the code registers the metrics the dashboard is built around, and the dashboard queries them', () => {
+    const queried = new Set(
+      queries.flatMap((q) => metricNames(q.expr).map((n) => n.replace(/_(bucket|sum|count)$/, ''))),
+    );
     for (const name of [
       'http_requests_total',
       'http_request_duration_seconds',
       'order_projection_events_total',
       'order_projection_consumer_lag',
+      'order_saga_outcomes_total',
+      'order_saga_compensation_runs_total',
+      'order_saga_compensation_failures_total',
+      'order_saga_event_publish_duration_milliseconds',
+      'order_saga_event_publish_errors_total',
+      'temporal_activity_execution_latency',
     ]) {
       expect(Object.keys(known)).toContain(name);
+      expect({ name, queried: queried.has(name) }).toEqual({ name, queried: true });
     }
   });
 
