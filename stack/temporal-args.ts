@@ -24,6 +24,13 @@ export function temporalArgs(i: TemporalArgsInput): string[] {
     // SQLite file, so a restarted stack keeps workflow history.
     '--db-filename',
     i.dbFile,
+    // The default rollback journal syncs every transaction; WAL with synchronous=NORMAL survives
+    // a crash of the server process (not of the OS) and ran 2.7 instead of 1.0 bare workflows/s
+    // in the same bench run on this 2-core machine.
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     '--namespace',
     i.namespace ?? 'default',
     '--log-format',

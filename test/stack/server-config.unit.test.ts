@@ -102,6 +102,8 @@ describe('temporalArgs', () => {
     expect(flag('--db-filename')).toBe('/s/temporal/temporal.db');
     expect(flag('--namespace')).toBe('default');
     expect(args).not.toContain('--headless');
+    const pragmas = args.flatMap((a, i) => (args[i - 1] === '--sqlite-pragma' ? [a] : []));
+    expect(pragmas).toEqual(['journal_mode=wal', 'synchronous=normal']);
     const attrs = args.flatMap((a, i) => (args[i - 1] === '--search-attribute' ? [a] : []));
     expect(attrs).toEqual(['OrderStatus=Keyword', 'CustomerId=Keyword', 'OrderTotal=Int']);
     expect(args).not.toContain('--ui-codec-endpoint');
