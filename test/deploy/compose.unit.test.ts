@@ -47,6 +47,48 @@ const appServices: Record<string, z.ZodObject> = {
   projector: projectionConfigSchema,
 };
 
+/**
+ * Variables a service leaves to the code's defaults on purpose. Every other variable its schema
+ * reads must be set, so a variable added to a schema needs a decision here.
+ */
+const leftToDefaults: Record<string, string[]> = {
+  'kafka-setup': [],
+  api: [
+    'LOCAL_MODE',
+    'READ_DB',
+    'INVENTORY_DB',
+    'API_DB',
+    'JWKS_URL',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
+    'RATE_LIMIT_PER_MINUTE',
+    'MIN_VERSION_WAIT_MS',
+    'TRUST_PROXY',
+    'SHUTDOWN_GRACE_MS',
+  ],
+  'worker-orders': [],
+  'worker-inventory': ['INVENTORY_DB'],
+  'worker-payments': ['PAYMENTS_DB'],
+  'worker-shipping': ['SHIPPING_DB'],
+  projector: [
+    'ORDER_EVENTS_TOPIC',
+    'PROJECTOR_METRICS_PORT',
+    'PROJECTOR_POINTER_POLL_MS',
+    'PROJECTOR_PARTITIONS_CONCURRENTLY',
+  ],
+};
+
+const envOf = (name: string): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+
+/** The host port a service publishes for a container port. */
+const hostPort = (name: string, containerPort: number): string | undefined =>
+  (services[name]?.ports ?? [])
+    .map((p) => String(p).split(':'))
+    .find((p) => Number(p[p.length - 1]) === containerPort)?.[0];
+
 const readmeServices = [
   'postgresql',
   'temporal',
@@ -108,6 +150,44 @@ describe('docker-compose.yml', () => {
     it('receives no variable the code does not read', () => {
       const known = Object.keys(schema.shape);
       expect(Object.keys(environment).filter((k) => !known.includes(k))).toEqual([]);
+    });
+
+    it('sets every variable the code reads, except those left to their defaults on purpose', () => {
+      const defaults = leftToDefaults[name];
+      const known = Object.keys(schema.shape);
+      expect(known.filter((k) => !(k in environment) && !defaults.includes(k))).toEqual([]);
+      // The list stays honest: only variables the schema reads and the service does not set.
+      expect(defaults.filter((k) => !known.includes(k) || k in environment)).toEqual([]);
+    });
+  });
+
+  describe('payload encryption', () => {
+    const codecUsers = [
+      'api',
+      'worker-orders',
+      'worker-inventory',
+      'worker-payments',
+      'worker-shipping',
+    ];
+
+    it('the API and every worker encrypt with the same keys', () => {
+      const keys = codecUsers.map((name) => [
+        envOf(name).CODEC_KEYS,
+        envOf(name).CODEC_ACTIVE_KEY_ID,
+      ]);
+      expect(keys[0][0]).toBeTruthy();
+      for (const k of keys) expect(k).toEqual(keys[0]);
+    });
+
+    it('the Temporal UI decodes through the API’s codec server, which allows the UI’s origin', () => {
+      const api = envOf('api');
+      expect(api.CODEC_SERVER_ENABLED).toBe('true');
+      expect(envOf('temporal-ui').TEMPORAL_CODEC_ENDPOINT).toBe(
+        `http://localhost:${hostPort('api', Number(api.PORT))}/codec`,
+      );
+      expect(new URL(api.TEMPORAL_UI_URL).origin).toBe(
+        `http://localhost:${hostPort('temporal-ui', 8080)}`,
+      );
     });
   });
 });

@@ -30,6 +30,40 @@ const processSchemas: Record<string, z.ZodObject> = {
 };
 
 /**
+ * Variables a process leaves to the code's defaults on purpose. Every other variable its schema
+ * reads must be set, so a variable added to a schema needs a decision here.
+ */
+const leftToDefaults: Record<string, string[]> = {
+  'dist/api/main.js': [
+    'LOCAL_MODE',
+    'READ_DB',
+    'INVENTORY_DB',
+    'API_DB',
+    'JWKS_URL',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
+    'RATE_LIMIT_PER_MINUTE',
+    'MIN_VERSION_WAIT_MS',
+    'TRUST_PROXY',
+    'SHUTDOWN_GRACE_MS',
+  ],
+  'dist/projections/main.js': [
+    'ORDER_EVENTS_TOPIC',
+    'PROJECTOR_POINTER_POLL_MS',
+    'PROJECTOR_PARTITIONS_CONCURRENTLY',
+  ],
+  'dist/scripts/create-topics.js': [],
+  // The orders worker runs workflows and publishes events: it never connects to MongoDB.
+  'dist/workers/orders.js': ['MONGO_URL'],
+  'dist/workers/inventory.js': ['INVENTORY_DB'],
+  'dist/workers/payments.js': ['PAYMENTS_DB'],
+  'dist/workers/shipping.js': ['SHIPPING_DB', 'SHIPPING_COUNTRIES'],
+};
+
+/** Credentials: only ever from the Secret, never inline or from the ConfigMap. */
+const SECRET_VARIABLES = ['MONGO_URL', 'JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'CODEC_KEYS'];
+
+/**
  * Temporal SDK worker metrics the dashboard may query. TypeScript workers get them from the Core
  * SDK, documented at https://docs.temporal.io/references/sdk-metrics, exported with the
  * Prometheus exporter's defaults (Runtime.install telemetryOptions.metrics.prometheus): the
@@ -306,6 +340,30 @@ describe('deploy/k8s', () => {
       );
 
       it.each(containers.map((c) => [c.name, c] as const))(
+        'container %s sets every variable its schema reads, except those left to their defaults on purpose',
+        (_name, c) => {
+          const defaults = leftToDefaults[entryPoint(c)];
+          const known = Object.keys(processSchemas[entryPoint(c)].shape);
+          const env = containerEnv(c);
+          expect(known.filter((k) => !(k in env) && !defaults.includes(k))).toEqual([]);
+          // The list stays honest: only variables the schema reads and the container does not set.
+          expect(defaults.filter((k) => !known.includes(k) || k in env)).toEqual([]);
+        },
+      );
+
+      it.each(containers.map((c) => [c.name, c] as const))(
+        'container %s takes credentials from the Secret only',
+        (_name, c) => {
+          for (const v of (c.env ?? []).filter((e) => SECRET_VARIABLES.includes(e.name))) {
+            expect({
+              variable: v.name,
+              fromSecret: v.valueFrom?.secretKeyRef !== undefined,
+            }).toEqual({ variable: v.name, fromSecret: true });
+          }
+        },
+      );
+
+      it.each(containers.map((c) => [c.name, c] as const))(
         'container %s runs non-root on a read-only root filesystem, with requests and limits',
         (_name, c) => {
           const pod = template.spec.securityContext ?? {};
@@ -378,6 +436,25 @@ describe('deploy/k8s', () => {
         host: '0.0.0.0',
       });
       expect(c.ports?.map((p) => p.containerPort)).toContain(Number(port));
+    }
+  });
+
+  it('the ConfigMap holds no credentials', () => {
+    for (const cm of configMaps.values())
+      expect(Object.keys(cm.data ?? {}).filter((k) => SECRET_VARIABLES.includes(k))).toEqual([]);
+  });
+
+  it('the API and every worker encrypt payloads with the same keys', () => {
+    const codecUsers = deployments
+      .filter((d) => d.metadata.name === 'api' || d.metadata.name.startsWith('worker-'))
+      .map((d) => containerEnv(d.spec!.template!.spec.containers[0]));
+    expect(codecUsers.length).toBe(5);
+    for (const env of codecUsers) {
+      expect(env.CODEC_KEYS).toBeTruthy();
+      expect([env.CODEC_KEYS, env.CODEC_ACTIVE_KEY_ID]).toEqual([
+        codecUsers[0].CODEC_KEYS,
+        codecUsers[0].CODEC_ACTIVE_KEY_ID,
+      ]);
     }
   });
 
