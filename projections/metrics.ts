@@ -5,6 +5,8 @@ import type { BatchPlan } from './plan-batch';
 
 export interface ProjectionMetrics {
   recordBatch(counts: BatchPlan['counts'], seconds: number): void;
+  /** The partition was read again from the read model's own (earlier) position. */
+  recordRewind(partition: number): void;
 }
 
 /**
@@ -23,6 +25,7 @@ export function createProjectionMetrics(options: {
     'order_projection_events_total',
     'order_projection_batch_duration_seconds',
     'order_projection_consumer_lag',
+    'order_projection_rewinds_total',
   ]) {
     options.registry.removeSingleMetric(name);
   }
@@ -38,6 +41,12 @@ export function createProjectionMetrics(options: {
     help: 'Time to project one consumed batch, writes included.',
     labelNames: ['group', 'topic'],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const rewinds = new Counter({
+    name: 'order_projection_rewinds_total',
+    help: 'Times a partition was read again because the read model’s own position was behind the consumer’s (writes lost).',
+    labelNames: ['group', 'topic', 'partition'],
     registers,
   });
   const lagSource = options.lag;
@@ -69,6 +78,9 @@ export function createProjectionMetrics(options: {
       events.inc({ ...labels, outcome: 'unknown_type' }, counts.unknownType);
       events.inc({ ...labels, outcome: 'dead_lettered' }, counts.deadLettered);
       batches.observe(labels, seconds);
+    },
+    recordRewind(partition) {
+      rewinds.inc({ ...labels, partition: String(partition) });
     },
   };
 }

@@ -6,11 +6,18 @@ import type { AggregateOp } from './plan-batch';
 import type { ReadModelNames } from './pointers';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
-// single-document updates with $inc/$set/$setOnInsert, upserts, unique _id, bulkWrite.
+// single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, bulkWrite.
 
 /** The projector's port to its store; plan-batch.ts explains the guards it must implement. */
 export interface ProjectionStore {
   loadOrders(orderIds: readonly string[]): Promise<Map<string, OrderView>>;
+  /**
+   * The read model's own position in `partition`: the offset below which every event's effects
+   * are in the read model, as recorded by savePosition; null when nothing was recorded.
+   */
+  loadPosition(partition: number): Promise<number | null>;
+  /** Records the position after a chunk's writes; never moves it back. */
+  savePosition(partition: number, next: number): Promise<void>;
   /** Applies each op once per (document, partition, offset); ops are in offset order. */
   applyAggregates(
     partition: number,
@@ -19,6 +26,20 @@ export interface ProjectionStore {
   ): Promise<void>;
   /** Replaces each order whose stored version is older (or inserts it). */
   writeOrders(docs: readonly OrderView[]): Promise<void>;
+}
+
+/**
+ * The read models' positions, one document per consumer group, topic and partition, in the
+ * read database itself: a write the database loses takes the later position writes with it.
+ */
+export const POSITIONS_COLLECTION = 'projection_positions';
+export const positionId = (groupId: string, topic: string, partition: number): string =>
+  `${groupId}|${topic}|${partition}`;
+
+/** What the read models were folded from: the position documents are keyed by it. */
+export interface ProjectionSource {
+  groupId: string;
+  topic: string;
 }
 
 /** Per-partition idempotency marks on aggregate documents; never served by the API. */
@@ -52,20 +73,36 @@ async function bulkInSlices(
   }
 }
 
-/** Runs an unordered bulk write, treating duplicate-key errors as "a newer document won". */
+/**
+ * True only for a bulk write that the server executed and whose failures are all duplicate
+ * keys. The driver also reports a connection that closed mid-write, or a server it could not
+ * select, as a MongoBulkWriteError, with no write errors at all: that write did not happen.
+ */
+export function onlyDuplicateKeys(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return false;
+  const list: readonly WriteError[] = ([] as WriteError[]).concat(error.writeErrors ?? []);
+  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+}
+
+/**
+ * Runs unordered bulk writes slice by slice, treating duplicate-key errors as "a newer
+ * document won" (an upsert whose version filter did not match collides with the stored
+ * document). Any other error is thrown, so the chunk is not committed and is read again.
+ */
 async function bulkIgnoringDuplicates(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
 ): Promise<void> {
-  if (ops.length === 0) return;
-  try {
-    await bulkInSlices(db, collection, ops, false);
-  } catch (error) {
-    // An upsert whose version filter did not match collides with the stored (newer) document.
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const list: readonly WriteError[] = ([] as WriteError[]).concat(error.writeErrors);
-    if (list.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+  for (let start = 0; start < ops.length; start += BULK_SLICE) {
+    try {
+      await db
+        .collection<Doc>(collection)
+        .bulkWrite(ops.slice(start, start + BULK_SLICE), { ordered: false });
+    } catch (error) {
+      // Per slice: a duplicate in one slice must not skip the slices after it.
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   }
 }
 
@@ -95,7 +132,20 @@ function aggregateOps(
   return writes;
 }
 
-export function createMongoProjectionStore(db: Db, names: ReadModelNames): ProjectionStore {
+interface PositionDoc {
+  _id: string;
+  groupId: string;
+  topic: string;
+  partition: number;
+  next: number;
+}
+
+export function createMongoProjectionStore(
+  db: Db,
+  names: ReadModelNames,
+  source: ProjectionSource,
+): ProjectionStore {
+  const positions = db.collection<PositionDoc>(POSITIONS_COLLECTION);
   // Aggregate writes of this process run one at a time, although partitions are projected
   // concurrently. MongoDB makes each single-document update atomic, but FerretDB 1.24 on
   // SQLite does not: measured here, 400 concurrent `$inc`s on one document left +252, and
@@ -118,6 +168,26 @@ export function createMongoProjectionStore(db: Db, names: ReadModelNames): Proje
         .toArray();
       for (const { _id, ...view } of docs) found.set(_id, view);
       return found;
+    },
+
+    async loadPosition(partition) {
+      const doc = await positions.findOne({
+        _id: positionId(source.groupId, source.topic, partition),
+      });
+      return doc ? doc.next : null;
+    },
+
+    async savePosition(partition, next) {
+      // One writer per partition at a time (the consumer group's assignment); $max keeps a
+      // stale instance finishing a chunk during a rebalance from moving it back.
+      await positions.updateOne(
+        { _id: positionId(source.groupId, source.topic, partition) },
+        {
+          $max: { next },
+          $setOnInsert: { groupId: source.groupId, topic: source.topic, partition },
+        },
+        { upsert: true },
+      );
     },
 
     applyAggregates(partition, customerOps, skuOps) {

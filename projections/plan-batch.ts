@@ -6,8 +6,8 @@ import { evolveOrder } from './order-view';
 
 // Turning one partition's batch into writes, as a pure function of (messages, current order
 // documents). The projector loads the documents, calls this, then executes the plan in this
-// order — dead letters, aggregates, orders, offsets — and that order is what makes it correct
-// without transactions (FerretDB has none):
+// order — dead letters, aggregates, orders, position, offsets — and that order is what makes
+// it correct without transactions (FerretDB has none):
 //
 //  * orders: one replace per order, filtered on `version < new version` (upsert for a new
 //    order). A redelivered event folds to a document no newer than the stored one and
@@ -27,12 +27,18 @@ import { evolveOrder } from './order-view';
 //    both: every event is a duplicate, nothing changes. Offsets are committed last.
 //  * A redelivered batch may start or end elsewhere than the first attempt: marks are
 //    compared per event offset, never per batch, so partial overlaps are handled too.
+//  * After the orders, the read model records its own position in the partition (the offset
+//    after the chunk), in the same database. Before a chunk is planned, that position is
+//    compared with the chunk's first offset: when it is behind, the read model lost writes
+//    the consumer had got past (an acknowledged write that did not survive a crash of the
+//    database takes the later position writes with it), and the chunk is not applied; the
+//    partition is read again from the position (process-batch.ts, projector.ts).
 //
-// Gaps: Kafka keeps one order's events in order within its partition, so an event whose
-// sequence skips ahead means its predecessor was lost or parked in the dead letters. It is
-// not applied (a read model with a hole would be wrong in ways nobody notices) but dead-
-// lettered with SequenceGapError, like every later event of that order, and redriving the
-// parked events in order repairs the order. Events of other orders keep flowing.
+// Gaps: Kafka keeps one order's events in order within its partition, so once the position
+// check has passed, an event whose sequence skips ahead means its predecessor was parked in
+// the dead letters (or never published). It is not applied (a read model with a hole would be
+// wrong in ways nobody notices) but dead-lettered, like every later event of that order, and
+// redriving the parked events in order repairs the order. Events of other orders keep flowing.
 
 export type BatchItemResult = DecodeResult | { kind: 'invalid'; error: Error };
 

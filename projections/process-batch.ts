@@ -17,12 +17,37 @@ export interface ConsumedMessage {
 
 export interface BatchPorts {
   store: ProjectionStore;
+  /**
+   * The offset the caller last moved this partition's consumer back to (see
+   * ReadModelBehindError), if the chunk is the first one read since: a chunk that starts later
+   * is accepted, since the log holds no message in between.
+   */
+  resumedAt?: number;
   /** Must resolve only once the dead letter is durably stored (it is never retried later). */
   deadLetter(message: ConsumedMessage, error: Error): Promise<void>;
   /** Test seam: runs between the aggregates write and the orders write. */
   afterAggregates?: () => Promise<void> | void;
   /** Spans `projection.fold` and `readmodel.write`; default: the global (no-op) tracer. */
   tracer?: Tracer;
+}
+
+/**
+ * The read model's own position in the partition is before the chunk: events the consumer
+ * already got past are missing from it (a write that was acknowledged and then lost, or a
+ * position never recorded). Nothing of the chunk was written; the caller must read the
+ * partition again from `resumeAt`. Duplicates are harmless, so reading again is always safe.
+ */
+export class ReadModelBehindError extends Error {
+  constructor(
+    readonly partition: number,
+    readonly resumeAt: number,
+    readonly chunkStart: number,
+  ) {
+    super(
+      `read model is at offset ${resumeAt} of partition ${partition}, the consumer at ${chunkStart}`,
+    );
+    this.name = 'ReadModelBehindError';
+  }
 }
 
 /** The producers' span contexts, from each message's `traceparent` header (W3C). */
@@ -52,13 +77,16 @@ export function decodeItem(message: ConsumedMessage): BatchItem {
 
 /**
  * Projects one partition's batch; when it resolves, everything it did is durable and its
- * offsets may be committed. The write order is explained in plan-batch.ts.
+ * offsets may be committed. The write order is explained in plan-batch.ts. Throws
+ * ReadModelBehindError, having written nothing, when the read model's recorded position is
+ * before the batch.
  */
 export async function processBatch(
   ports: BatchPorts,
   partition: number,
   messages: readonly ConsumedMessage[],
 ): Promise<BatchPlan['counts']> {
+  if (messages.length === 0) return { applied: 0, duplicate: 0, unknownType: 0, deadLettered: 0 };
   const tracer = ports.tracer ?? tracerOf();
   // One fold covers many events, possibly of many traces: it continues the trace of the last
   // traced event (a single order's events share one) and links every event it folded.
@@ -93,6 +121,12 @@ async function fold(
 ): Promise<BatchPlan['counts']> {
   const items = messages.map(decodeItem);
   const stored = await ports.store.loadOrders(orderIdsOf(items));
+  // Read after the documents: a loss those documents show is then shown by the position too.
+  const start = Number(messages[0].offset);
+  const position = (await ports.store.loadPosition(partition)) ?? 0;
+  if (position < start && position !== ports.resumedAt) {
+    throw new ReadModelBehindError(partition, position, start);
+  }
   const plan = planBatch(items, stored);
   const byOffset = new Map(messages.map((m) => [m.offset, m]));
   for (const { offset, error } of plan.deadLetters) {
@@ -106,6 +140,8 @@ async function fold(
         await ports.store.applyAggregates(partition, plan.customerOps, plan.skuOps);
         await ports.afterAggregates?.();
         await ports.store.writeOrders(plan.orderWrites);
+        // Last, so a position is only ever recorded behind writes that completed.
+        await ports.store.savePosition(partition, Number(messages[messages.length - 1].offset) + 1);
       } finally {
         span.end();
       }

@@ -13,7 +13,7 @@ import { createMongoProjectionStore, ensureReadModelIndexes } from './mongo-stor
 import type { ActiveReadModels } from './pointers';
 import type { BatchPlan } from './plan-batch';
 import type { ConsumedMessage } from './process-batch';
-import { processBatch } from './process-batch';
+import { processBatch, ReadModelBehindError } from './process-batch';
 
 export interface ProjectorOptions {
   kafka: Kafka;
@@ -28,8 +28,6 @@ export interface ProjectorOptions {
    * and counted (a rebuild replaying events that were dead-lettered long ago).
    */
   deadLetters: { mode: 'publish'; publisher: MessagePublisher } | { mode: 'count-only' };
-  /** Start a group with no committed offsets at the log start (always true for projections). */
-  fromBeginning?: boolean;
   /** Partitions projected at once by this instance. */
   partitionsConcurrently?: number;
   /** Messages per write round; offsets are committed after each. */
@@ -45,6 +43,12 @@ export interface ProjectorOptions {
   }) => void;
   /** Traces each fold, continuing the producers' traces; default: the global (no-op) tracer. */
   tracer?: Tracer;
+  /**
+   * How often the read model's positions of the partitions this instance owns are compared
+   * with the group's committed offsets, so a write lost on a partition that receives no new
+   * event is read again too (busy partitions are checked before every chunk).
+   */
+  positionCheckMs?: number;
 }
 
 export interface Projector {
@@ -63,7 +67,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const topic = options.topic ?? ORDER_EVENTS_TOPIC;
   const { groupId, collections } = options.readModels;
   const log = options.logger.child({ component: 'projector', groupId, topic });
-  const store = createMongoProjectionStore(options.db, collections);
+  const store = createMongoProjectionStore(options.db, collections, { groupId, topic });
   await ensureReadModelIndexes(options.db, collections);
 
   const admin = options.kafka.admin();
@@ -90,8 +94,43 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     allowAutoTopicCreation: false,
   });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+  // A group without committed offsets starts at the log start; where a partition resumes is
+  // then checked against the read model's own position (process-batch.ts), which wins when it
+  // is behind.
+  await consumer.subscribe({ topic, fromBeginning: true });
   const chunkSize = options.chunkSize ?? 500;
+  /** Partitions moved back to the read model's position, until their next chunk is written. */
+  const rewoundTo = new Map<number, number>();
+  const rewind = (partition: number, consumerAt: number, readModelAt: number) => {
+    // The read model misses events the group's offset is past (a lost write): read them again
+    // instead of folding later ones onto the hole (which would dead-letter an order's later
+    // events as gaps). kafkajs fetches from there next, and commits it.
+    log.warn(
+      { partition, consumerAt, readModelAt },
+      'read model behind the consumer position; reading the partition again from its position',
+    );
+    consumer.seek({ topic, partition, offset: String(readModelAt) });
+    rewoundTo.set(partition, readModelAt);
+    metrics.recordRewind(partition);
+  };
+  let assigned: readonly number[] = [];
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    assigned = event.payload.memberAssignment[topic] ?? [];
+    // A seek made before the rebalance may not have been applied: check again from scratch.
+    rewoundTo.clear();
+  });
+  const checkIdlePositions = async () => {
+    // Committed offsets first: a position read afterwards can only be lower through a loss.
+    const committed = await lag();
+    for (const partition of assigned) {
+      const at = committed.find((c) => c.partition === partition);
+      if (!at || rewoundTo.has(partition)) continue;
+      const position = (await store.loadPosition(partition)) ?? 0;
+      if (position < at.committed && assigned.includes(partition)) {
+        rewind(partition, at.committed, position);
+      }
+    }
+  };
 
   await consumer.run({
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 2,
@@ -106,17 +145,26 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         if (!payload.isRunning() || payload.isStale()) return;
         const chunk = batch.messages.slice(start, start + chunkSize);
         const started = process.hrtime.bigint();
-        const counts = await processBatch(
-          {
-            store,
-            deadLetter: (message, error) => deadLetter(batch.partition, message, error),
-            afterAggregates:
-              options.afterAggregates && (() => options.afterAggregates!(batch.partition)),
-            tracer: options.tracer,
-          },
-          batch.partition,
-          chunk,
-        );
+        let counts: BatchPlan['counts'];
+        try {
+          counts = await processBatch(
+            {
+              store,
+              resumedAt: rewoundTo.get(batch.partition),
+              deadLetter: (message, error) => deadLetter(batch.partition, message, error),
+              afterAggregates:
+                options.afterAggregates && (() => options.afterAggregates!(batch.partition)),
+              tracer: options.tracer,
+            },
+            batch.partition,
+            chunk,
+          );
+        } catch (error) {
+          if (!(error instanceof ReadModelBehindError)) throw error;
+          rewind(batch.partition, error.chunkStart, error.resumeAt);
+          return;
+        }
+        rewoundTo.delete(batch.partition);
         const last = chunk[chunk.length - 1];
         payload.resolveOffset(last.offset);
         await payload.commitOffsetsIfNecessary();
@@ -128,6 +176,16 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   });
   log.info({ collections }, 'projector started');
 
+  let checking = false;
+  const positionCheck = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    checkIdlePositions()
+      .catch((error: unknown) => log.warn({ err: error }, 'checking read-model positions failed'))
+      .finally(() => (checking = false));
+  }, options.positionCheckMs ?? 15_000);
+  positionCheck.unref();
+
   let stopped = false;
   return {
     groupId,
@@ -135,6 +193,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(positionCheck);
       await consumer.disconnect();
       await admin.disconnect();
       log.info('projector stopped');

@@ -57,7 +57,6 @@ export async function rebuildReadModels(options: {
     topic: options.topic,
     // Events dead-lettered live are already in the DLT; a replay must not park them twice.
     deadLetters: { mode: 'count-only' },
-    fromBeginning: true,
     onProgress: ({ counts }) => {
       applied += counts.applied;
     },

@@ -2,12 +2,47 @@ import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-mo
 import { evolveCustomerStats, evolveSkuSales } from '../../projections/aggregates';
 import type { ProjectionStore } from '../../projections/mongo-store';
 
-/** The store's guards (version filter, per-partition offset marks) without a database. */
+export interface InMemorySnapshot {
+  orders: Map<string, OrderView>;
+  customers: Map<string, CustomerStats>;
+  skus: Map<string, SkuSales>;
+  positions: Map<number, number>;
+  marks: Map<string, number>;
+}
+
+/** The store's guards (version filter, per-partition offset marks, positions) without a database. */
 export class InMemoryProjectionStore implements ProjectionStore {
   readonly orders = new Map<string, OrderView>();
   readonly customers = new Map<string, CustomerStats>();
   readonly skus = new Map<string, SkuSales>();
+  readonly positions = new Map<number, number>();
   private readonly marks = new Map<string, number>();
+
+  /** Everything the store holds, to simulate a database that comes back without its latest writes. */
+  snapshot(): InMemorySnapshot {
+    return structuredClone({
+      orders: this.orders,
+      customers: this.customers,
+      skus: this.skus,
+      positions: this.positions,
+      marks: this.marks,
+    });
+  }
+
+  /** Back to an earlier snapshot: every write after it is lost, as after a crash that loses a suffix. */
+  restore(snapshot: InMemorySnapshot): void {
+    const copy = structuredClone(snapshot);
+    for (const [mine, theirs] of [
+      [this.orders, copy.orders],
+      [this.customers, copy.customers],
+      [this.skus, copy.skus],
+      [this.positions, copy.positions],
+      [this.marks, copy.marks],
+    ] as [Map<unknown, unknown>, Map<unknown, unknown>][]) {
+      mine.clear();
+      for (const [k, v] of theirs) mine.set(k, v);
+    }
+  }
 
   loadOrders(ids: readonly string[]) {
     const found = new Map<string, OrderView>();
@@ -16,6 +51,15 @@ export class InMemoryProjectionStore implements ProjectionStore {
       if (doc) found.set(id, structuredClone(doc));
     }
     return Promise.resolve(found);
+  }
+
+  loadPosition(partition: number) {
+    return Promise.resolve(this.positions.get(partition) ?? null);
+  }
+
+  savePosition(partition: number, next: number) {
+    this.positions.set(partition, Math.max(next, this.positions.get(partition) ?? 0));
+    return Promise.resolve();
   }
 
   private guarded(key: string, partition: number, offset: string, apply: () => void) {

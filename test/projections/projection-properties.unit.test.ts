@@ -3,7 +3,7 @@ import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
 import { foldOrder } from '../../projections/order-view';
 import type { ConsumedMessage } from '../../projections/process-batch';
-import { processBatch } from '../../projections/process-batch';
+import { processBatch, ReadModelBehindError } from '../../projections/process-batch';
 import type { SagaSpec } from '../../projections/sample-streams';
 import { SAGA_OUTCOMES, sagaEvents } from '../../projections/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
@@ -12,7 +12,9 @@ import { InMemoryProjectionStore } from './in-memory-store';
 // Properties of the whole projection pipeline (decode → plan → guarded writes), with the
 // store's guards simulated in memory: whatever the interleaving of orders, the redeliveries,
 // the batch boundaries and the crashes between the aggregates write and the orders write,
-// the read models equal those of the clean stream, and each order counts once.
+// the read models equal those of the clean stream, and each order counts once; and a store
+// that comes back from a crash without its latest acknowledged writes is repaired by reading
+// again from its own position, with nothing dead-lettered.
 
 const sagaArb = (index: number) =>
   fc
@@ -121,6 +123,77 @@ async function project(
   return store;
 }
 
+/**
+ * Like `project`, but before some batches the database "crashes" and comes back as it was
+ * after an earlier batch (a suffix of its writes lost) while the consumer's offsets stay where
+ * they were. A ReadModelBehindError moves the consumer back, as the projector's seek does, and
+ * so does the projector's periodic comparison of positions with committed offsets.
+ */
+async function projectLosingWrites(
+  partitions: ConsumedMessage[][],
+  batchSizes: number[],
+  losses: number[],
+): Promise<{ store: InMemoryProjectionStore; rewinds: number }> {
+  const store = new InMemoryProjectionStore();
+  const consumer = partitions.map(() => 0);
+  const resumedAt = new Map<number, number>();
+  const snapshots = [store.snapshot()];
+  let round = 0;
+  let rewinds = 0;
+  let lossBudget = 8;
+  // The projector's periodic check: a partition that gets no new event is compared with the
+  // consumer's offset, so a loss after its last batch is found too.
+  const idleCheck = () => {
+    partitions.forEach((_messages, p) => {
+      const position = store.positions.get(p) ?? 0;
+      if (position < consumer[p]) {
+        rewinds++;
+        consumer[p] = position;
+        resumedAt.set(p, position);
+      }
+    });
+  };
+  for (;;) {
+    if (!consumer.some((c, p) => c < partitions[p].length)) {
+      idleCheck();
+      if (!consumer.some((c, p) => c < partitions[p].length)) break;
+    }
+    if (round > 5_000) throw new Error('no progress');
+    for (let p = 0; p < partitions.length; p++) {
+      const batch = partitions[p].slice(
+        consumer[p],
+        consumer[p] + batchSizes[round % batchSizes.length],
+      );
+      if (batch.length === 0) continue;
+      const loss = losses[round % losses.length];
+      round++;
+      if (loss > 0 && lossBudget-- > 0) {
+        store.restore(snapshots[Math.max(0, snapshots.length - 1 - (loss % snapshots.length))]);
+      }
+      try {
+        await processBatch(
+          {
+            store,
+            resumedAt: resumedAt.get(p),
+            deadLetter: () => Promise.reject(new Error('no event here is poison')),
+          },
+          p,
+          batch,
+        );
+        resumedAt.delete(p);
+        consumer[p] += batch.length;
+        snapshots.push(store.snapshot());
+      } catch (error) {
+        if (!(error instanceof ReadModelBehindError)) throw error;
+        rewinds++;
+        consumer[p] = error.resumeAt;
+        resumedAt.set(p, error.resumeAt);
+      }
+    }
+  }
+  return { store, rewinds };
+}
+
 describe('projection pipeline properties', () => {
   it('any interleaving with redeliveries, batch cuts and crashes folds to the clean state, counting each order once', async () => {
     await fc.assert(
@@ -148,6 +221,39 @@ describe('projection pipeline properties', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('a store that loses its latest writes in a crash is repaired by reading again from its own position', async () => {
+    let rewound = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        scenarioArb,
+        fc.array(fc.nat(6), { minLength: 1, maxLength: 10 }),
+        async ({ sagas, partitions, schedule, duplicates, batchSizes }, losses) => {
+          const streams = sagas.map(sagaEvents);
+          const clean = new Map(streams.map((events) => [events[0].orderId, foldOrder(events)!]));
+          const byPartition = Array.from({ length: partitions }, (_, p) =>
+            streams.filter((_s, i) => i % partitions === p),
+          );
+          const messages = byPartition.map((ss) =>
+            buildStream(ss, schedule, duplicates).map(asMessage),
+          );
+
+          const { store, rewinds } = await projectLosingWrites(messages, batchSizes, losses);
+          rewound += rewinds;
+
+          expect(new Map(store.orders)).toEqual(clean);
+          const expected = expectedAggregates([...clean.values()]);
+          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
+            expected.customers,
+          );
+          expect(new Map(store.skus)).toEqual(expected.skus);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // The losses really happened behind the consumer's back (not only before the first batch).
+    expect(rewound).toBeGreaterThan(0);
   });
 
   it('folding a stream with duplicates equals folding it clean', () => {
