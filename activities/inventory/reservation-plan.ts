@@ -17,12 +17,6 @@ export function planReservation(items: readonly OrderItemRequest[]): Reservation
     .map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-/** Lines not yet recorded as taken, in plan order. */
-export const linesToTake = (
-  plan: readonly ReservationLine[],
-  taken: readonly string[],
-): ReservationLine[] => plan.filter((line) => !taken.includes(line.sku));
-
 /** Lines recorded as taken, most recent first (the order to give them back). */
 export const linesToRestore = (
   plan: readonly ReservationLine[],

@@ -3,7 +3,7 @@ import type { OrderItemRequest } from '../../contracts/order';
 import { createDocumentLock } from '../shared/document-lock';
 import { ignoreDuplicateKey } from '../shared/mongo-errors';
 import { OutOfStockError, ReservationReleasedError } from './errors';
-import { linesToRestore, linesToTake, planReservation } from './reservation-plan';
+import { linesToRestore, planReservation } from './reservation-plan';
 import type { ReservationLine } from './reservation-plan';
 
 // The inventory service's data, in its own database. No multi-document transactions (the local
@@ -23,9 +23,11 @@ import type { ReservationLine } from './reservation-plan';
 //    FerretDB does not apply a conditional update atomically; MongoDB does, lock or not.
 //
 // A crash between any two writes is repaired by the next attempt, which reads both documents.
-// Residual gap (documented, not handled): two attempts of the SAME reservation running at once
-// after the first one's marker was cleared. The workflow avoids it by waiting for a cancelled
-// attempt to stop before compensating (WAIT_CANCELLATION_COMPLETED).
+// Two attempts of the same reservation at once (a timed-out attempt still running beside its
+// retry) cannot both take a line: each take reads the reservation inside the SKU's lock.
+// Residual gap (documented, not handled): such attempts racing a *release* of the same
+// reservation; the workflow waits for a cancelled attempt to stop before compensating
+// (WAIT_CANCELLATION_COMPLETED).
 
 export const CATALOG_COLLECTION = 'catalog';
 export const RESERVATIONS_COLLECTION = 'reservations';
@@ -105,40 +107,53 @@ export function createMongoInventoryStore(
     return { ...doc, lines: doc.lines ?? [], taken: doc.taken ?? [] };
   }
 
-  /** Takes one line (idempotent); false when out of stock. */
-  async function take(id: string, line: ReservationLine): Promise<boolean> {
-    const took = await stockOf(line.sku, async () => {
+  /**
+   * Takes one line (idempotent): `taken`, `out-of-stock`, or `settled` when the reservation is no
+   * longer pending (another attempt finished it, or it was released). The take, its record on the
+   * reservation and the clearing of the marker run in one section under the SKU's lock, and the
+   * section first reads the reservation: an attempt that waited for the lock while another
+   * attempt of the same reservation took the line sees it recorded and takes nothing.
+   */
+  function take(id: string, line: ReservationLine): Promise<'taken' | 'out-of-stock' | 'settled'> {
+    return stockOf(line.sku, async () => {
+      const current = await reservations.findOne(
+        { _id: id },
+        { projection: { status: 1, taken: 1 } },
+      );
+      if (current?.status !== 'PENDING') return 'settled';
+      if (current.taken?.includes(line.sku)) {
+        await clearHoldMarker(id, line.sku); // left by an attempt that stopped after recording
+        return 'taken';
+      }
       const { modifiedCount } = await catalog.updateOne(
         { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
         { $inc: { available: -line.quantity }, $push: { holds: id } },
       );
-      if (modifiedCount > 0) return true;
-      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
-      return sku?.holds?.includes(id) === true; // taken by an earlier attempt of this reservation
-    });
-    if (!took) return false;
-    const recorded = await reservations.updateOne(
-      { _id: id, status: 'PENDING' },
-      { $addToSet: { taken: line.sku } },
-    );
-    if (recorded.matchedCount === 0) {
-      // Released meanwhile: undo our own take at once (the marker says it is ours).
-      await stockOf(line.sku, () =>
-        catalog.updateOne(
+      if (modifiedCount === 0) {
+        const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
+        // Our marker without a record: an earlier attempt took it and stopped; record it now.
+        if (sku?.holds?.includes(id) !== true) return 'out-of-stock';
+      }
+      const recorded = await reservations.updateOne(
+        { _id: id, status: 'PENDING' },
+        { $addToSet: { taken: line.sku } },
+      );
+      if (recorded.matchedCount === 0) {
+        // Released meanwhile: undo our own take at once (the marker says it is ours).
+        await catalog.updateOne(
           { _id: line.sku, holds: id },
           { $inc: { available: line.quantity }, $pull: { holds: id } },
-        ),
-      );
-      throw new ReservationReleasedError(id);
-    }
-    await clearHoldMarker(id, line.sku);
-    return true;
+        );
+        return 'settled';
+      }
+      await clearHoldMarker(id, line.sku);
+      return 'taken';
+    });
   }
 
-  // Also run for lines an earlier attempt recorded as taken: it may have failed (a busy lock, a
-  // timeout) between recording the take and clearing the marker, and a retry skips those lines.
+  // Only inside take()'s section, which holds the SKU's lock.
   const clearHoldMarker = (id: string, sku: string) =>
-    stockOf(sku, () => catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } }));
+    catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } });
 
   /** Gives one taken line back (idempotent). */
   async function restore(id: string, line: ReservationLine): Promise<void> {
@@ -210,10 +225,12 @@ export function createMongoInventoryStore(
       );
       let doc = await load(id);
       if (doc.status === 'PENDING') {
-        for (const sku of doc.taken) await clearHoldMarker(id, sku);
+        // Every line, taken ones included: take() clears a marker an earlier attempt left.
         let outOfStock: string | undefined;
-        for (const line of linesToTake(doc.lines, doc.taken)) {
-          if (!(await take(id, line))) {
+        for (const line of doc.lines) {
+          const outcome = await take(id, line);
+          if (outcome === 'settled') break;
+          if (outcome === 'out-of-stock') {
             outOfStock = line.sku;
             break;
           }

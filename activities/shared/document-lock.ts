@@ -39,9 +39,12 @@ export function createDocumentLock(
   { leaseMs = 10_000, waitMs = 10_000 }: LockOptions = {},
 ): DocumentLock {
   const locks: Collection<LockDoc> = db.collection(LOCKS_COLLECTION);
+  // Callers in this process queue here for a key, so only the head of the queue polls the
+  // database: a hundred waiters polling one lock document would load the server more than the
+  // work they wait for.
+  const queues = new Map<string, Promise<void>>();
 
-  async function acquire(key: string, owner: string): Promise<void> {
-    const deadline = Date.now() + waitMs;
+  async function acquire(key: string, owner: string, deadline: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await locks.insertOne({ _id: key, owner, expiresAt: new Date(Date.now() + leaseMs) });
@@ -52,27 +55,54 @@ export function createDocumentLock(
       const held = await locks.findOne({ _id: key });
       if (held && held.expiresAt.getTime() < Date.now())
         await locks.deleteOne({ _id: key, owner: held.owner }); // take over an abandoned lease
-      if (Date.now() > deadline) throw new Error(`${key} is busy; try again`); // retryable
+      if (Date.now() > deadline) throw busy(key);
       await pause(Math.random() * 10 * Math.min(attempt, 10)); // jittered, growing backoff
     }
   }
 
+  /** Resolves when this process's earlier callers for `key` are done; rejects at the deadline. */
+  function joinQueue(key: string, deadline: number): { turn: Promise<void>; leave: () => void } {
+    const ahead = queues.get(key) ?? Promise.resolve();
+    let leave!: () => void;
+    const done = new Promise<void>((resolve) => (leave = resolve));
+    const tail = ahead.then(() => done);
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(busy(key)), Math.max(0, deadline - Date.now()));
+    });
+    const turn = Promise.race([ahead, expired]).finally(() => clearTimeout(timer));
+    return { turn, leave };
+  }
+
   return {
     async with(key, run) {
-      const owner = randomUUID();
-      await acquire(key, owner);
-      const renew = setInterval(() => {
-        locks
-          .updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + leaseMs) } })
-          .catch(() => undefined); // a missed renewal is retried at the next tick
-      }, leaseMs / 3);
-      renew.unref();
+      const deadline = Date.now() + waitMs;
+      const { turn, leave } = joinQueue(key, deadline);
       try {
-        return await run();
+        await turn;
+        const owner = randomUUID();
+        await acquire(key, owner, deadline);
+        const renew = setInterval(() => {
+          locks
+            .updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + leaseMs) } })
+            .catch(() => undefined); // a missed renewal is retried at the next tick
+        }, leaseMs / 3);
+        renew.unref();
+        try {
+          return await run();
+        } finally {
+          clearInterval(renew);
+          await locks.deleteOne({ _id: key, owner });
+        }
       } finally {
-        clearInterval(renew);
-        await locks.deleteOne({ _id: key, owner });
+        leave(); // also when this caller gave up waiting: the ones behind it go on
       }
     },
   };
 }
+
+const busy = (key: string) => new Error(`${key} is busy; try again`); // retryable

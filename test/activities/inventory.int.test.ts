@@ -189,6 +189,18 @@ describe('reservations', () => {
     await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'c', reservationId });
     expect(await available(sku)).toBe(5);
   });
+  it('two attempts of one reservation at once (two processes) take the stock once', async () => {
+    const sku = fresh('TWICE');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 100 });
+    const other = createMongoInventoryStore(db); // a second worker process, its own lock queue
+    for (let i = 0; i < 10; i++) {
+      const id = fresh('order-t:reserve');
+      const items = [{ sku, quantity: 2 }];
+      await Promise.all([store.reserve(id, 't', items), other.reserve(id, 't', items)]);
+    }
+    expect(await available(sku)).toBe(80); // 10 reservations of 2, each taken once
+  });
+
   it('a retry clears the hold marker of a line an earlier attempt recorded but did not clear', async () => {
     const sku = fresh('MARKER');
     await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });

@@ -1,9 +1,5 @@
 import { priceItems } from '../../activities/inventory/pricing';
-import {
-  linesToRestore,
-  linesToTake,
-  planReservation,
-} from '../../activities/inventory/reservation-plan';
+import { linesToRestore, planReservation } from '../../activities/inventory/reservation-plan';
 import { UnknownSkuError } from '../../activities/inventory/errors';
 import {
   simulatedAuthorization,
@@ -68,13 +64,12 @@ describe('reservation plan', () => {
       { sku: 'b', quantity: 4 },
     ]);
   });
-  it('takes what is not taken yet, gives back what is taken, most recent first', () => {
+  it('gives back what is taken, most recent first', () => {
     const plan = planReservation([
       { sku: 'a', quantity: 1 },
       { sku: 'b', quantity: 1 },
       { sku: 'c', quantity: 1 },
     ]);
-    expect(linesToTake(plan, ['a']).map((l) => l.sku)).toEqual(['b', 'c']);
     expect(linesToRestore(plan, ['a', 'b']).map((l) => l.sku)).toEqual(['b', 'a']);
   });
 });
