@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import type { AuthSettings } from './auth/verifier';
+import { CODEC_SCOPE } from './routes/codec';
 import type { AppSettings } from './routes/context';
 
 /**
@@ -37,8 +38,15 @@ export const apiConfigSchema = serverConfigSchema
     TRUST_PROXY: z.string().default('false'),
     SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),
     ...codecConfigShape,
-    /** Serve Temporal's codec server at /codec for the Web UI (needs CODEC_KEYS; unauthenticated). */
+    /** Serve Temporal's codec server at /codec for the Web UI (needs CODEC_KEYS). */
     CODEC_SERVER_ENABLED: bool,
+    /**
+     * `required`: callers of /codec need a bearer token with the scope orders:codec. `none`: anyone
+     * who reaches it can decrypt. Default: required, except in local mode (NODE_ENV other than
+     * production, or LOCAL_MODE=true), whose dev-server UI cannot send a token; `none` is refused
+     * in production.
+     */
+    CODEC_SERVER_AUTH: z.enum(['required', 'none']).optional(),
     /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); tracing is off when unset. */
     OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
   })
@@ -66,6 +74,13 @@ export const apiConfigSchema = serverConfigSchema
         message: 'a real secret is required in production',
       });
     }
+    if (c.CODEC_SERVER_AUTH === 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CODEC_SERVER_AUTH'],
+        message: 'an unauthenticated codec server is refused in production (use required)',
+      });
+    }
   });
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
@@ -85,6 +100,12 @@ export function authSettings(c: ApiConfig): AuthSettings {
   return { kind: 'hs256', secret: c.JWT_SECRET ?? DEV_JWT_SECRET, ...claims };
 }
 
+/** Whether /codec takes a token: as configured, else required outside local mode. */
+export function codecServerAuth(c: ApiConfig): 'required' | 'none' {
+  const local = c.NODE_ENV !== 'production' || c.LOCAL_MODE;
+  return c.CODEC_SERVER_AUTH ?? (local ? 'none' : 'required');
+}
+
 export function appSettings(c: ApiConfig): AppSettings {
   return {
     auth: authSettings(c),
@@ -95,6 +116,11 @@ export function appSettings(c: ApiConfig): AppSettings {
     defaultWaitMs: c.MIN_VERSION_WAIT_MS,
     trustProxy: trustProxy(c.TRUST_PROXY),
     ...(c.CODEC_SERVER_ENABLED &&
-      c.CODEC_KEYS && { codecServer: { allowedOrigins: [c.TEMPORAL_UI_URL] } }),
+      c.CODEC_KEYS && {
+        codecServer: {
+          allowedOrigins: [c.TEMPORAL_UI_URL],
+          ...(codecServerAuth(c) === 'required' && { requiredScope: CODEC_SCOPE }),
+        },
+      }),
   };
 }

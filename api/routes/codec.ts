@@ -1,6 +1,7 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { principalOf } from '../auth/middleware';
 import { ProblemError, issuesOf } from '../http/problem';
 
 /**
@@ -8,14 +9,20 @@ import { ProblemError, issuesOf } from '../http/problem';
  * call): POST {endpoint}/encode and {endpoint}/decode with
  * `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`, answered in the same shape.
  *
- * Unauthenticated on purpose: the Temporal UI sends the user's credentials only when it is
- * configured to, and the local dev server is not. That is why it is off unless
- * CODEC_SERVER_ENABLED=true (docs/operations.md): anyone who can reach it can decrypt.
+ * Whoever may call it reads payment and address data in clear, so it takes a bearer token with
+ * its own scope (CODEC_SCOPE): a Temporal UI behind OIDC passes its user's access token
+ * (TEMPORAL_CODEC_PASS_ACCESS_TOKEN). The dev server's UI cannot send one, so local mode runs
+ * it unauthenticated (CODEC_SERVER_AUTH in api/config.ts, docs/operations.md).
  */
 export interface CodecServerSettings {
   /** Browser origins allowed to call it (the Temporal UI's), e.g. http://127.0.0.1:8233. */
   allowedOrigins: string[];
+  /** Scope a caller's bearer token must carry; absent: unauthenticated (CODEC_SERVER_AUTH=none). */
+  requiredScope?: string;
 }
+
+/** Decrypting payloads is not part of any other role, so it has a scope of its own. */
+export const CODEC_SCOPE = 'orders:codec';
 
 /** Generous: a history page may decode many payloads at once. */
 const BODY_LIMIT = '4mb';
@@ -53,6 +60,7 @@ function cors(allowed: ReadonlySet<string>): RequestHandler {
       res.setHeader('Access-Control-Allow-Credentials', 'true');
       res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
       res.setHeader('Access-Control-Allow-Headers', 'content-type, x-namespace, authorization');
+      res.setHeader('Access-Control-Expose-Headers', 'www-authenticate');
       res.setHeader('Access-Control-Max-Age', '600');
     }
     res.vary('Origin');
@@ -64,10 +72,43 @@ function cors(allowed: ReadonlySet<string>): RequestHandler {
   };
 }
 
+/**
+ * 401 without a valid token (503 when the identity provider cannot be asked), 403 without the
+ * scope, as the API's other guarded routes answer (api/auth/middleware.ts). The scope is checked
+ * here because the API's scope list (api/auth/principal.ts) has no codec scope.
+ */
+function requireCodecScope(scope: string): RequestHandler {
+  return (_req, res, next) => {
+    const principal = principalOf(res);
+    if (!principal.scopes.has(scope)) {
+      throw new ProblemError(
+        'forbidden',
+        403,
+        'Forbidden',
+        `This operation needs the scope "${scope}".`,
+        {
+          requiredScope: scope,
+          headers: {
+            'WWW-Authenticate': `Bearer realm="order-saga", error="insufficient_scope", scope="${scope}"`,
+          },
+        },
+      );
+    }
+    next();
+  };
+}
+
 export function codecRouter(codec: PayloadCodec, settings: CodecServerSettings): Router {
   const router = Router();
   const allowed = new Set(settings.allowedOrigins.map((o) => new URL(o).origin));
-  router.use('/codec', cors(allowed), express.json({ limit: BODY_LIMIT }));
+  // CORS first: a browser's preflight carries no credentials, and a 401 must still be readable
+  // by the UI. The token is checked before the (large) body is parsed.
+  router.use(
+    '/codec',
+    cors(allowed),
+    ...(settings.requiredScope ? [requireCodecScope(settings.requiredScope)] : []),
+    express.json({ limit: BODY_LIMIT }),
+  );
 
   for (const op of ['encode', 'decode'] as const) {
     router.post(`/codec/${op}`, async (req, res) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { apiConfigSchema } from '../../api/config';
+import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
 import { projectionConfigSchema } from '../../projections/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import {
@@ -54,7 +54,6 @@ const appServices: Record<string, z.ZodObject> = {
 const leftToDefaults: Record<string, string[]> = {
   'kafka-setup': [],
   api: [
-    'LOCAL_MODE',
     'READ_DB',
     'INVENTORY_DB',
     'API_DB',
@@ -182,6 +181,10 @@ describe('docker-compose.yml', () => {
     it('the Temporal UI decodes through the API’s codec server, which allows the UI’s origin', () => {
       const api = envOf('api');
       expect(api.CODEC_SERVER_ENABLED).toBe('true');
+      // The UI has no login, so it cannot send a token; the API must accept that at start.
+      expect(appSettings(loadApiConfig(api)).codecServer).toEqual({
+        allowedOrigins: [api.TEMPORAL_UI_URL],
+      });
       expect(envOf('temporal-ui').TEMPORAL_CODEC_ENDPOINT).toBe(
         `http://localhost:${hostPort('api', Number(api.PORT))}/codec`,
       );

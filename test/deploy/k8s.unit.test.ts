@@ -4,7 +4,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
-import { apiConfigSchema } from '../../api/config';
+import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
+import { CODEC_SCOPE } from '../../api/routes/codec';
 import { projectionConfigSchema } from '../../projections/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import {
@@ -456,6 +457,13 @@ describe('deploy/k8s', () => {
         codecUsers[0].CODEC_ACTIVE_KEY_ID,
       ]);
     }
+  });
+
+  it('the API’s codec server, when turned on, requires a token with its scope', () => {
+    const api = deployments.find((d) => d.metadata.name === 'api')!;
+    const env = containerEnv(api.spec!.template!.spec.containers[0]);
+    const config = loadApiConfig({ ...env, CODEC_SERVER_ENABLED: 'true' });
+    expect(appSettings(config).codecServer?.requiredScope).toBe(CODEC_SCOPE);
   });
 
   it('the API is ready on /readyz and alive on /healthz', () => {

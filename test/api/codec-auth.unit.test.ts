@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import request from 'supertest';
+import { appSettings, codecServerAuth, loadApiConfig } from '../../api/config';
+import { CODEC_SCOPE } from '../../api/routes/codec';
+import { ConfigError } from '../../lib/config';
+import { EncryptionCodec } from '../../lib/codec';
+import { bearer, harness, settings } from './harness';
+
+// Who may call the codec server: with CODEC_SERVER_AUTH=required (the default outside local
+// mode) a bearer token with the scope orders:codec, as the Temporal UI sends it when it passes
+// its users' access tokens; CORS keeps working for the UI either way.
+
+const UI = 'http://127.0.0.1:8233';
+const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
+const guarded = () =>
+  harness({
+    codec,
+    settings: settings({ codecServer: { allowedOrigins: [UI], requiredScope: CODEC_SCOPE } }),
+  }).app;
+
+const payloadJson = (value: unknown) => {
+  const p = defaultPayloadConverter.toPayload(value);
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  };
+};
+const body = { payloads: [payloadJson({ line1: '1 Main St' })] };
+
+describe('codec server authentication', () => {
+  it('answers 401 without a token, with a challenge the UI can read', async () => {
+    const res = await request(guarded())
+      .post('/codec/decode')
+      .set('Origin', UI)
+      .set('x-namespace', 'default')
+      .send(body)
+      .expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="order-saga"/);
+    expect(res.headers['access-control-allow-origin']).toBe(UI);
+    expect(res.headers['access-control-expose-headers']).toMatch(/www-authenticate/);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('answers 401 for an invalid token', async () => {
+    const res = await request(guarded())
+      .post('/codec/encode')
+      .set('Authorization', 'Bearer not.a.jwt')
+      .send(body)
+      .expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+  });
+
+  it.each(['orders:read orders:write', 'orders:read orders:write orders:support'])(
+    'answers 403 for a token without orders:codec (%s)',
+    async (scope) => {
+      const res = await request(guarded())
+        .post('/codec/decode')
+        .set('Authorization', await bearer('support-1', scope))
+        .send(body)
+        .expect(403);
+      expect(res.headers['www-authenticate']).toMatch(
+        /error="insufficient_scope", scope="orders:codec"/,
+      );
+      expect((res.body as { requiredScope: string }).requiredScope).toBe(CODEC_SCOPE);
+    },
+  );
+
+  it('encodes and decodes for a token with orders:codec', async () => {
+    const app = guarded();
+    const auth = await bearer('support-1', `orders:read ${CODEC_SCOPE}`);
+    const encoded = await request(app)
+      .post('/codec/encode')
+      .set('Origin', UI)
+      .set('x-namespace', 'default')
+      .set('Authorization', auth)
+      .send(body)
+      .expect(200);
+    expect(encoded.headers['access-control-allow-origin']).toBe(UI);
+    const decoded = await request(app)
+      .post('/codec/decode')
+      .set('Authorization', auth)
+      .send(encoded.body)
+      .expect(200);
+    expect(decoded.body).toEqual(body);
+  });
+
+  it('answers the UI preflight without a token, allowing the Authorization header', async () => {
+    const res = await request(guarded())
+      .options('/codec/decode')
+      .set('Origin', UI)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,x-namespace')
+      .expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe(UI);
+    expect(res.headers['access-control-allow-headers']).toMatch(/authorization/);
+    expect(res.headers['access-control-allow-headers']).toMatch(/x-namespace/);
+  });
+});
+
+describe('CODEC_SERVER_AUTH', () => {
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  const production = {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
+    PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
+    CODEC_KEYS: keys,
+    CODEC_SERVER_ENABLED: 'true',
+  };
+  const codecServer = (env: NodeJS.ProcessEnv) => appSettings(loadApiConfig(env)).codecServer;
+
+  it('defaults to required in production', () => {
+    expect(codecServerAuth(loadApiConfig(production))).toBe('required');
+    expect(codecServer(production)).toEqual({ allowedOrigins: [UI], requiredScope: CODEC_SCOPE });
+  });
+
+  it('defaults to none in local mode, where the dev server’s UI cannot send a token', () => {
+    const development = { CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' };
+    expect(codecServer(development)).toEqual({ allowedOrigins: [UI] });
+    expect(codecServer({ ...production, LOCAL_MODE: 'true' })).toEqual({ allowedOrigins: [UI] });
+  });
+
+  it('can be required in local mode too', () => {
+    expect(
+      codecServer({
+        CODEC_KEYS: keys,
+        CODEC_SERVER_ENABLED: 'true',
+        CODEC_SERVER_AUTH: 'required',
+      }),
+    ).toEqual({ allowedOrigins: [UI], requiredScope: CODEC_SCOPE });
+  });
+
+  it('refuses none in production unless LOCAL_MODE=true, and unknown values anywhere', () => {
+    expect(() => loadApiConfig({ ...production, CODEC_SERVER_AUTH: 'none' })).toThrow(
+      /CODEC_SERVER_AUTH: an unauthenticated codec server is refused in production/,
+    );
+    expect(codecServer({ ...production, CODEC_SERVER_AUTH: 'none', LOCAL_MODE: 'true' })).toEqual({
+      allowedOrigins: [UI],
+    });
+    expect(() => loadApiConfig({ CODEC_SERVER_AUTH: 'off' })).toThrow(ConfigError);
+  });
+});
