@@ -56,10 +56,28 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
   };
 }
 
+/** Node's socket and DNS error codes: the identity provider could not be reached. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
 function isFetchFailure(err: unknown): boolean {
-  // createRemoteJWKSet surfaces network errors from fetch as TypeError('fetch failed') and
-  // non-200 answers as a JOSEError with this code.
+  // createRemoteJWKSet surfaces network errors as they come: in Node (jose's node build, over
+  // node:http) a system error with a code such as ECONNREFUSED, where fetch is used a
+  // TypeError('fetch failed'); non-200 answers are a JOSEError with this code.
+  // Duck-typed: a system error may come from another realm (e.g. under jest), failing instanceof.
+  const code =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return (
+    (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) ||
     (err instanceof TypeError && /fetch/i.test(err.message)) ||
     (err instanceof errors.JOSEError &&
       err.code === 'ERR_JOSE_GENERIC' &&

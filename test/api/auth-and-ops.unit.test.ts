@@ -2,7 +2,16 @@ import { SignJWT } from 'jose';
 import request from 'supertest';
 import { createHmac } from 'node:crypto';
 import { orderView } from './fakes';
-import { bearer, harness, settings, token, validOrder, WEBHOOK_SECRET } from './harness';
+import {
+  bearer,
+  closedPort,
+  harness,
+  settings,
+  token,
+  unsignedRs256,
+  validOrder,
+  WEBHOOK_SECRET,
+} from './harness';
 
 const PROBLEM = /application\/problem\+json/;
 
@@ -50,6 +59,19 @@ describe('authentication and scopes', () => {
     expect(res.headers['www-authenticate']).toMatch(
       /error="insufficient_scope", scope="orders:read"/,
     );
+  });
+
+  it('503 with Retry-After when the JWKS cannot be fetched; public routes still answer', async () => {
+    const { app } = harness({
+      settings: settings({
+        auth: { kind: 'jwks', url: `http://127.0.0.1:${await closedPort()}/jwks` },
+      }),
+    });
+    const auth = `Bearer ${unsignedRs256('alice')}`;
+    const res = await request(app).get('/orders').set('Authorization', auth);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect((await request(app).get('/healthz').set('Authorization', auth)).status).toBe(200);
   });
 
   it('public routes need no token', async () => {

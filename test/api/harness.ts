@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApp, type AppDeps } from '../../api/app';
@@ -51,6 +53,21 @@ export const token = (sub: string, scope: string, ttlSeconds = 600, secret = TES
   devToken({ sub, scope, ttlSeconds, secret });
 
 export const bearer = async (sub: string, scope: string) => `Bearer ${await token(sub, scope)}`;
+
+/** A local port nothing listens on (bound, then released): connecting to it is refused. */
+export const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+/** A well-formed RS256 token (bad signature): verifying it means fetching the JWKS first. */
+export const unsignedRs256 = (sub: string) => {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub })}.c2ln`;
+};
 
 export const ALL_SCOPES = 'orders:write orders:read orders:support';
 
