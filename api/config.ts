@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
+import { SCOPES } from './auth/principal';
 import type { AuthSettings } from './auth/verifier';
-import { CODEC_SCOPE } from './routes/codec';
 import type { AppSettings } from './routes/context';
 
 /**
@@ -119,7 +119,7 @@ export function appSettings(c: ApiConfig): AppSettings {
       c.CODEC_KEYS && {
         codecServer: {
           allowedOrigins: [c.TEMPORAL_UI_URL],
-          ...(codecServerAuth(c) === 'required' && { requiredScope: CODEC_SCOPE }),
+          ...(codecServerAuth(c) === 'required' && { requiredScope: SCOPES.codec }),
         },
       }),
   };

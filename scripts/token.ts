@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import { SCOPES } from '../api/auth/principal';
 import { DEV_JWT_SECRET } from '../api/config';
 
 // Prints a development bearer token for the API (HS256 with JWT_SECRET, or the documented
 // development secret):  npm run token -- --sub alice --scope "orders:write orders:read"
+// The scopes the API checks are SCOPES (api/auth/principal.ts), e.g. orders:codec for /codec.
 
-const USAGE =
-  'usage: npm run token -- --sub <subject> [--scope "orders:write orders:read"] [--ttl 3600]';
+const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(SCOPES));
+
+const USAGE = [
+  'usage: npm run token -- --sub <subject> [--scope "orders:write orders:read"] [--ttl 3600]',
+  `  --scope: space-separated, of ${[...KNOWN_SCOPES].join(', ')} (orders:codec: the codec server at /codec)`,
+].join('\n');
 
 export async function devToken(options: {
   sub: string;
@@ -39,10 +45,15 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(2);
   }
+  const scope = values.scope ?? '';
+  const unknown = scope.split(' ').filter((s) => s !== '' && !KNOWN_SCOPES.has(s));
+  // Signed anyway (an identity provider may add scopes of its own), but the API ignores them.
+  if (unknown.length > 0)
+    console.error(`warning: the API checks none of ${unknown.join(', ')}\n${USAGE}`);
   process.stdout.write(
     (await devToken({
       sub: values.sub,
-      scope: values.scope ?? '',
+      scope,
       ttlSeconds,
       secret: process.env.JWT_SECRET,
       issuer: process.env.JWT_ISSUER,

@@ -3,6 +3,8 @@ export const SCOPES = {
   write: 'orders:write',
   read: 'orders:read',
   support: 'orders:support',
+  /** Decrypting payloads at the codec server (/codec): part of no other role, so its own scope. */
+  codec: 'orders:codec',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 

@@ -1,7 +1,8 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { principalOf } from '../auth/middleware';
+import { requireScope } from '../auth/middleware';
+import { SCOPES, type Scope } from '../auth/principal';
 import { ProblemError, issuesOf } from '../http/problem';
 
 /**
@@ -10,7 +11,7 @@ import { ProblemError, issuesOf } from '../http/problem';
  * `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`, answered in the same shape.
  *
  * Whoever may call it reads payment and address data in clear, so it takes a bearer token with
- * its own scope (CODEC_SCOPE): a Temporal UI behind OIDC passes its user's access token
+ * its own scope (SCOPES.codec): a Temporal UI behind OIDC passes its user's access token
  * (TEMPORAL_CODEC_PASS_ACCESS_TOKEN). The dev server's UI cannot send one, so local mode runs
  * it unauthenticated (CODEC_SERVER_AUTH in api/config.ts, docs/operations.md).
  */
@@ -18,11 +19,11 @@ export interface CodecServerSettings {
   /** Browser origins allowed to call it (the Temporal UI's), e.g. http://127.0.0.1:8233. */
   allowedOrigins: string[];
   /** Scope a caller's bearer token must carry; absent: unauthenticated (CODEC_SERVER_AUTH=none). */
-  requiredScope?: string;
+  requiredScope?: Scope;
 }
 
-/** Decrypting payloads is not part of any other role, so it has a scope of its own. */
-export const CODEC_SCOPE = 'orders:codec';
+/** The codec server's scope, SCOPES.codec (api/auth/principal.ts); kept for existing importers. */
+export const CODEC_SCOPE = SCOPES.codec;
 
 /** Generous: a history page may decode many payloads at once. */
 const BODY_LIMIT = '4mb';
@@ -72,41 +73,16 @@ function cors(allowed: ReadonlySet<string>): RequestHandler {
   };
 }
 
-/**
- * 401 without a valid token (503 when the identity provider cannot be asked), 403 without the
- * scope, as the API's other guarded routes answer (api/auth/middleware.ts). The scope is checked
- * here because the API's scope list (api/auth/principal.ts) has no codec scope.
- */
-function requireCodecScope(scope: string): RequestHandler {
-  return (_req, res, next) => {
-    const principal = principalOf(res);
-    if (!principal.scopes.has(scope)) {
-      throw new ProblemError(
-        'forbidden',
-        403,
-        'Forbidden',
-        `This operation needs the scope "${scope}".`,
-        {
-          requiredScope: scope,
-          headers: {
-            'WWW-Authenticate': `Bearer realm="order-saga", error="insufficient_scope", scope="${scope}"`,
-          },
-        },
-      );
-    }
-    next();
-  };
-}
-
 export function codecRouter(codec: PayloadCodec, settings: CodecServerSettings): Router {
   const router = Router();
   const allowed = new Set(settings.allowedOrigins.map((o) => new URL(o).origin));
   // CORS first: a browser's preflight carries no credentials, and a 401 must still be readable
-  // by the UI. The token is checked before the (large) body is parsed.
+  // by the UI. The token is checked (401/403/503 as on the other guarded routes) before the
+  // (large) body is parsed.
   router.use(
     '/codec',
     cors(allowed),
-    ...(settings.requiredScope ? [requireCodecScope(settings.requiredScope)] : []),
+    ...(settings.requiredScope ? [requireScope(settings.requiredScope)] : []),
     express.json({ limit: BODY_LIMIT }),
   );
 

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import request from 'supertest';
 import { appSettings, codecServerAuth, loadApiConfig } from '../../api/config';
-import { CODEC_SCOPE } from '../../api/routes/codec';
+import { SCOPES } from '../../api/auth/principal';
 import { ConfigError } from '../../lib/config';
 import { EncryptionCodec } from '../../lib/codec';
-import { bearer, harness, settings } from './harness';
+import { bearer, closedPort, harness, settings, unsignedRs256 } from './harness';
 
 // Who may call the codec server: with CODEC_SERVER_AUTH=required (the default outside local
 // mode) a bearer token with the scope orders:codec, as the Temporal UI sends it when it passes
@@ -16,7 +16,7 @@ const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
 const guarded = () =>
   harness({
     codec,
-    settings: settings({ codecServer: { allowedOrigins: [UI], requiredScope: CODEC_SCOPE } }),
+    settings: settings({ codecServer: { allowedOrigins: [UI], requiredScope: SCOPES.codec } }),
   }).app;
 
 const payloadJson = (value: unknown) => {
@@ -64,13 +64,42 @@ describe('codec server authentication', () => {
       expect(res.headers['www-authenticate']).toMatch(
         /error="insufficient_scope", scope="orders:codec"/,
       );
-      expect((res.body as { requiredScope: string }).requiredScope).toBe(CODEC_SCOPE);
+      expect(res.body).toMatchObject({
+        type: 'https://order-saga.example/problems/forbidden',
+        status: 403,
+        detail: 'This operation needs the scope "orders:codec".',
+        requiredScope: SCOPES.codec,
+      });
     },
   );
 
+  it('answers 503 when the identity provider cannot be asked, as the other guarded routes', async () => {
+    const closed = await closedPort();
+    const app = harness({
+      codec,
+      settings: settings({
+        auth: { kind: 'jwks', url: `http://127.0.0.1:${closed}/jwks` },
+        codecServer: { allowedOrigins: [UI], requiredScope: SCOPES.codec },
+      }),
+    }).app;
+    const res = await request(app)
+      .post('/codec/decode')
+      .set('Authorization', `Bearer ${unsignedRs256('support-1')}`)
+      .send(body)
+      .expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('does not let an orders:codec token do anything else', async () => {
+    const auth = await bearer('support-1', SCOPES.codec);
+    const app = guarded();
+    await request(app).get('/inventory/SKU-1').set('Authorization', auth).expect(403);
+    await request(app).get('/orders').set('Authorization', auth).expect(403);
+  });
+
   it('encodes and decodes for a token with orders:codec', async () => {
     const app = guarded();
-    const auth = await bearer('support-1', `orders:read ${CODEC_SCOPE}`);
+    const auth = await bearer('support-1', `orders:read ${SCOPES.codec}`);
     const encoded = await request(app)
       .post('/codec/encode')
       .set('Origin', UI)
@@ -113,7 +142,7 @@ describe('CODEC_SERVER_AUTH', () => {
 
   it('defaults to required in production', () => {
     expect(codecServerAuth(loadApiConfig(production))).toBe('required');
-    expect(codecServer(production)).toEqual({ allowedOrigins: [UI], requiredScope: CODEC_SCOPE });
+    expect(codecServer(production)).toEqual({ allowedOrigins: [UI], requiredScope: SCOPES.codec });
   });
 
   it('defaults to none in local mode, where the dev server’s UI cannot send a token', () => {
@@ -129,7 +158,7 @@ describe('CODEC_SERVER_AUTH', () => {
         CODEC_SERVER_ENABLED: 'true',
         CODEC_SERVER_AUTH: 'required',
       }),
-    ).toEqual({ allowedOrigins: [UI], requiredScope: CODEC_SCOPE });
+    ).toEqual({ allowedOrigins: [UI], requiredScope: SCOPES.codec });
   });
 
   it('refuses none in production unless LOCAL_MODE=true, and unknown values anywhere', () => {
