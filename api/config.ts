@@ -38,7 +38,7 @@ export const apiConfigSchema = serverConfigSchema
     TRUST_PROXY: z.string().default('false'),
     SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),
     ...codecConfigShape,
-    /** Serve Temporal's codec server at /codec for the Web UI (needs CODEC_KEYS). */
+    /** Serve Temporal's codec server at /codec for the Web UI; refused without CODEC_KEYS. */
     CODEC_SERVER_ENABLED: bool,
     /**
      * `required`: callers of /codec need a bearer token with the scope orders:codec. `none`: anyone
@@ -51,6 +51,15 @@ export const apiConfigSchema = serverConfigSchema
     OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
   })
   .superRefine((c, ctx) => {
+    // A codec server without keys would not be served at all: say so instead of starting without.
+    if (c.CODEC_SERVER_ENABLED && c.CODEC_KEYS === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CODEC_SERVER_ENABLED'],
+        message:
+          'the codec server needs payload keys: set CODEC_KEYS (keyId:base64key, 32-byte keys, the same as the workers) or CODEC_SERVER_ENABLED=false',
+      });
+    }
     // Production must never run on the published development secrets.
     if (c.NODE_ENV !== 'production' || c.LOCAL_MODE) return;
     if (c.JWT_SECRET === undefined && c.JWKS_URL === undefined) {

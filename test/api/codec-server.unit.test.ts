@@ -3,6 +3,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
 import { EncryptionCodec } from '../../lib/codec';
+import { ConfigError } from '../../lib/config';
 import { harness, settings } from './harness';
 
 // The codec server the Temporal Web UI calls (Temporal's remote codec protocol), with CORS for
@@ -10,6 +11,11 @@ import { harness, settings } from './harness';
 
 const UI = 'http://127.0.0.1:8233';
 const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
+const production = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
+  PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
+};
 const enabled = () =>
   harness({ codec, settings: settings({ codecServer: { allowedOrigins: [UI] } }) }).app;
 
@@ -104,8 +110,33 @@ describe('codec server (/codec)', () => {
     const on = loadApiConfig({ CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' });
     expect(appSettings(on).codecServer).toEqual({ allowedOrigins: [UI] });
     expect(appSettings(loadApiConfig({ CODEC_KEYS: keys })).codecServer).toBeUndefined();
+    expect(appSettings(loadApiConfig({})).codecServer).toBeUndefined();
     expect(
-      appSettings(loadApiConfig({ CODEC_SERVER_ENABLED: 'true' })).codecServer,
+      appSettings(loadApiConfig({ CODEC_SERVER_ENABLED: 'false' })).codecServer,
     ).toBeUndefined();
   });
+
+  it.each([
+    ['unset', {}],
+    ['empty', { CODEC_KEYS: '' }],
+    ['empty in production', { CODEC_KEYS: ' ', ...production }],
+  ])(
+    'config: CODEC_SERVER_ENABLED=true with CODEC_KEYS %s is refused, saying what to set',
+    (_, env: NodeJS.ProcessEnv) => {
+      for (const flag of ['true', '1']) {
+        let error: unknown;
+        try {
+          loadApiConfig({ ...env, CODEC_SERVER_ENABLED: flag });
+        } catch (err) {
+          error = err;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([
+          expect.stringMatching(
+            /^CODEC_SERVER_ENABLED: the codec server needs payload keys: set CODEC_KEYS \(keyId:base64key.*\) or CODEC_SERVER_ENABLED=false/,
+          ),
+        ]);
+      }
+    },
+  );
 });
