@@ -1,4 +1,4 @@
-import type { Kafka as KafkaClient, Producer } from 'kafkajs';
+import type { Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Logger } from './logger';
 
@@ -48,20 +48,69 @@ export function createKafka(options: {
   });
 }
 
+export interface KafkaPublisherOptions {
+  /**
+   * Most bytes (keys, values, headers) one send carries when it coalesces publishes; a single
+   * publish larger than this still goes, alone. Kept well under the broker's per-partition
+   * batch limit (message.max.bytes, 1 MiB by default). Default 512 KiB.
+   */
+  maxBatchBytes?: number;
+}
+
+interface QueuedPublish {
+  topic: string;
+  messages: Message[];
+  /** Non-null keys of its messages: what per-key ordering is about. */
+  keys: Set<string>;
+  bytes: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const RECORD_OVERHEAD_BYTES = 16;
+
+function sizeOf(m: OutgoingMessage): number {
+  const len = (x: string | Buffer | null | undefined) =>
+    x == null ? 0 : typeof x === 'string' ? Buffer.byteLength(x) : x.length;
+  let bytes = RECORD_OVERHEAD_BYTES + len(m.key) + len(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += len(k) + len(v);
+  return bytes;
+}
+
 /**
  * One connected, idempotent producer shared by every publish of the process (connecting per
  * message would cost a round of metadata requests each time). `idempotent` with one request
  * in flight lets the broker drop the producer's own retries and keeps a key's messages in
  * order; `acks: -1` waits for all in-sync replicas.
  *
+ * Publishes are coalesced: one send is in flight at a time, and the publishes that arrive
+ * meanwhile go together into the next one (same topic, in arrival order, up to
+ * `maxBatchBytes`). kafkajs's idempotent producer sends one request per broker at a time
+ * anyway (its per-broker lock), so separate sends queue behind each other for one round trip
+ * each; one send of many messages costs about one. Each caller's promise settles with the
+ * send that carried its messages: it resolves once they are acknowledged by all in-sync
+ * replicas, and rejects with that send's error. A key's messages keep their order: a send
+ * completes before the next starts, and within a send messages are in arrival order.
+ *
  * After a failed send the producer is discarded and the next publish connects a fresh one:
  * kafkajs's idempotent state after exhausted retries is not trustworthy, and the caller will
- * retry anyway. A fresh producer id means a retry may duplicate a message the broker did
+ * retry anyway. Every caller of the failed send gets its error. Publishes still queued behind
+ * it that share a key with it (or with one of them) are rejected too, so that a key's later
+ * message never overtakes its earlier one that failed and will be retried; the rest go out on
+ * the fresh producer. A fresh producer id means a retry may duplicate a message the broker did
  * store; consumers deduplicate by the event's per-order sequence.
  */
-export function createKafkaPublisher(kafka: KafkaClient, logger: Logger): MessagePublisher {
+export function createKafkaPublisher(
+  kafka: KafkaClient,
+  logger: Logger,
+  options: KafkaPublisherOptions = {},
+): MessagePublisher {
+  const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
   let producer: Promise<Producer> | undefined;
   let closed = false;
+  let queue: QueuedPublish[] = [];
+  /** The send in flight, if any (one at a time). */
+  let inFlight: Promise<void> | undefined;
 
   const connected = (): Promise<Producer> => {
     if (!producer) {
@@ -86,27 +135,109 @@ export function createKafkaPublisher(kafka: KafkaClient, logger: Logger): Messag
     await failed.then((p) => p.disconnect()).catch(() => undefined);
   };
 
-  return {
-    async publish(topic, messages) {
-      if (closed) throw new Error('publisher is closed');
-      if (messages.length === 0) return;
-      const current = connected();
-      try {
-        await (
-          await current
-        ).send({
-          topic,
-          acks: -1,
-          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-        });
-      } catch (error) {
-        logger.warn({ err: error, topic }, 'publish failed; the producer will be recreated');
-        await discard(current);
-        throw error;
+  /** The next send: the head's topic, its publishes in arrival order, up to the byte cap. */
+  const takeBatch = (): QueuedPublish[] => {
+    const { topic } = queue[0];
+    const batch: QueuedPublish[] = [];
+    const rest: QueuedPublish[] = [];
+    let bytes = 0;
+    let full = false;
+    for (const q of queue) {
+      // Stop at the first publish of the topic that does not fit (never skip past it: a later
+      // one may share its key).
+      if (q.topic !== topic || full) rest.push(q);
+      else if (batch.length > 0 && bytes + q.bytes > maxBatchBytes) {
+        full = true;
+        rest.push(q);
+      } else {
+        batch.push(q);
+        bytes += q.bytes;
       }
+    }
+    queue = rest;
+    return batch;
+  };
+
+  const send = async (batch: QueuedPublish[]) => {
+    const { topic } = batch[0];
+    let current: Promise<Producer> | undefined;
+    try {
+      current = connected();
+      await (
+        await current
+      ).sendBatch({
+        acks: -1,
+        topicMessages: [{ topic, messages: batch.flatMap((q) => q.messages) }],
+      });
+    } catch (error) {
+      // Queued publishes sharing a key with the failed ones (transitively) fail with them.
+      const failedKeys = new Set(batch.flatMap((q) => [...q.keys].map((k) => `${topic}\0${k}`)));
+      const blocked: QueuedPublish[] = [];
+      queue = queue.filter((q) => {
+        const keys = [...q.keys].map((k) => `${q.topic}\0${k}`);
+        if (!keys.some((k) => failedKeys.has(k))) return true;
+        for (const k of keys) failedKeys.add(k);
+        blocked.push(q);
+        return false;
+      });
+      logger.warn(
+        {
+          err: error,
+          topic,
+          publishes: batch.length,
+          messages: batch.reduce((n, q) => n + q.messages.length, 0),
+          blockedPublishes: blocked.length,
+        },
+        'publish failed; the producer will be recreated',
+      );
+      for (const q of batch) q.reject(error);
+      const behind = new Error(
+        `not sent: an earlier message with the same key failed (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
+      for (const q of blocked) q.reject(behind);
+      // The next send waits for this one to be gone, then connects a fresh producer.
+      if (current) await discard(current);
+      return;
+    }
+    for (const q of batch) q.resolve();
+  };
+
+  /** Starts the next send unless one is in flight; each send's end starts the one after. */
+  const pump = (): void => {
+    if (inFlight || queue.length === 0) return;
+    const batch = takeBatch();
+    inFlight = send(batch)
+      // Only if send itself broke: no caller is left waiting (settled promises ignore this).
+      .catch((error: unknown) => {
+        for (const q of batch) q.reject(error);
+      })
+      .then(() => {
+        inFlight = undefined;
+        pump();
+      });
+  };
+
+  return {
+    publish(topic, messages) {
+      if (closed) return Promise.reject(new Error('publisher is closed'));
+      if (messages.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        queue.push({
+          topic,
+          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          keys: new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
+          bytes: messages.reduce((n, m) => n + sizeOf(m), 0),
+          resolve,
+          reject,
+        });
+        pump();
+      });
     },
     async close() {
       closed = true;
+      // Publishes already accepted are sent (or fail) before the producer goes.
+      while (inFlight) await inFlight;
       const current = producer;
       producer = undefined;
       if (current) await current.then((p) => p.disconnect()).catch(() => undefined);
