@@ -57,6 +57,9 @@ async function main(): Promise<void> {
       deadLetters: { mode: 'publish', publisher },
       partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
       tracer: tracing?.tracer,
+      // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh
+      // process; a graceful stop could hang on the very consumer that is stuck.
+      onFatal: () => setTimeout(() => process.exit(1), 200),
     });
     return { projector, generation: active.generation };
   };

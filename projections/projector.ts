@@ -13,6 +13,7 @@ import { createMongoProjectionStore, ensureReadModelIndexes } from './mongo-stor
 import type { ActiveReadModels } from './pointers';
 import type { BatchPlan } from './plan-batch';
 import type { ConsumedMessage } from './process-batch';
+import { createMembershipWatch } from './membership-watch';
 import { processBatch, ReadModelBehindError } from './process-batch';
 
 export interface ProjectorOptions {
@@ -49,6 +50,16 @@ export interface ProjectorOptions {
    * event is read again too (busy partitions are checked before every chunk).
    */
   positionCheckMs?: number;
+  /**
+   * Called when this instance cannot consume any more and will not recover by itself: kafkajs
+   * crashed without restarting, or the instance has been out of its group longer than
+   * `outOfGroupLimitMs` (a rejoin that never completes). The process should exit so its
+   * supervisor starts a fresh one; offsets are committed only after durable writes, so
+   * nothing is lost. Default: log only.
+   */
+  onFatal?: (error: Error) => void;
+  /** Default: 3 session timeouts. */
+  outOfGroupLimitMs?: number;
 }
 
 export interface Projector {
@@ -114,11 +125,37 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     metrics.recordRewind(partition);
   };
   let assigned: readonly number[] = [];
+  let memberId: string | undefined;
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     assigned = event.payload.memberAssignment[topic] ?? [];
+    memberId = event.payload.memberId;
     // A seek made before the rebalance may not have been applied: check again from scratch.
     rewoundTo.clear();
   });
+
+  // Liveness. kafkajs can stop consuming without the process noticing: a crash it does not
+  // restart from, or (seen in the chaos run, after a chunk outlived the session under load) a
+  // rejoin after "the coordinator is not aware of this member" that never completes. Either
+  // leaves a healthy-looking process that projects nothing, so both are reported as fatal.
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
+  const outOfGroupLimitMs = options.outOfGroupLimitMs ?? 3 * sessionTimeoutMs;
+  let fatal = false;
+  const reportFatal = (error: Error) => {
+    if (fatal || stopped) return;
+    fatal = true;
+    log.error({ err: error }, 'projector cannot consume any more');
+    options.onFatal?.(error);
+  };
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (!event.payload.restart) reportFatal(event.payload.error);
+  });
+  const membership = createMembershipWatch(groupId, outOfGroupLimitMs, Date.now());
+  const checkMembership = async () => {
+    const { groups } = await admin.describeGroups([groupId]);
+    const isMember = groups[0]?.members.some((m) => m.memberId === memberId) === true;
+    const outside = membership.observe(isMember, Date.now());
+    if (outside) reportFatal(outside);
+  };
   const checkIdlePositions = async () => {
     // Committed offsets first: a position read afterwards can only be lower through a loss.
     const committed = await lag();
@@ -146,6 +183,9 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         const chunk = batch.messages.slice(start, start + chunkSize);
         const started = process.hrtime.bigint();
         let counts: BatchPlan['counts'];
+        // A chunk can take longer than the session on a loaded server: keep the membership
+        // alive while it is written, not only between chunks.
+        const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 3_000);
         try {
           counts = await processBatch(
             {
@@ -163,6 +203,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
           if (!(error instanceof ReadModelBehindError)) throw error;
           rewind(batch.partition, error.chunkStart, error.resumeAt);
           return;
+        } finally {
+          clearInterval(beat);
         }
         rewoundTo.delete(batch.partition);
         const last = chunk[chunk.length - 1];
@@ -180,9 +222,14 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const positionCheck = setInterval(() => {
     if (checking) return;
     checking = true;
-    checkIdlePositions()
-      .catch((error: unknown) => log.warn({ err: error }, 'checking read-model positions failed'))
-      .finally(() => (checking = false));
+    void Promise.all([
+      checkIdlePositions().catch((error: unknown) =>
+        log.warn({ err: error }, 'checking read-model positions failed'),
+      ),
+      checkMembership().catch((error: unknown) =>
+        log.warn({ err: error }, 'checking group membership failed'),
+      ),
+    ]).finally(() => (checking = false));
   }, options.positionCheckMs ?? 15_000);
   positionCheck.unref();
 

@@ -5,6 +5,9 @@ import { chaosLog } from './log';
 
 // The application processes of a chaos run, each a real child process (`node --import tsx
 // <entry>`, as `npm start` runs them), so SIGKILL is a real crash: no shutdown hook runs.
+// A process that exits by itself (a fatal error it cannot recover from in-process) is started
+// again after a second, as a restart policy (compose `restart:`, a Kubernetes pod) would, and
+// counted in `unexpectedExits` so a scenario can report it.
 
 export type AppName = 'orders' | 'inventory' | 'payments' | 'shipping' | 'projector' | 'api';
 
@@ -31,12 +34,17 @@ interface Running {
   /** Bytes of the log before this launch: readiness is looked for after them. */
   logOffset: number;
   exited: Promise<void>;
+  /** Set before this harness stops or kills it: the exit is not a crash to restart. */
+  expected?: boolean;
 }
 
 export class AppProcesses {
   private readonly running = new Map<AppName, Running>();
   /** Every pid this run started, for the report and for a last-resort kill. */
   readonly pids: number[] = [];
+  /** Processes that exited without being told to, by name, in order. */
+  readonly unexpectedExits: AppName[] = [];
+  private stopping = false;
 
   constructor(
     private readonly logDir: string,
@@ -60,12 +68,25 @@ export class AppProcesses {
     if (child.pid === undefined) throw new Error(`could not start ${name}`);
     this.pids.push(child.pid);
     const exited = new Promise<void>((resolve) =>
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
         out.end();
         resolve();
+        if (run.expected || this.running.get(name) !== run) return;
+        this.running.delete(name);
+        this.unexpectedExits.push(name);
+        chaosLog(
+          `${name} (pid ${child.pid}) exited by itself (${signal ?? `code ${code}`}); restarting`,
+        );
+        setTimeout(() => {
+          if (this.running.has(name) || this.stopping) return;
+          this.start(name).catch((error: unknown) =>
+            chaosLog(`restarting ${name} failed: ${String(error)}`),
+          );
+        }, 1_000);
       }),
     );
-    this.running.set(name, { child, log, logOffset, exited });
+    const run: Running = { child, log, logOffset, exited };
+    this.running.set(name, run);
     await this.waitReady(name, timeoutMs);
     chaosLog(`${name} ready (pid ${child.pid})`);
   }
@@ -89,6 +110,7 @@ export class AppProcesses {
   async kill(name: AppName): Promise<void> {
     const run = this.running.get(name);
     if (!run) throw new Error(`${name} is not running`);
+    run.expected = true;
     run.child.kill('SIGKILL');
     await run.exited;
     this.running.delete(name);
@@ -109,8 +131,10 @@ export class AppProcesses {
 
   /** SIGTERM to every process still running, SIGKILL after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       [...this.running.entries()].map(async ([name, run]) => {
+        run.expected = true;
         const timer = setTimeout(() => run.child.kill('SIGKILL'), graceMs);
         run.child.kill('SIGTERM');
         await run.exited;

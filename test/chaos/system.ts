@@ -74,6 +74,9 @@ export async function startChaosSystem(
       const report = reconcile(snapshot);
       chaosLog(formatReport(scenario, report));
       chaosLog(`saga durations [${scenario}]: ${sagaDurations(snapshot.views, accepted)}`);
+      const exits = apps.unexpectedExits.splice(0);
+      if (exits.length)
+        chaosLog(`processes that exited by themselves and were restarted: ${exits.join(', ')}`);
       const stuck = report.violations.find((v) => v.includes(': still '))?.split(':')[0];
       if (stuck) chaosLog(`first stuck order ${stuck}:\n${await describeOrder(stack, stuck)}`);
       return report;

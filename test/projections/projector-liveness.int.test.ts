@@ -1,0 +1,100 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import { Registry } from 'prom-client';
+import { deadLetterTopic } from '../../contracts/topics';
+import type { MessagePublisher } from '../../lib/kafka';
+import { createKafkaPublisher } from '../../lib/kafka';
+import { generationReadModels } from '../../projections/pointers';
+import { startProjector, type Projector } from '../../projections/projector';
+import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import {
+  createTopics,
+  messagesOf,
+  mongoUrl,
+  quietLogger,
+  testKafka,
+  unique,
+  waitFor,
+} from './kafka-test-kit';
+
+// A projector must stay a live member of its group while a slow chunk is written (the
+// out-of-group watchdog itself: projections/membership-watch.ts and its unit test).
+
+jest.setTimeout(120_000);
+
+const SESSION_MS = 6_000; // the broker's minimum session timeout
+
+let kafka: Kafka;
+let admin: Admin;
+let mongo: MongoClient;
+let publisher: MessagePublisher;
+const dbs: Db[] = [];
+const projectors: Projector[] = [];
+
+beforeAll(async () => {
+  kafka = testKafka('projector-liveness-int');
+  admin = kafka.admin();
+  await admin.connect();
+  mongo = await MongoClient.connect(mongoUrl());
+  publisher = createKafkaPublisher(kafka, quietLogger());
+});
+afterAll(async () => {
+  for (const p of projectors) await p.stop().catch(() => undefined);
+  for (const db of dbs) await db.dropDatabase().catch(() => undefined);
+  await publisher.close();
+  await admin.disconnect();
+  await mongo.close();
+});
+
+async function setup() {
+  const topic = unique('order.events.live');
+  await createTopics(admin, [
+    { topic, partitions: 1 },
+    { topic: deadLetterTopic(topic), partitions: 1 },
+  ]);
+  const db = mongo.db(unique('read_live').replace(/-/g, '_'));
+  dbs.push(db);
+  const groupId = unique('group');
+  const streams = sampleSagas({ count: 5, customers: 2, skus: 2, prefix: unique('l') });
+  await publisher.publish(topic, messagesOf(streams.map(sagaEvents).flat()));
+  return { topic, db, groupId, readModels: { ...generationReadModels('live'), groupId } };
+}
+
+const members = async (groupId: string) =>
+  (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0;
+
+it('keeps its membership while one chunk takes longer than the session timeout', async () => {
+  const { topic, db, groupId, readModels } = await setup();
+  let stall = true;
+  const fatal: Error[] = [];
+  const projector = await startProjector({
+    kafka,
+    db,
+    logger: quietLogger(),
+    registry: new Registry(),
+    readModels,
+    topic,
+    deadLetters: { mode: 'publish', publisher },
+    sessionTimeoutMs: SESSION_MS,
+    onFatal: (error) => fatal.push(error),
+    // The first chunk stalls between its writes for 2.5 sessions (a loaded MongoDB).
+    afterAggregates: async () => {
+      if (!stall) return;
+      stall = false;
+      await new Promise((r) => setTimeout(r, 2.5 * SESSION_MS));
+    },
+  });
+  projectors.push(projector);
+  await waitFor('the group to form', async () => (await members(groupId)) === 1);
+  await waitFor('the stall to begin', () => Promise.resolve(!stall));
+  // Past the session timeout, in the middle of the stalled chunk: still the one member.
+  await new Promise((r) => setTimeout(r, 1.5 * SESSION_MS));
+  const during = await admin.describeGroups([groupId]);
+  expect(during.groups[0].members).toHaveLength(1);
+  expect(during.groups[0].state).toBe('Stable');
+  await waitFor('the projector to catch up', async () =>
+    (await projector.lag()).every((p) => p.lag === 0),
+  );
+  expect(fatal).toEqual([]);
+});
