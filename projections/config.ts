@@ -13,6 +13,8 @@ export const projectionConfigSchema = z.object({
   ORDER_EVENTS_TOPIC: z.string().min(1).default(ORDER_EVENTS_TOPIC),
   /** Port of the projector's Prometheus `/metrics` (0 = pick a free one). */
   PROJECTOR_METRICS_PORT: env.port.default(9464),
+  /** Interface of that server: 0.0.0.0 in a container, so Prometheus and the kubelet reach it. */
+  PROJECTOR_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How often a running projector checks whether a rebuild switched the read models. */
   PROJECTOR_POINTER_POLL_MS: env.durationMs.default(5_000),
   PROJECTOR_PARTITIONS_CONCURRENTLY: env.positiveInt.default(2),

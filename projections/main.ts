@@ -31,6 +31,11 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: registry });
 
   const server = createServer((req, res) => {
+    // Liveness: the process answers. A projector that cannot consume exits (onFatal below).
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
     );
   });
   await new Promise<void>((resolve) =>
-    server.listen(config.PROJECTOR_METRICS_PORT, '127.0.0.1', resolve),
+    server.listen(config.PROJECTOR_METRICS_PORT, config.PROJECTOR_METRICS_HOST, resolve),
   );
   logger.info({ port: (server.address() as AddressInfo).port }, 'metrics on /metrics');
 

@@ -246,6 +246,8 @@ interface Endpoints {
   portKey: string;
   /** Listens on 127.0.0.1 only: unreachable for the kubelet's httpGet and tcpSocket probes. */
   loopbackOnly: boolean;
+  /** Configuration key holding the interface, when it is configurable. */
+  hostKey?: string;
 }
 function servedEndpoints(entry: string): Endpoints | undefined {
   if (entry === 'dist/api/main.js') {
@@ -260,10 +262,15 @@ function servedEndpoints(entry: string): Endpoints | undefined {
   }
   if (entry === 'dist/projections/main.js') {
     const main = read('projections', 'main.ts');
+    // The interface comes from configuration: the manifest's value decides (see probe check).
+    expect(main).toMatch(
+      /server\.listen\(config\.PROJECTOR_METRICS_PORT, config\.PROJECTOR_METRICS_HOST/,
+    );
     return {
-      paths: [...main.matchAll(/req\.url !== '([^']+)'/g)].map((m) => m[1]),
+      paths: [...main.matchAll(/req\.url [!=]== '([^']+)'/g)].map((m) => m[1]),
       portKey: 'PROJECTOR_METRICS_PORT',
-      loopbackOnly: /server\.listen\([^)]*'127\.0\.0\.1'/.test(main),
+      hostKey: 'PROJECTOR_METRICS_HOST',
+      loopbackOnly: false,
     };
   }
   return undefined;
@@ -398,11 +405,15 @@ describe('deploy/k8s', () => {
           expect(probes.length).toBeGreaterThan(0);
           const config = processSchemas[entry].parse(containerEnv(c));
           const listenPort = Number(config[endpoints.portKey]);
+          const loopbackOnly =
+            endpoints.loopbackOnly ||
+            (endpoints.hostKey !== undefined &&
+              ['127.0.0.1', 'localhost'].includes(String(config[endpoints.hostKey])));
           const declared = (port: string | number) =>
             (c.ports ?? []).find((p) => p.name === port || p.containerPort === port)?.containerPort;
           for (const probe of probes) {
             if (probe.httpGet || probe.tcpSocket) {
-              expect(endpoints.loopbackOnly).toBe(false);
+              expect(loopbackOnly).toBe(false);
               const port = (probe.httpGet ?? probe.tcpSocket)!.port;
               expect(declared(port)).toBe(listenPort);
             }
