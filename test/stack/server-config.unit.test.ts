@@ -137,7 +137,7 @@ describe('mongoArgs', () => {
       '--port',
       '27117',
     ]);
-    expect(mongoUrlFor(27117)).toBe('mongodb://127.0.0.1:27117/');
+    expect(mongoUrlFor(27117)).toBe('mongodb://127.0.0.1:27117/?maxPoolSize=20');
   });
 });
 
