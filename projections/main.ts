@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     serviceName: 'projector',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
-  const mongo = await MongoClient.connect(config.MONGO_URL);
+  // A write that never answers (a hung server) fails after a minute, so the chunk is retried
+  // on a fresh connection instead of holding the partition while heartbeats keep it assigned.
+  const mongo = await MongoClient.connect(config.MONGO_URL, { socketTimeoutMS: 60_000 });
   const db = mongo.db(config.READ_DB);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-projector', logger });
   const publisher = createKafkaPublisher(kafka, logger);
