@@ -137,7 +137,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
 }
 
 /** Temporal's own logs (core and worker) as structured pino lines. */
-function temporalLogger(logger: Logger): DefaultLogger {
+export function temporalLogger(logger: Logger): DefaultLogger {
   const levels = {
     TRACE: 'trace',
     DEBUG: 'debug',
@@ -145,9 +145,13 @@ function temporalLogger(logger: Logger): DefaultLogger {
     WARN: 'warn',
     ERROR: 'error',
   } as const;
-  return new DefaultLogger(logger.level === 'trace' ? 'TRACE' : 'INFO', (entry: LogEntry) =>
-    logger[levels[entry.level]]({ ...entry.meta, temporal: true }, entry.message),
-  );
+  return new DefaultLogger(logger.level === 'trace' ? 'TRACE' : 'INFO', (entry: LogEntry) => {
+    // The SDK puts failures under `error`; pino serializes an Error (message, type, stack)
+    // only under `err`, and would log `error: {}`.
+    const { error, ...meta }: Record<string, unknown> = entry.meta ?? {};
+    const fields = error === undefined ? meta : { ...meta, err: error };
+    logger[levels[entry.level]]({ ...fields, temporal: true }, entry.message);
+  });
 }
 
 /**
