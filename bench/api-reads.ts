@@ -8,6 +8,7 @@ import { READ_MODEL_COLLECTIONS } from '../contracts/read-models';
 import { evolveOrder } from '../projections/order-view';
 import { sagaEvents, sampleSagas } from '../projections/sample-streams';
 import { devToken } from '../scripts/token';
+import { phaseTimer } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
@@ -48,13 +49,16 @@ async function load(
 }
 
 export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResult> {
+  const phases = phaseTimer();
   const stamp = Date.now();
   const dbName = `bench_api_${stamp}`;
   const mongo = await MongoClient.connect(opts.servers.mongoUrl);
   const db = mongo.db(dbName);
   // Read models as the projector leaves them: the orders fold of sample sagas.
   const docs = new Map<string, OrderView>();
-  for (const e of sampleSagas({ count: 500, prefix: `api-${stamp}` }).flatMap(sagaEvents))
+  // 500 orders (100 for a short run: inserting them into FerretDB is most of the set-up).
+  const count = Math.min(500, Math.max(100, Math.floor(opts.requests / 5)));
+  for (const e of sampleSagas({ count, prefix: `api-${stamp}` }).flatMap(sagaEvents))
     docs.set(e.orderId, evolveOrder(docs.get(e.orderId) ?? null, e));
   const orders = db.collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders);
   await orders.insertMany([...docs.values()].map((d) => ({ _id: d.orderId, ...d })));
@@ -87,6 +91,7 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
   });
   const address = server.address();
   const bareUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  let result: BenchResult;
   try {
     const token = await devToken({
       sub: 'bench-support',
@@ -109,15 +114,19 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
         what,
       );
     // Warm-up of both (JIT, connection pools), not measured.
-    await run(api.url, 'warm-up', 200);
-    await run(bareUrl, 'warm-up', 200);
+    const warmUp = Math.min(200, Math.ceil(opts.requests / 5));
+    await run(api.url, 'warm-up', warmUp);
+    await run(bareUrl, 'warm-up', warmUp);
+    phases.mark('setup');
     const project = await run(api.url, 'GET /orders/{id} (API)', opts.requests);
+    phases.mark('project');
     const baseline = await run(bareUrl, 'GET /orders/{id} (bare)', opts.requests);
+    phases.mark('bare');
     if (project.failed + baseline.failed > 0)
       throw new Error(`api reads: ${project.failed} + ${baseline.failed} requests not 200`);
     const projectRate = opts.requests / project.seconds;
     const bareRate = opts.requests / baseline.seconds;
-    return {
+    result = {
       name: 'api reads',
       subject: { label: 'GET /orders/{id}', value: projectRate, unit: 'requests/s' },
       baseline: { label: 'bare express findOne', value: bareRate, unit: 'requests/s' },
@@ -137,4 +146,7 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
     await db.dropDatabase().catch(() => undefined);
     await mongo.close();
   }
+  phases.mark('teardown');
+  result.details.phase_seconds = phases.summary();
+  return result;
 }

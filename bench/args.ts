@@ -12,6 +12,12 @@ export interface BenchArgs {
   orders: number;
   /** Orders in flight at once (benchmark 1) and requests in flight (benchmark 4). */
   concurrency: number;
+  /** Events through the publisher and the bare producer (benchmark 2). */
+  events: number;
+  /** Orders whose sample event streams pre-fill the projection topic (benchmark 3). */
+  projectionOrders: number;
+  /** GET requests to the API and to the bare route (benchmark 4). */
+  requests: number;
   /** Instance counts for the scaling runs of benchmarks 1 and 3 (benchmark 5). */
   instances: number[];
   only: BenchmarkName[];
@@ -20,12 +26,15 @@ export interface BenchArgs {
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--orders N] [--concurrency N]
-       [--instances 1,2] [--only saga,publish,projection,api] [--out FILE] [--svg FILE]`;
+       [--events N] [--projection-orders N] [--requests N] [--instances 1,2]
+       [--only saga,publish,projection,api] [--out FILE] [--svg FILE]`;
 
-// --quick must fit the whole run (stack start included) in under two minutes on 2 cores.
+// --quick must fit the whole run (stack start included) in under two minutes on 2 cores. On
+// FerretDB over SQLite a read-model write costs ~20 ms, so the projection rows (projector and
+// bare upsert, x1 and x2) dominate: 50 orders are ~360 events, about 8 s per fold there.
 const DEFAULTS = {
-  full: { orders: 500, concurrency: 20 },
-  quick: { orders: 12, concurrency: 6 },
+  full: { orders: 500, concurrency: 20, events: 5_000, projectionOrders: 500, requests: 10_000 },
+  quick: { orders: 12, concurrency: 6, events: 500, projectionOrders: 50, requests: 500 },
 };
 
 function positiveInt(name: string, raw: string): number {
@@ -44,6 +53,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       json: { type: 'boolean', default: false },
       orders: { type: 'string' },
       concurrency: { type: 'string' },
+      events: { type: 'string' },
+      'projection-orders': { type: 'string' },
+      requests: { type: 'string' },
       instances: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
@@ -52,6 +64,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   });
   const quick = values.quick === true;
   const defaults = quick ? DEFAULTS.quick : DEFAULTS.full;
+  const int = (name: 'orders' | 'concurrency' | 'events' | 'requests', fallback: number) =>
+    values[name] !== undefined ? positiveInt(name, values[name]) : fallback;
   const instances = (values.instances ?? '1,2').split(',').map((s) => positiveInt('instances', s));
   const only = values.only === undefined ? [...BENCHMARKS] : values.only.split(',');
   for (const name of only) {
@@ -61,10 +75,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return {
     quick,
     json: values.json === true,
-    orders: values.orders ? positiveInt('orders', values.orders) : defaults.orders,
-    concurrency: values.concurrency
-      ? positiveInt('concurrency', values.concurrency)
-      : defaults.concurrency,
+    orders: int('orders', defaults.orders),
+    concurrency: int('concurrency', defaults.concurrency),
+    events: int('events', defaults.events),
+    projectionOrders:
+      values['projection-orders'] !== undefined
+        ? positiveInt('projection-orders', values['projection-orders'])
+        : defaults.projectionOrders,
+    requests: int('requests', defaults.requests),
     instances: [...new Set(instances)].sort((a, b) => a - b),
     only: only as BenchmarkName[],
     ...(values.out !== undefined && { out: values.out }),

@@ -35,8 +35,11 @@ export function createProgress(
   let label = '';
   let last = '';
   let lastLogged = 0;
-  // Only a terminal gets the in-place rewrite; a log file gets one line per change of step.
+  const started = Date.now();
+  // Only a terminal gets the in-place rewrite; a log file gets one line per change of step,
+  // with the seconds since the start, so a saved log shows where the time went.
   const tty = stream.isTTY === true;
+  const at = () => ` (at ${((Date.now() - started) / 1000).toFixed(0)} s)`;
   const write = (line: string) => {
     if (tty) stream.write(`\r${line.slice(0, (stream.columns ?? 120) - 1).padEnd(last.length)}`);
     last = line;
@@ -46,7 +49,7 @@ export function createProgress(
       step++;
       label = next;
       if (tty) write(progressLine(step, steps, label));
-      else stream.write(`${progressLine(step, steps, label)}\n`);
+      else stream.write(`${progressLine(step, steps, label)}${at()}\n`);
     },
     update(done, total, extra) {
       const line = progressLine(step, steps, label, done, total, extra);
@@ -54,7 +57,7 @@ export function createProgress(
       // A log file gets a line at most every 5 s, so a slow step still shows it is alive.
       else if (Date.now() - lastLogged > 5_000) {
         lastLogged = Date.now();
-        stream.write(`${line}\n`);
+        stream.write(`${line}${at()}\n`);
       }
     },
     log(text) {

@@ -20,9 +20,11 @@ export function projectionRow(r: Result, instances: number): BenchResult {
       events: r.events,
       partitions: r.partitions,
       steady_events_per_s: r.projector.steadyEventsPerSecond,
+      fill_seconds: r.fillSeconds,
       instance_partitions: r.instances.map((i) => i.partitions.join('+') || '-').join('/'),
       instance_applied: r.instances.map((i) => i.applied).join('/'),
       version_mismatches: r.versionMismatches,
+      phase_seconds: r.phaseSeconds,
     },
   };
 }

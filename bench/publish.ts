@@ -5,6 +5,7 @@ import { EVENT_OWNER, type OrderEventDraft } from '../contracts/events';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { sagaDrafts, sampleSagas } from '../projections/sample-streams';
+import { phaseTimer } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
@@ -42,6 +43,7 @@ async function timed(
 }
 
 export async function runPublishBench(opts: PublishOptions): Promise<BenchResult> {
+  const phases = phaseTimer();
   const logger = createLogger('bench-publish', process.env.BENCH_LOG_LEVEL ?? 'fatal');
   const kafka = createKafka({
     brokers: opts.servers.kafkaBrokers,
@@ -78,11 +80,13 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
   const messages = new Map(
     drafts.map((d) => [d, toEventMessage(envelopeFromDraft(d, { service: EVENT_OWNER[d.type] }))]),
   );
+  let result: BenchResult;
   try {
     const limit = Math.max(60_000, opts.events * 20);
     // Warm-up of both (connections, metadata), not measured.
     await activities(drafts[0]).publishOrderEvent(drafts[0]);
     await producer.send({ topic: topics.bare, messages: [messages.get(drafts[0])!] });
+    phases.mark('setup');
     const project = await withTimeout(
       timed(
         drafts,
@@ -93,6 +97,7 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
       limit,
       'publish (project)',
     );
+    phases.mark('project');
     const bare = await withTimeout(
       timed(
         drafts,
@@ -105,6 +110,7 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
       limit,
       'publish (bare)',
     );
+    phases.mark('bare');
     // Not the baseline (a different contract: no per-event acknowledgement), only to show
     // what batching would buy: the same messages in sends of 100.
     const list = [...messages.values()];
@@ -112,10 +118,11 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
     for (let i = 0; i < list.length; i += 100)
       await producer.send({ topic: topics.bare, acks: -1, messages: list.slice(i, i + 100) });
     const batchedRate = list.length / ((performance.now() - batchStart) / 1000);
+    phases.mark('bare_batched');
 
     const projectRate = drafts.length / project.seconds;
     const bareRate = drafts.length / bare.seconds;
-    return {
+    result = {
       name: 'publish',
       subject: { label: 'publishOrderEvent', value: projectRate, unit: 'events/s' },
       baseline: { label: 'bare kafkajs producer', value: bareRate, unit: 'events/s' },
@@ -134,4 +141,7 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
   }
+  phases.mark('teardown');
+  result.details.phase_seconds = phases.summary();
+  return result;
 }

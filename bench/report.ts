@@ -23,7 +23,11 @@ export interface BenchReport {
   quick: boolean;
   servers: { temporal: string; kafka: string; mongo: string; startedHere: string[] };
   settings: Record<string, string | number | boolean>;
+  /** Wall time until the servers answered (started here or found). */
+  serversSeconds?: number;
   results: BenchResult[];
+  /** Steps that threw (the run went on with the others). */
+  failures?: { step: string; error: string }[];
   seconds: number;
 }
 

@@ -7,8 +7,10 @@ import { devToken } from '../scripts/token';
 import { getOrderStateQuery } from '../workflows/messages';
 import { bareActivities } from './bare/activities';
 import { benchBundle } from './bundle';
+import { addHistory, emptyBreakdown, formatBreakdown } from './history';
 import { call } from './http';
 import { projectionLags } from './lag';
+import { phaseTimer, type Phases } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
@@ -101,6 +103,7 @@ async function happyPathQueues(system: BenchSystem, orderId: string): Promise<st
 /** Nothing applied twice or missed: versions equal the saga's event counts, aggregates exact. */
 async function checkReadModels(system: BenchSystem, placed: readonly Placed[]) {
   let versionMismatches = 0;
+  let found = 0;
   await runPool(placed.length, 8, async (i) => {
     const p = placed[i];
     const state = await system.temporal.workflow
@@ -110,6 +113,7 @@ async function checkReadModels(system: BenchSystem, placed: readonly Placed[]) {
       .db(system.readDb)
       .collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders)
       .findOne({ _id: p.orderId });
+    if (doc) found++;
     const timeline = doc?.timeline.map((t) => t.sequence).join(',');
     const expected = Array.from({ length: state.version }, (_, k) => k + 1).join(',');
     if (!doc || doc.version !== state.version || timeline !== expected) versionMismatches++;
@@ -160,7 +164,17 @@ async function checkReadModels(system: BenchSystem, placed: readonly Placed[]) {
     wantSku.delete(s.sku);
   }
   aggregateMismatches += want.size + wantSku.size;
-  return { versionMismatches, aggregateMismatches, readModels: orders.length };
+  return { versionMismatches, aggregateMismatches, readModels: found };
+}
+
+/** Where up to 20 of these workflows spent their time, from their histories. */
+async function breakdown(system: BenchSystem, workflowIds: readonly string[]): Promise<string> {
+  const b = emptyBreakdown();
+  for (const id of workflowIds.slice(0, 20)) {
+    const history = await system.temporal.workflow.getHandle(id).fetchHistory();
+    addHistory(b, history.events ?? []);
+  }
+  return formatBreakdown(b);
 }
 
 /** N bare workflows at the same concurrency, on workers set up as the saga's are. */
@@ -169,7 +183,8 @@ async function runBare(
   servers: BenchServers,
   opts: SagaOptions,
   queues: readonly string[],
-): Promise<{ seconds: number; latencies: number[] }> {
+  phases: Phases,
+): Promise<{ seconds: number; latencies: number[]; workflowIds: string[] }> {
   const bare = (q: string) => `bench-bare-${q}`;
   const workflowBundle = await benchBundle();
   const distinct = [...new Set(queues)];
@@ -197,138 +212,210 @@ async function runBare(
   );
   const running = workers.map((w) => w.run());
   const latencies: number[] = [];
+  const workflowIds: string[] = [];
+  phases.mark('bare_setup');
   const started = performance.now();
   try {
     await runPool(opts.orders, opts.concurrency, async (i) => {
       const t = performance.now();
+      const workflowId = `bench-bare-${i}-${Date.now()}`;
+      workflowIds.push(workflowId);
       await system.temporal.workflow.execute<typeof bareWorkflow>('bareWorkflow', {
         taskQueue: bare('orders'),
-        workflowId: `bench-bare-${i}-${Date.now()}`,
+        workflowId,
         args: [queues.map(bare)],
       });
       latencies.push(performance.now() - t);
       opts.progress.update(latencies.length, opts.orders, 'bare workflows');
     });
   } finally {
+    phases.mark('bare');
     for (const w of workers) w.shutdown();
     await Promise.allSettled(running);
     for (const c of connections) await c.close();
+    phases.mark('bare_teardown');
   }
-  return { seconds: (performance.now() - started) / 1000, latencies };
+  return { seconds: (performance.now() - started) / 1000, latencies, workflowIds };
 }
 
-export async function runSagaBench(opts: SagaOptions): Promise<BenchResult> {
-  const system = await startBenchSystem({
-    servers: opts.servers,
-    name: `saga-x${opts.instances}`,
-    orderWorkers: opts.instances,
-    projectors: opts.instances,
+export interface SagaBench {
+  /**
+   * One row: `opts.instances` order workers and projectors. The first call starts the system;
+   * later calls add instances to it (counts must not go down), so a scaling run pays no second
+   * start-up. `last` stops the system at the end of the row.
+   */
+  run(opts: SagaOptions & { last: boolean }): Promise<BenchResult>;
+  /** Stops the system if it still runs (idempotent). */
+  stop(): Promise<void>;
+}
+
+export function createSagaBench(): SagaBench {
+  let system: BenchSystem | undefined;
+  let tokens: string[] = [];
+  const stop = async () => {
+    const running = system;
+    system = undefined;
+    await running?.stop();
+  };
+  return {
+    stop,
+    async run(opts) {
+      const phases = phaseTimer();
+      let result: BenchResult;
+      try {
+        if (!system) {
+          system = await startBenchSystem({
+            servers: opts.servers,
+            name: 'saga',
+            orderWorkers: opts.instances,
+            projectors: opts.instances,
+            phases,
+          });
+          tokens = await seed(system);
+          phases.mark('inventory_tokens');
+        } else {
+          if (system.orderWorkerTasks.length > opts.instances)
+            throw new Error(`saga x${opts.instances} after a run with more instances`);
+          await system.scaleTo(opts.instances);
+          phases.mark('scale_up');
+        }
+        result = await measure(system, tokens, opts, phases);
+      } finally {
+        if (opts.last) {
+          await stop();
+          phases.mark('teardown');
+        }
+      }
+      result.details.phase_seconds = phases.summary();
+      return result;
+    },
+  };
+}
+
+/** Stock for the saga's SKUs and a token per customer. */
+async function seed(system: BenchSystem): Promise<string[]> {
+  const support = await devToken({
+    sub: 'bench-support',
+    scope: 'orders:read orders:write orders:support',
+    ttlSeconds: 3600,
+    secret: system.jwtSecret,
   });
-  try {
-    const support = await devToken({
-      sub: 'bench-support',
-      scope: 'orders:read orders:write orders:support',
-      ttlSeconds: 3600,
-      secret: system.jwtSecret,
+  for (const [sku, unitPrice] of [
+    ['KETTLE', 2_500],
+    ['TEAPOT', 1_200],
+  ] as const) {
+    const res = await call(`${system.apiUrl}/inventory/${sku}`, 'PUT', support, {
+      name: sku.toLowerCase(),
+      unitPrice,
+      available: 1_000_000,
     });
-    for (const [sku, unitPrice] of [
-      ['KETTLE', 2_500],
-      ['TEAPOT', 1_200],
-    ] as const) {
-      const res = await call(`${system.apiUrl}/inventory/${sku}`, 'PUT', support, {
-        name: sku.toLowerCase(),
-        unitPrice,
-        available: 1_000_000,
-      });
-      if (res.status !== 200 && res.status !== 201)
-        throw new Error(`PUT /inventory answered ${res.status}`);
-    }
-    const tokens = await Promise.all(
-      Array.from({ length: CUSTOMERS }, (_, i) =>
-        devToken({
-          sub: `bench-c${i}`,
-          scope: 'orders:write orders:read',
-          ttlSeconds: 3600,
-          secret: system.jwtSecret,
-        }),
-      ),
-    );
-
-    // One warm-up order (not measured): caches, connections, and the happy path's history.
-    const warm = await withTimeout(
-      placeAndAwaitFinal(system, tokens[0], 'bench-c0'),
-      60_000,
-      'warm-up order',
-    );
-    if (warm.view.status !== 'COMPLETED')
-      throw new Error(`warm-up order ended ${warm.view.status}`);
-    const queues = await happyPathQueues(system, warm.orderId);
-
-    const placed: Placed[] = [warm];
-    const latencies: number[] = [];
-    const started = performance.now();
-    await withTimeout(
-      runPool(opts.orders, opts.concurrency, async (i) => {
-        const p = await placeAndAwaitFinal(
-          system,
-          tokens[i % CUSTOMERS],
-          `bench-c${i % CUSTOMERS}`,
-        );
-        placed.push(p);
-        latencies.push(p.ms);
-        opts.progress.update(latencies.length, opts.orders, 'orders final in read model');
-      }),
-      Math.max(120_000, opts.orders * 2_000),
-      'saga orders',
-    );
-    const sagaSeconds = (performance.now() - started) / 1000;
-    const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
-
-    opts.progress.update(undefined, undefined, 'checking read models against the sagas');
-    const check = await checkReadModels(system, placed);
-    const lag = summarize(projectionLags(system.observed, system.commits));
-
-    const bare = await withTimeout(
-      runBare(system, opts.servers, opts, queues),
-      Math.max(120_000, opts.orders * 2_000),
-      'bare workflows',
-    );
-    const saga = summarize(latencies);
-    const bareLatency = summarize(bare.latencies);
-    const sagaRate = opts.orders / sagaSeconds;
-    const bareRate = opts.orders / bare.seconds;
-    return {
-      name: `saga x${opts.instances}`,
-      subject: { label: 'saga via API', value: sagaRate, unit: 'orders/s' },
-      baseline: {
-        label: `bare wf, ${queues.length} no-op acts`,
-        value: bareRate,
-        unit: 'orders/s',
-      },
-      ratio: ratioOf(sagaRate, bareRate),
-      details: {
-        orders: opts.orders,
-        concurrency: opts.concurrency,
-        completed: completed - 1,
-        p50_ms: saga.p50,
-        p95_ms: saga.p95,
-        p99_ms: saga.p99,
-        bare_p50_ms: bareLatency.p50,
-        bare_p99_ms: bareLatency.p99,
-        activities: queues.length,
-        projection_lag_p50_ms: lag.p50,
-        projection_lag_p99_ms: lag.p99,
-        order_worker_tasks: system.orderWorkerTasks.join('/'),
-        projector_partitions: system.projectorShares
-          .map((s) => [...s.partitions].sort().join('+') || '-')
-          .join('/'),
-        projector_applied: system.projectorShares.map((s) => s.applied).join('/'),
-        read_models: check.readModels,
-        version_mismatches: check.versionMismatches,
-        aggregate_mismatches: check.aggregateMismatches,
-      },
-    };
-  } finally {
-    await system.stop();
+    if (res.status !== 200 && res.status !== 201)
+      throw new Error(`PUT /inventory answered ${res.status}`);
   }
+  return Promise.all(
+    Array.from({ length: CUSTOMERS }, (_, i) =>
+      devToken({
+        sub: `bench-c${i}`,
+        scope: 'orders:write orders:read',
+        ttlSeconds: 3600,
+        secret: system.jwtSecret,
+      }),
+    ),
+  );
+}
+
+async function measure(
+  system: BenchSystem,
+  tokens: readonly string[],
+  opts: SagaOptions,
+  phases: Phases,
+): Promise<BenchResult> {
+  // One warm-up order (not measured): caches, connections, and the happy path's history.
+  const warm = await withTimeout(
+    placeAndAwaitFinal(system, tokens[0], 'bench-c0'),
+    60_000,
+    'warm-up order',
+  );
+  if (warm.view.status !== 'COMPLETED') throw new Error(`warm-up order ended ${warm.view.status}`);
+  const queues = await happyPathQueues(system, warm.orderId);
+  phases.mark('warmup');
+
+  // Per-instance counts and projection lag cover the measured orders only.
+  system.resetCounters();
+  const placed: Placed[] = [warm];
+  const latencies: number[] = [];
+  const startedAt = Date.now();
+  const started = performance.now();
+  await withTimeout(
+    runPool(opts.orders, opts.concurrency, async (i) => {
+      const p = await placeAndAwaitFinal(system, tokens[i % CUSTOMERS], `bench-c${i % CUSTOMERS}`);
+      placed.push(p);
+      latencies.push(p.ms);
+      opts.progress.update(latencies.length, opts.orders, 'orders final in read model');
+    }),
+    Math.max(120_000, opts.orders * 2_000),
+    'saga orders',
+  );
+  const sagaSeconds = (performance.now() - started) / 1000;
+  phases.mark('orders');
+  const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
+
+  opts.progress.update(undefined, undefined, 'checking read models against the sagas');
+  const check = await checkReadModels(system, placed);
+  const lag = summarize(
+    projectionLags(
+      system.observed.filter((e) => e.occurredAt >= startedAt),
+      system.commits,
+    ),
+  );
+  phases.mark('check');
+
+  const bare = await withTimeout(
+    runBare(system, opts.servers, opts, queues, phases),
+    Math.max(120_000, opts.orders * 2_000),
+    'bare workflows',
+  );
+  const saga = summarize(latencies);
+  const bareLatency = summarize(bare.latencies);
+  const sagaTime = await breakdown(
+    system,
+    placed.slice(1).map((p) => orderWorkflowId(p.orderId)),
+  );
+  const bareTime = await breakdown(system, bare.workflowIds);
+  phases.mark('histories');
+  const sagaRate = opts.orders / sagaSeconds;
+  const bareRate = opts.orders / bare.seconds;
+  return {
+    name: `saga x${opts.instances}`,
+    subject: { label: 'saga via API', value: sagaRate, unit: 'orders/s' },
+    baseline: {
+      label: `bare wf, ${queues.length} no-op acts`,
+      value: bareRate,
+      unit: 'orders/s',
+    },
+    ratio: ratioOf(sagaRate, bareRate),
+    details: {
+      orders: opts.orders,
+      concurrency: opts.concurrency,
+      completed: completed - 1,
+      p50_ms: saga.p50,
+      p95_ms: saga.p95,
+      p99_ms: saga.p99,
+      bare_p50_ms: bareLatency.p50,
+      bare_p99_ms: bareLatency.p99,
+      activities: queues.length,
+      projection_lag_p50_ms: lag.p50,
+      projection_lag_p99_ms: lag.p99,
+      order_worker_tasks: system.orderWorkerTasks.join('/'),
+      projector_partitions: system.projectorShares
+        .map((s) => [...s.partitions].sort().join('+') || '-')
+        .join('/'),
+      projector_applied: system.projectorShares.map((s) => s.applied).join('/'),
+      read_models: check.readModels,
+      version_mismatches: check.versionMismatches,
+      aggregate_mismatches: check.aggregateMismatches,
+      saga_history: sagaTime,
+      bare_history: bareTime,
+    },
+  };
 }

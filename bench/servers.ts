@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts, startStack } from '../stack';
+import { freePorts, readState, startStack } from '../stack';
+import { sampleCpu, type CpuSample } from './cpu';
 
 // The servers every benchmark and its baseline share in one run: those named by
 // TEMPORAL_ADDRESS / KAFKA_BROKERS / MONGO_URL (startStack starts nothing for them), the rest
@@ -12,6 +13,8 @@ export interface BenchServers {
   kafkaBrokers: string[];
   mongoUrl: string;
   startedHere: string[];
+  /** CPU seconds so far of this process (`node`) and of each server started here. */
+  cpu(): CpuSample;
   stop(): Promise<void>;
 }
 
@@ -24,7 +27,11 @@ export async function startBenchServers(onProgress: (text: string) => void): Pro
     env: process.env,
     onProgress,
   });
+  const pids: Record<string, number> = {};
+  for (const [name, state] of Object.entries((await readState(dir))?.servers ?? {}))
+    if (state?.kind === 'local') pids[name] = state.pid;
   return {
+    cpu: () => sampleCpu(pids),
     temporalAddress: stack.temporalAddress,
     kafkaBrokers: stack.kafkaBrokers,
     mongoUrl: stack.mongoUrl,

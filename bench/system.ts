@@ -24,12 +24,15 @@ import type { RunningWorker } from '../workers/run-worker';
 import { startShippingWorker } from '../workers/shipping';
 import { benchBundle } from './bundle';
 import type { CommitMark, ObservedEvent } from './lag';
+import type { Phases } from './phases';
+import { withTimeout } from './pool';
 import type { BenchServers } from './servers';
 
 // The whole system in this process, wired as test/e2e/system.ts wires it (the same start
-// functions, each run isolated in its own namespace, topic, consumer group and databases), but
-// with N order workers and N projectors and counters of what each instance did. Kept beside the
-// test's wiring rather than shared, so bench changes never disturb the end-to-end suite.
+// functions, isolated in its own namespace, topic, consumer group and databases), but with N
+// order workers and N projectors, counters of what each instance did, and scaleTo() to add
+// instances to the running system (the saga bench measures 1, then 2, on one system). Kept
+// beside the test's wiring rather than shared, so bench changes never disturb the e2e suite.
 
 export const PARTITIONS = 3;
 
@@ -48,6 +51,10 @@ export interface BenchSystem {
   /** For projection lag: events seen on the topic and the projectors' commits. */
   observed: ObservedEvent[];
   commits: CommitMark[];
+  /** Starts order workers and projectors until there are `instances` of each. */
+  scaleTo(instances: number): Promise<void>;
+  /** Zeroes the per-instance counters (orderWorkerTasks, projectorShares). */
+  resetCounters(): void;
   stop(): Promise<void>;
 }
 
@@ -56,6 +63,8 @@ export interface BenchSystemOptions {
   name: string;
   orderWorkers: number;
   projectors: number;
+  /** Marks the start-up's phases (namespace, workers, projectors, api). */
+  phases?: Phases;
 }
 
 function countingActivities(inner: EventActivities, count: () => void): EventActivities {
@@ -88,6 +97,7 @@ async function startObserver(
 
 export async function startBenchSystem(options: BenchSystemOptions): Promise<BenchSystem> {
   const { servers } = options;
+  const mark = (name: string) => options.phases?.mark(name);
   const logger = createLogger(`bench-${options.name}`, process.env.BENCH_LOG_LEVEL ?? 'fatal');
   const connection = await Connection.connect({ address: servers.temporalAddress });
   const resources = await createIsolatedResources(
@@ -98,6 +108,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   );
   const { namespace, suffix, topic, dbs } = resources;
   const jwtSecret = 'bench-jwt-secret-0123456789-0123456789-abcdef';
+  mark('namespace_topics');
 
   const mongo = await MongoClient.connect(servers.mongoUrl);
   const kafka = createKafka({
@@ -110,32 +121,40 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
   const events = (service: 'orders' | 'inventory' | 'payments' | 'shipping') =>
     createEventActivities({ publisher, service, logger, topic });
 
-  const orderWorkerTasks = Array.from({ length: options.orderWorkers }, () => 0);
+  const orderWorkerTasks: number[] = [];
   const workflowBundle = await benchBundle();
-  const workers: RunningWorker[] = await Promise.all([
-    ...orderWorkerTasks.map((_, i) =>
-      startOrdersWorker(workerConfig, {
+  mark('bundle');
+  const orderWorkers: RunningWorker[] = [];
+  const startOrderWorker = async () => {
+    const i = orderWorkerTasks.push(0) - 1;
+    orderWorkers.push(
+      await startOrdersWorker(workerConfig, {
         logger,
         workflowBundle,
         eventActivities: countingActivities(events('orders'), () => orderWorkerTasks[i]++),
       }),
-    ),
-    startInventoryWorker(workerConfig, { logger, eventActivities: events('inventory') }),
-    startPaymentsWorker(workerConfig, { logger, eventActivities: events('payments') }),
-    startShippingWorker(workerConfig, { logger, eventActivities: events('shipping') }),
+    );
+  };
+  const [serviceWorkers] = await Promise.all([
+    Promise.all([
+      startInventoryWorker(workerConfig, { logger, eventActivities: events('inventory') }),
+      startPaymentsWorker(workerConfig, { logger, eventActivities: events('payments') }),
+      startShippingWorker(workerConfig, { logger, eventActivities: events('shipping') }),
+    ]),
+    Promise.all(Array.from({ length: options.orderWorkers }, () => startOrderWorker())),
   ]);
+  mark('workers');
 
   const observed: ObservedEvent[] = [];
   const commits: CommitMark[] = [];
   const observer = kafka.consumer({ groupId: `bench-observer.${suffix}` });
   await startObserver(observer, topic, observed);
 
-  const projectorShares = Array.from({ length: options.projectors }, () => ({
-    partitions: new Set<number>(),
-    applied: 0,
-  }));
+  const projectorShares: BenchSystem['projectorShares'] = [];
   const projectors: Projector[] = [];
-  for (const share of projectorShares) {
+  const startOneProjector = async () => {
+    const share = { partitions: new Set<number>(), applied: 0 };
+    projectorShares.push(share);
     projectors.push(
       await startProjector({
         kafka,
@@ -152,7 +171,9 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
         },
       }),
     );
-  }
+  };
+  for (let i = 0; i < options.projectors; i++) await startOneProjector();
+  mark('observer_projectors');
 
   const temporal = new Client({ connection, namespace });
   const api: RunningApi = await startApi(
@@ -172,6 +193,7 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     }),
     { temporal, mongo, kafka, logger },
   );
+  mark('api');
 
   return {
     apiUrl: api.url,
@@ -185,11 +207,27 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     projectorShares,
     observed,
     commits,
+    async scaleTo(instances) {
+      while (orderWorkers.length < instances) await startOrderWorker();
+      while (projectors.length < instances) await startOneProjector();
+    },
+    resetCounters() {
+      orderWorkerTasks.fill(0);
+      for (const share of projectorShares) {
+        share.partitions.clear();
+        share.applied = 0;
+      }
+    },
     async stop() {
       await api.close();
-      for (const p of projectors) await p.stop();
-      await observer.disconnect();
-      await Promise.allSettled(workers.map((w) => w.shutdown()));
+      // Together: each consumer's disconnect waits out its fetch in flight (up to 5 s), and a
+      // worker's shutdown its pollers and running tasks.
+      await Promise.allSettled([
+        // Bounded: a projector stuck in a batch never finishes disconnecting.
+        ...projectors.map((p) => withTimeout(p.stop(), 10_000, 'projector stop')),
+        observer.disconnect(),
+        ...[...serviceWorkers, ...orderWorkers].map((w) => w.shutdown()),
+      ]);
       await publisher.close();
       await dropIsolatedDatabases(mongo, { dbs });
       const admin = kafka.admin();

@@ -7,6 +7,9 @@ describe('parseBenchArgs', () => {
       json: false,
       orders: 500,
       concurrency: 20,
+      events: 5_000,
+      projectionOrders: 500,
+      requests: 10_000,
       instances: [1, 2],
       only: [...BENCHMARKS],
     });
@@ -15,7 +18,13 @@ describe('parseBenchArgs', () => {
   it('--quick reduces the defaults; explicit values win', () => {
     const quick = parseBenchArgs(['--quick']);
     expect(quick.orders).toBeLessThan(500);
+    expect(quick.projectionOrders).toBeLessThan(500);
+    expect(quick.events).toBeLessThan(5_000);
+    expect(quick.requests).toBeLessThan(10_000);
     expect(parseBenchArgs(['--quick', '--orders', '7']).orders).toBe(7);
+    expect(
+      parseBenchArgs(['--quick', '--projection-orders', '9', '--events', '8', '--requests', '6']),
+    ).toMatchObject({ projectionOrders: 9, events: 8, requests: 6 });
   });
 
   it('reads files, instances and a selection', () => {
@@ -39,10 +48,13 @@ describe('parseBenchArgs', () => {
     });
   });
 
-  it.each([[['--orders', '0']], [['--concurrency', 'x']], [['--only', 'nope']], [['--unknown']]])(
-    'rejects %j',
-    (argv) => {
-      expect(() => parseBenchArgs(argv)).toThrow();
-    },
-  );
+  it.each([
+    [['--orders', '0']],
+    [['--concurrency', 'x']],
+    [['--projection-orders', '-1']],
+    [['--only', 'nope']],
+    [['--unknown']],
+  ])('rejects %j', (argv) => {
+    expect(() => parseBenchArgs(argv)).toThrow();
+  });
 });

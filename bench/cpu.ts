@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+
+// CPU seconds per process of a bench run (this Node process and each server the run started),
+// so a step's details show which process its wall time was spent in. Linux /proc; elsewhere
+// the servers are simply left out.
+
+/** utime + stime, in clock ticks, from the text of /proc/<pid>/stat (pure). */
+export function statTicks(stat: string): number {
+  // The command name (field 2) is in parentheses and may contain spaces: count from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU seconds of a process so far, or undefined when it cannot be read. */
+export function processCpuSeconds(pid: number, ticksPerSecond = 100): number | undefined {
+  try {
+    return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+export type CpuSample = Record<string, number>;
+
+/** This process's CPU seconds (user + system) and each named pid's. */
+export function sampleCpu(pids: Readonly<Record<string, number>>): CpuSample {
+  const { user, system } = process.cpuUsage();
+  const sample: CpuSample = { node: (user + system) / 1e6 };
+  for (const [name, pid] of Object.entries(pids)) {
+    const s = processCpuSeconds(pid);
+    if (s !== undefined) sample[name] = s;
+  }
+  return sample;
+}
+
+/** `node=12.3 mongo=4.1 ...`: CPU seconds spent between two samples, largest first (pure). */
+export function cpuDelta(before: CpuSample, after: CpuSample): string {
+  return Object.keys(after)
+    .filter((k) => k in before)
+    .map((k) => [k, after[k] - before[k]] as const)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, s]) => `${k}=${s.toFixed(1)}`)
+    .join(' ');
+}

@@ -1,0 +1,53 @@
+import { addHistory, emptyBreakdown, formatBreakdown } from '../../bench/history';
+
+const t = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+
+describe('history breakdown', () => {
+  it('sums queue and run time per activity type and the workflow duration', () => {
+    const b = emptyBreakdown();
+    for (const offset of [0, 10_000])
+      addHistory(b, [
+        { eventId: 1, eventTime: t(offset), workflowExecutionStartedEventAttributes: {} },
+        {
+          eventId: 5,
+          eventTime: t(offset + 100),
+          activityTaskScheduledEventAttributes: { activityType: { name: 'reserve' } },
+        },
+        {
+          eventId: 6,
+          eventTime: t(offset + 110),
+          activityTaskStartedEventAttributes: { scheduledEventId: 5 },
+        },
+        {
+          eventId: 7,
+          eventTime: t(offset + 310),
+          activityTaskCompletedEventAttributes: { scheduledEventId: 5 },
+        },
+        {
+          eventId: 8,
+          eventTime: t(offset + 320),
+          activityTaskScheduledEventAttributes: { activityType: { name: 'publish' } },
+        },
+        {
+          eventId: 9,
+          eventTime: t(offset + 330),
+          activityTaskStartedEventAttributes: { scheduledEventId: 8 },
+        },
+        {
+          eventId: 10,
+          eventTime: t(offset + 350),
+          activityTaskFailedEventAttributes: { scheduledEventId: 8 },
+        },
+        { eventId: 11, eventTime: t(offset + 400), workflowExecutionCompletedEventAttributes: {} },
+      ]);
+    expect(b.workflows).toBe(2);
+    expect(b.activities.get('reserve')).toEqual({ count: 2, queueMs: 20, runMs: 400 });
+    expect(formatBreakdown(b)).toBe('wf=400ms reserve=1x(q10+r200) publish=1x(q10+r20)');
+  });
+
+  it('leaves out workflows that did not complete', () => {
+    const b = emptyBreakdown();
+    addHistory(b, [{ eventId: 1, eventTime: t(0), workflowExecutionStartedEventAttributes: {} }]);
+    expect(formatBreakdown(b)).toBe('');
+  });
+});
