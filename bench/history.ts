@@ -1,6 +1,6 @@
-// Where a workflow's time goes, from its history: per activity type, the time from scheduled
-// to started (waiting in the task queue) and from started to closed (running), and the whole
-// run. Pure over a minimal shape of history events (unit-tested); saga.ts feeds it real ones.
+// Where a workflow's time goes, from its history: per activity type (and for the workflow
+// tasks, the workflow code's own turns), the time from scheduled to started (waiting in the
+// task queue) and from started to closed (running), and the whole run. Pure over a minimal shape of history events (unit-tested); saga.ts feeds it real ones.
 
 interface Timestamp {
   seconds?: { toNumber(): number } | number | null;
@@ -17,7 +17,13 @@ export interface HistoryEventLike {
   activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
   activityTaskFailedEventAttributes?: { scheduledEventId?: unknown } | null;
   activityTaskTimedOutEventAttributes?: { scheduledEventId?: unknown } | null;
+  workflowTaskScheduledEventAttributes?: unknown;
+  workflowTaskStartedEventAttributes?: { scheduledEventId?: unknown } | null;
+  workflowTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
 }
+
+/** The key under which workflow tasks (the workflow code's own turns) are summed. */
+export const WORKFLOW_TASK = '(workflow task)';
 
 const num = (x: unknown): number =>
   typeof x === 'number'
@@ -54,13 +60,17 @@ export function addHistory(into: Breakdown, events: readonly HistoryEventLike[])
         type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?',
         at,
       });
-    const startedOf = e.activityTaskStartedEventAttributes?.scheduledEventId;
+    if (e.workflowTaskScheduledEventAttributes)
+      scheduled.set(num(e.eventId), { type: WORKFLOW_TASK, at });
+    const startedOf = (e.activityTaskStartedEventAttributes ?? e.workflowTaskStartedEventAttributes)
+      ?.scheduledEventId;
     if (startedOf !== undefined) {
       const s = scheduled.get(num(startedOf));
       if (s) s.startedAt = at;
     }
     const closedOf = (
       e.activityTaskCompletedEventAttributes ??
+      e.workflowTaskCompletedEventAttributes ??
       e.activityTaskFailedEventAttributes ??
       e.activityTaskTimedOutEventAttributes
     )?.scheduledEventId;

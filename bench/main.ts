@@ -106,9 +106,12 @@ async function main(): Promise<void> {
   const servers = await startBenchServers((text) => progress.update(undefined, undefined, text));
   const serversSeconds = (Date.now() - startedAt.getTime()) / 1000;
   progress.log(`servers ready in ${serversSeconds.toFixed(1)} s`);
+  const results: BenchResult[] = [];
   // An interrupted run still stops the servers it started.
   const interrupted = (signal: NodeJS.Signals) => {
     progress.log(`${signal}: stopping servers`);
+    // What finished is still printed (a run stopped by a time limit keeps its figures).
+    if (results.length > 0) console.log(`\n${formatTable(results)}`);
     void servers.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
@@ -117,7 +120,6 @@ async function main(): Promise<void> {
   // A step that hangs is abandoned (its work may go on in the background) and the run goes
   // on; the steps bound their own phases much tighter.
   const stepLimitMs = (args.quick ? 180 : 3_600) * 1000;
-  const results: BenchResult[] = [];
   /** Steps that threw: the run goes on with the others, prints them and exits non-zero. */
   const failures: { step: string; error: string }[] = [];
   try {

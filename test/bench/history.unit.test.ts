@@ -38,11 +38,24 @@ describe('history breakdown', () => {
           eventTime: t(offset + 350),
           activityTaskFailedEventAttributes: { scheduledEventId: 8 },
         },
-        { eventId: 11, eventTime: t(offset + 400), workflowExecutionCompletedEventAttributes: {} },
+        { eventId: 11, eventTime: t(offset + 360), workflowTaskScheduledEventAttributes: {} },
+        {
+          eventId: 12,
+          eventTime: t(offset + 365),
+          workflowTaskStartedEventAttributes: { scheduledEventId: 11 },
+        },
+        {
+          eventId: 13,
+          eventTime: t(offset + 395),
+          workflowTaskCompletedEventAttributes: { scheduledEventId: 11 },
+        },
+        { eventId: 14, eventTime: t(offset + 400), workflowExecutionCompletedEventAttributes: {} },
       ]);
     expect(b.workflows).toBe(2);
     expect(b.activities.get('reserve')).toEqual({ count: 2, queueMs: 20, runMs: 400 });
-    expect(formatBreakdown(b)).toBe('wf=400ms reserve=1x(q10+r200) publish=1x(q10+r20)');
+    expect(formatBreakdown(b)).toBe(
+      'wf=400ms reserve=1x(q10+r200) (workflow task)=1x(q5+r30) publish=1x(q10+r20)',
+    );
   });
 
   it('leaves out workflows that did not complete', () => {
