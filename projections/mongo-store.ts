@@ -54,11 +54,14 @@ interface Doc extends Document {
 }
 
 /**
- * Bulk writes go out in slices: FerretDB 1.24 was seen to hang (no reply, no error) on some
- * ordered bulk writes of ~120 updates over a few documents, while slices of 100 always
- * completed. Slices run one after another, so an ordered list stays ordered.
+ * Bulk writes go out in slices. FerretDB 1.24 on SQLite holds one SQLite connection per update
+ * statement until the whole command ends, from a pool of 100 per database; two commands that
+ * together want more wait for each other for ever (goroutine dump of a hung chaos run: two
+ * update commands holding 52 and 48 connections). Slices of 16 keep a few projector instances,
+ * two partitions each, well below that. Slices run one after another, so an ordered list stays
+ * ordered.
  */
-const BULK_SLICE = 64;
+const BULK_SLICE = 16;
 
 async function bulkInSlices(
   db: Db,
