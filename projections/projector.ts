@@ -13,7 +13,7 @@ import { createMongoProjectionStore, ensureReadModelIndexes } from './mongo-stor
 import type { ActiveReadModels } from './pointers';
 import type { BatchPlan } from './plan-batch';
 import type { ConsumedMessage } from './process-batch';
-import { createMembershipWatch } from './membership-watch';
+import { createConditionWatch } from './condition-watch';
 import { processBatch, ReadModelBehindError } from './process-batch';
 
 export interface ProjectorOptions {
@@ -52,14 +52,17 @@ export interface ProjectorOptions {
   positionCheckMs?: number;
   /**
    * Called when this instance cannot consume any more and will not recover by itself: kafkajs
-   * crashed without restarting, or the instance has been out of its group longer than
-   * `outOfGroupLimitMs` (a rejoin that never completes). The process should exit so its
+   * crashed without restarting, the instance has been out of its group longer than
+   * `outOfGroupLimitMs` (a rejoin that never completes), or its partitions have had lag and no
+   * chunk committed for `stallLimitMs` (a fetch or commit that never returns). The process should exit so its
    * supervisor starts a fresh one; offsets are committed only after durable writes, so
    * nothing is lost. Default: log only.
    */
   onFatal?: (error: Error) => void;
   /** Default: 3 session timeouts. */
   outOfGroupLimitMs?: number;
+  /** Default: 3 minutes (a chunk's write gives up after 1 minute and is retried). */
+  stallLimitMs?: number;
 }
 
 export interface Projector {
@@ -135,8 +138,9 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
 
   // Liveness. kafkajs can stop consuming without the process noticing: a crash it does not
   // restart from, or (seen in the chaos run, after a chunk outlived the session under load) a
-  // rejoin after "the coordinator is not aware of this member" that never completes. Either
-  // leaves a healthy-looking process that projects nothing, so both are reported as fatal.
+  // rejoin after "the coordinator is not aware of this member" that never completes, or (seen
+  // in a later run) partitions that stop advancing with lag while the member looks stable. Each
+  // leaves a healthy-looking process that projects nothing, so each is reported as fatal.
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
   const outOfGroupLimitMs = options.outOfGroupLimitMs ?? 3 * sessionTimeoutMs;
   let fatal = false;
@@ -149,7 +153,17 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   consumer.on(consumer.events.CRASH, (event) => {
     if (!event.payload.restart) reportFatal(event.payload.error);
   });
-  const membership = createMembershipWatch(groupId, outOfGroupLimitMs, Date.now());
+  const membership = createConditionWatch(
+    `not a member of group ${groupId}`,
+    outOfGroupLimitMs,
+    Date.now(),
+  );
+  const progress = createConditionWatch(
+    'lag and no chunk committed',
+    options.stallLimitMs ?? 180_000,
+    Date.now(),
+  );
+  let committedSinceCheck = false;
   const checkMembership = async () => {
     const { groups } = await admin.describeGroups([groupId]);
     const isMember = groups[0]?.members.some((m) => m.memberId === memberId) === true;
@@ -159,6 +173,10 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const checkIdlePositions = async () => {
     // Committed offsets first: a position read afterwards can only be lower through a loss.
     const committed = await lag();
+    const behind = committed.some((c) => assigned.includes(c.partition) && c.lag > 0);
+    const stalled = progress.observe(!behind || committedSinceCheck, Date.now());
+    committedSinceCheck = false;
+    if (stalled) reportFatal(stalled);
     for (const partition of assigned) {
       const at = committed.find((c) => c.partition === partition);
       if (!at || rewoundTo.has(partition)) continue;
@@ -210,6 +228,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         const last = chunk[chunk.length - 1];
         payload.resolveOffset(last.offset);
         await payload.commitOffsetsIfNecessary();
+        committedSinceCheck = true;
         await payload.heartbeat();
         metrics.recordBatch(counts, Number(process.hrtime.bigint() - started) / 1e9);
         options.onProgress?.({ partition: batch.partition, offset: last.offset, counts });

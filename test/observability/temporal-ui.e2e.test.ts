@@ -14,7 +14,7 @@ import { orderClient, sampleOrder } from './order-client';
 // the dev server starts, so this file starts its own Temporal dev server pointing at the API's
 // port (Kafka and MongoDB come from the global setup).
 
-jest.setTimeout(240_000);
+jest.setTimeout(360_000);
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.resolve(__dirname, '../../docs/images/temporal-ui-order.png');
@@ -94,15 +94,17 @@ describeWithChromium('Temporal Web UI with the codec server', () => {
     const ui = stack.temporalUiUrl as string;
     const query = encodeURIComponent(`CustomerId="${customerId}"`);
     await page.goto(`${ui}/namespaces/${system.namespace}/workflows?query=${query}`);
-    // Visibility is eventually consistent: reload until the search finds the workflow.
+    // Visibility is eventually consistent: reload until the search finds the workflow. Each
+    // look waits longer than the last: on a loaded machine the page itself can take more than
+    // a few seconds to render, and a reload too early starts it over (seen in a CI run).
     const link = page.locator(`a[href*="/workflows/${encodeURIComponent(workflowId)}/"]`).first();
-    const listed = () =>
-      link.waitFor({ timeout: 5_000 }).then(
+    const listed = (attempt: number) =>
+      link.waitFor({ timeout: 5_000 * Math.min(attempt + 1, 6) }).then(
         () => true,
         () => false,
       );
-    for (let attempt = 0; !(await listed()); attempt++) {
-      if (attempt > 10) {
+    for (let attempt = 0; !(await listed(attempt)); attempt++) {
+      if (attempt >= 6) {
         await page.screenshot({ path: '/tmp/ui-fail.png' });
         throw new Error(`workflow ${workflowId} not listed for ${customerId}`);
       }

@@ -18,8 +18,9 @@ import {
   waitFor,
 } from './kafka-test-kit';
 
-// A projector must stay a live member of its group while a slow chunk is written (the
-// out-of-group watchdog itself: projections/membership-watch.ts and its unit test).
+// A projector must stay a live member of its group while a slow chunk is written, and must
+// report (onFatal, so its process exits and is restarted) partitions that stop advancing.
+// The out-of-group watchdog's rule: projections/condition-watch.ts and its unit test.
 
 jest.setTimeout(120_000);
 
@@ -97,4 +98,33 @@ it('keeps its membership while one chunk takes longer than the session timeout',
     (await projector.lag()).every((p) => p.lag === 0),
   );
   expect(fatal).toEqual([]);
+});
+
+it('reports a fatal error when its partitions have lag and nothing is committed for too long', async () => {
+  const { topic, db, readModels } = await setup();
+  const fatal: Error[] = [];
+  let release = () => undefined as void;
+  const projector = await startProjector({
+    kafka,
+    db,
+    logger: quietLogger(),
+    registry: new Registry(),
+    readModels,
+    topic,
+    deadLetters: { mode: 'publish', publisher },
+    sessionTimeoutMs: SESSION_MS,
+    positionCheckMs: 300,
+    stallLimitMs: 2_000,
+    onFatal: (error) => fatal.push(error),
+    // The first chunk never finishes: a write that never answers.
+    afterAggregates: () => new Promise<void>((resolve) => (release = resolve)),
+  });
+  projectors.push(projector);
+  try {
+    await waitFor('the fatal report', () => Promise.resolve(fatal.length > 0), 30_000);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].message).toMatch(/^lag and no chunk committed for \d+ ms$/);
+  } finally {
+    release();
+  }
 });

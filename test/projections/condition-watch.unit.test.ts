@@ -1,8 +1,8 @@
-import { createMembershipWatch } from '../../projections/membership-watch';
+import { createConditionWatch } from '../../projections/condition-watch';
 
-describe('membership watch', () => {
+describe('condition watch', () => {
   it('allows the limit from the start and from each confirmation, then reports once', () => {
-    const watch = createMembershipWatch('g', 1_000, 0);
+    const watch = createConditionWatch('not a member of group g', 1_000, 0);
     expect(watch.observe(false, 900)).toBeUndefined(); // still joining
     expect(watch.observe(true, 1_500)).toBeUndefined();
     expect(watch.observe(false, 2_400)).toBeUndefined(); // 900 ms out
@@ -12,7 +12,7 @@ describe('membership watch', () => {
   });
 
   it('never reports a consumer that keeps being confirmed', () => {
-    const watch = createMembershipWatch('g', 1_000, 0);
+    const watch = createConditionWatch('not a member of group g', 1_000, 0);
     for (let t = 0; t < 100_000; t += 500) expect(watch.observe(true, t)).toBeUndefined();
   });
 });
