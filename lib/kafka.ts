@@ -55,6 +55,8 @@ export interface KafkaPublisherOptions {
    * batch limit (message.max.bytes, 1 MiB by default). Default 512 KiB.
    */
   maxBatchBytes?: number;
+  /** A send (connect included) not settled by then fails, and its callers retry. Default 60 s. */
+  sendTimeoutMs?: number;
 }
 
 interface QueuedPublish {
@@ -68,6 +70,15 @@ interface QueuedPublish {
 }
 
 const RECORD_OVERHEAD_BYTES = 16;
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 function sizeOf(m: OutgoingMessage): number {
   const len = (x: string | Buffer | null | undefined) =>
@@ -106,6 +117,7 @@ export function createKafkaPublisher(
   options: KafkaPublisherOptions = {},
 ): MessagePublisher {
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
   let producer: Promise<Producer> | undefined;
   let closed = false;
   let queue: QueuedPublish[] = [];
@@ -163,12 +175,15 @@ export function createKafkaPublisher(
     let current: Promise<Producer> | undefined;
     try {
       current = connected();
-      await (
-        await current
-      ).sendBatch({
-        acks: -1,
-        topicMessages: [{ topic, messages: batch.flatMap((q) => q.messages) }],
-      });
+      const sending = current.then((p) =>
+        p.sendBatch({
+          acks: -1,
+          topicMessages: [{ topic, messages: batch.flatMap((q) => q.messages) }],
+        }),
+      );
+      // Every publish of the process waits behind this send: a connect or send that never
+      // settles must not stop them all, so it counts as failed after sendTimeoutMs.
+      await withDeadline(sending, sendTimeoutMs, `Kafka send took over ${sendTimeoutMs} ms`);
     } catch (error) {
       // Queued publishes sharing a key with the failed ones (transitively) fail with them.
       const failedKeys = new Set(batch.flatMap((q) => [...q.keys].map((k) => `${topic}\0${k}`)));
@@ -196,8 +211,9 @@ export function createKafkaPublisher(
         { cause: error },
       );
       for (const q of blocked) q.reject(behind);
-      // The next send waits for this one to be gone, then connects a fresh producer.
-      if (current) await discard(current);
+      // The next send connects a fresh producer; the old one is disconnected meanwhile (not
+      // awaited: a disconnect from a broken connection can hang as well).
+      if (current) void discard(current);
       return;
     }
     for (const q of batch) q.resolve();

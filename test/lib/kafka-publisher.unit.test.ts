@@ -244,3 +244,20 @@ describe('createKafkaPublisher (fake producer)', () => {
     expect(fake.created()).toBe(0);
   });
 });
+
+it('a send that never settles fails after the send timeout, and later publishes still go out', async () => {
+  const { kafka, sends, disconnected } = fakeKafka();
+  const publisher = createKafkaPublisher(kafka, pino({ level: 'silent' }), { sendTimeoutMs: 50 });
+  const hung = publisher.publish('t', [msg('a', '1')]);
+  await settle();
+  expect(sends).toHaveLength(1); // never completed by the test: a broker that does not answer
+  await expect(hung).rejects.toThrow('Kafka send took over 50 ms');
+  const next = publisher.publish('t', [msg('b', '2')]);
+  await settle();
+  await settle();
+  expect(sends).toHaveLength(2);
+  expect(sends[1].producer).toBe(2); // a fresh producer; the stuck one is disconnected
+  expect(disconnected).toContain(1);
+  sends[1].succeed();
+  await expect(next).resolves.toBeUndefined();
+});
