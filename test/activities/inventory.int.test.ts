@@ -26,6 +26,32 @@ let n = 0;
 const fresh = (prefix: string) => `${prefix}-${++n}`;
 const available = async (sku: string) => (await store.getSku(sku))?.available;
 
+/**
+ * The state an attempt leaves when it stops after taking 2 units of `sku` with its marker:
+ * the reservation is PENDING, with the line recorded as taken or not.
+ */
+async function stoppedAfterTake(
+  reservationId: string,
+  orderId: string,
+  sku: string,
+  recorded: boolean,
+) {
+  await db.collection(RESERVATIONS_COLLECTION).insertOne({
+    _id: reservationId as unknown as never,
+    orderId,
+    status: 'PENDING',
+    lines: [{ sku, quantity: 2 }],
+    taken: recorded ? [sku] : [],
+    createdAt: new Date(),
+  });
+  await db
+    .collection(CATALOG_COLLECTION)
+    .updateOne(
+      { _id: sku as unknown as never },
+      { $inc: { available: -2 }, $push: { holds: reservationId as never } },
+    );
+}
+
 describe('catalog', () => {
   it('upserts and reads a SKU', async () => {
     const first = await store.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1250, available: 3 });
@@ -166,20 +192,7 @@ describe('reservations', () => {
     await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const reservationId = fresh('order-c:reserve');
     // Simulate the crash: the reservation exists, the SKU was decremented with our marker.
-    await db.collection(RESERVATIONS_COLLECTION).insertOne({
-      _id: reservationId as unknown as never,
-      orderId: 'c',
-      status: 'PENDING',
-      lines: [{ sku, quantity: 2 }],
-      taken: [],
-      createdAt: new Date(),
-    });
-    await db
-      .collection(CATALOG_COLLECTION)
-      .updateOne(
-        { _id: sku as unknown as never },
-        { $inc: { available: -2 }, $push: { holds: reservationId as never } },
-      );
+    await stoppedAfterTake(reservationId, 'c', sku, false);
     await activities.reserveInventory({
       idempotencyKey: reservationId,
       orderId: 'c',
@@ -189,6 +202,7 @@ describe('reservations', () => {
     await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'c', reservationId });
     expect(await available(sku)).toBe(5);
   });
+
   it('two attempts of one reservation at once (two processes) take the stock once', async () => {
     const sku = fresh('TWICE');
     await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 100 });
@@ -206,20 +220,7 @@ describe('reservations', () => {
     await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const reservationId = fresh('order-m:reserve');
     // The attempt took the line and recorded it, then failed before clearing its marker.
-    await db.collection(RESERVATIONS_COLLECTION).insertOne({
-      _id: reservationId as unknown as never,
-      orderId: 'm',
-      status: 'PENDING',
-      lines: [{ sku, quantity: 2 }],
-      taken: [sku],
-      createdAt: new Date(),
-    });
-    await db
-      .collection(CATALOG_COLLECTION)
-      .updateOne(
-        { _id: sku as unknown as never },
-        { $inc: { available: -2 }, $push: { holds: reservationId as never } },
-      );
+    await stoppedAfterTake(reservationId, 'm', sku, true);
     await activities.reserveInventory({
       idempotencyKey: reservationId,
       orderId: 'm',
