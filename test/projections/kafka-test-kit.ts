@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import type { Db } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
 import pino from 'pino';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
 import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
-import { createKafka } from '../../lib/kafka';
+import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
 import type { ReadModelNames } from '../../projections/pointers';
 
 // Shared plumbing of the projection integration tests: servers from KAFKA_BROKERS/MONGO_URL,
@@ -61,4 +61,26 @@ export async function readAll(db: Db, names: ReadModelNames) {
     customers: new Map(customers.map((c) => [c.customerId, c])),
     skus: new Map(skus.map((s) => [s.sku, s])),
   };
+}
+
+/** The clients a projector integration test file shares: a connected admin, Mongo, a publisher. */
+export interface TestClients {
+  kafka: Kafka;
+  admin: Admin;
+  mongo: MongoClient;
+  publisher: MessagePublisher;
+}
+
+export async function openTestClients(clientId: string): Promise<TestClients> {
+  const kafka = testKafka(clientId);
+  const admin = kafka.admin();
+  await admin.connect();
+  const mongo = await MongoClient.connect(mongoUrl());
+  return { kafka, admin, mongo, publisher: createKafkaPublisher(kafka, quietLogger()) };
+}
+
+export async function closeTestClients(c: Omit<TestClients, 'kafka'>): Promise<void> {
+  await c.publisher.close();
+  await c.admin.disconnect();
+  await c.mongo.close();
 }

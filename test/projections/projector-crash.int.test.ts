@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { createKafkaPublisher } from '../../lib/kafka';
 import { foldOrder } from '../../projections/order-view';
 import { generationReadModels } from '../../projections/pointers';
 import { startProjector } from '../../projections/projector';
@@ -19,9 +18,10 @@ import {
   mongoUrl,
   quietLogger,
   readAll,
-  testKafka,
   unique,
   waitFor,
+  openTestClients,
+  closeTestClients,
 } from './kafka-test-kit';
 
 jest.setTimeout(150_000);
@@ -36,17 +36,11 @@ describe('projector killed between the aggregates write and the orders write', (
   let db: Db;
 
   beforeAll(async () => {
-    kafka = testKafka('projector-crash-int');
-    admin = kafka.admin();
-    await admin.connect();
-    mongo = await MongoClient.connect(mongoUrl());
-    publisher = createKafkaPublisher(kafka, quietLogger());
+    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-crash-int'));
   });
   afterAll(async () => {
     await db?.dropDatabase().catch(() => undefined);
-    await publisher.close();
-    await admin.disconnect();
-    await mongo.close();
+    await closeTestClients({ admin, mongo, publisher });
   });
 
   it('restarts to the same read models, with no double counts', async () => {

@@ -1,21 +1,20 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { createKafkaPublisher } from '../../lib/kafka';
 import { generationReadModels } from '../../projections/pointers';
 import { startProjector, type Projector } from '../../projections/projector';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
 import {
   createTopics,
   messagesOf,
-  mongoUrl,
   quietLogger,
-  testKafka,
   unique,
   waitFor,
+  openTestClients,
+  closeTestClients,
 } from './kafka-test-kit';
 
 // A projector must stay a live member of its group while a slow chunk is written, and must
@@ -34,18 +33,12 @@ const dbs: Db[] = [];
 const projectors: Projector[] = [];
 
 beforeAll(async () => {
-  kafka = testKafka('projector-liveness-int');
-  admin = kafka.admin();
-  await admin.connect();
-  mongo = await MongoClient.connect(mongoUrl());
-  publisher = createKafkaPublisher(kafka, quietLogger());
+  ({ kafka, admin, mongo, publisher } = await openTestClients('projector-liveness-int'));
 });
 afterAll(async () => {
   for (const p of projectors) await p.stop().catch(() => undefined);
   for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-  await publisher.close();
-  await admin.disconnect();
-  await mongo.close();
+  await closeTestClients({ admin, mongo, publisher });
 });
 
 async function setup() {

@@ -5,7 +5,6 @@ import { Registry } from 'prom-client';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { createKafkaPublisher } from '../../lib/kafka';
 import { POSITIONS_COLLECTION, positionId } from '../../projections/mongo-store';
 import { foldOrder } from '../../projections/order-view';
 import type { ActiveReadModels } from '../../projections/pointers';
@@ -20,9 +19,10 @@ import {
   mongoUrl,
   quietLogger,
   readAll,
-  testKafka,
   unique,
   waitFor,
+  openTestClients,
+  closeTestClients,
 } from './kafka-test-kit';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -43,19 +43,13 @@ describe('projector and writes the read model does not keep', () => {
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    kafka = testKafka('projector-lost-writes-int');
-    admin = kafka.admin();
-    await admin.connect();
-    mongo = await MongoClient.connect(mongoUrl());
-    publisher = createKafkaPublisher(kafka, quietLogger());
+    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-lost-writes-int'));
   });
   afterAll(async () => {
     for (const p of projectors) await p.stop();
     for (const cleanup of cleanups) await cleanup();
     for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-    await publisher.close();
-    await admin.disconnect();
-    await mongo.close();
+    await closeTestClients({ admin, mongo, publisher });
   });
 
   async function setup(options: { via?: TcpProxy; afterAggregates?: () => void } = {}) {

@@ -1,12 +1,11 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { createKafkaPublisher } from '../../lib/kafka';
 import { readDeadLetters } from '../../projections/dlt';
 import { foldOrder } from '../../projections/order-view';
 import type { ActiveReadModels } from '../../projections/pointers';
@@ -20,12 +19,12 @@ import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import {
   createTopics,
   messagesOf,
-  mongoUrl,
   quietLogger,
   readAll,
-  testKafka,
   unique,
   waitFor,
+  openTestClients,
+  closeTestClients,
 } from './kafka-test-kit';
 
 jest.setTimeout(120_000);
@@ -39,18 +38,12 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
   const projectors: Projector[] = [];
 
   beforeAll(async () => {
-    kafka = testKafka('projector-int');
-    admin = kafka.admin();
-    await admin.connect();
-    mongo = await MongoClient.connect(mongoUrl());
-    publisher = createKafkaPublisher(kafka, quietLogger());
+    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-int'));
   });
   afterAll(async () => {
     for (const p of projectors) await p.stop();
     for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-    await publisher.close();
-    await admin.disconnect();
-    await mongo.close();
+    await closeTestClients({ admin, mongo, publisher });
   });
 
   async function setup(partitions: number) {
