@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codecConfigShape } from '../lib/codec';
+import { checkActiveCodecKey, codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import { SCOPES } from './auth/principal';
 import type { AuthSettings } from './auth/verifier';
@@ -51,6 +51,7 @@ export const apiConfigSchema = serverConfigSchema
     OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
   })
   .superRefine((c, ctx) => {
+    checkActiveCodecKey(c, ctx);
     // A codec server without keys would not be served at all: say so instead of starting without.
     if (c.CODEC_SERVER_ENABLED && c.CODEC_KEYS === undefined) {
       ctx.addIssue({

@@ -4,7 +4,13 @@ import type { CodecConfig } from './keys';
 
 export { EncryptionCodec, PayloadDecryptionError } from './encryption-codec';
 export { ENCRYPTED_ENCODING, KEY_ID_METADATA } from './encryption-codec';
-export { codecConfigShape, parseCodecKeys, type CodecConfig, type CodecKeyRing } from './keys';
+export {
+  checkActiveCodecKey,
+  codecConfigShape,
+  parseCodecKeys,
+  type CodecConfig,
+  type CodecKeyRing,
+} from './keys';
 
 /**
  * The development key `npm start` uses (documented in the README). It is public: never use it

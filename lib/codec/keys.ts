@@ -69,3 +69,19 @@ export interface CodecConfig {
   CODEC_KEYS?: CodecKeyRing;
   CODEC_ACTIVE_KEY_ID?: string;
 }
+
+/**
+ * Refinement for every schema that spreads `codecConfigShape`: an active key id that is not in
+ * the ring is reported at start with the other variables, not as a crash at the first payload.
+ */
+export function checkActiveCodecKey(c: CodecConfig, ctx: z.RefinementCtx): void {
+  const id = c.CODEC_ACTIVE_KEY_ID;
+  if (id === undefined || c.CODEC_KEYS?.has(id)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['CODEC_ACTIVE_KEY_ID'],
+    message: c.CODEC_KEYS
+      ? `names no key of CODEC_KEYS (its key ids: ${[...c.CODEC_KEYS.keys()].join(', ')})`
+      : 'names a key but CODEC_KEYS is not set: set both, or neither to run without payload encryption',
+  });
+}

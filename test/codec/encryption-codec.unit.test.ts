@@ -9,6 +9,9 @@ import {
   PayloadDecryptionError,
 } from '../../lib/codec';
 import { z } from 'zod';
+import { loadApiConfig } from '../../api/config';
+import { ConfigError, loadConfig } from '../../lib/config';
+import { paymentsWorkerConfigSchema } from '../../workers/config';
 
 const key = () => randomBytes(32);
 const text = new TextDecoder();
@@ -116,6 +119,28 @@ describe('codec configuration', () => {
     });
     const [again] = (await payloadCodecFromConfig(pinned)?.encode([payload()])) ?? [];
     expect(text.decode(again.metadata?.[KEY_ID_METADATA])).toBe('old');
+  });
+
+  it.each([
+    ['the API', (env: NodeJS.ProcessEnv) => loadApiConfig(env)],
+    ['a worker', (env: NodeJS.ProcessEnv) => loadConfig(paymentsWorkerConfigSchema, env)],
+  ])('%s refuses at start a CODEC_ACTIVE_KEY_ID that names no key', (_, load) => {
+    const problems = (env: NodeJS.ProcessEnv): string[] => {
+      try {
+        load(env);
+        return [];
+      } catch (error) {
+        return error instanceof ConfigError ? error.problems : [String(error)];
+      }
+    };
+    const keys = `new:${b64(key())},old:${b64(key())}`;
+    expect(problems({ CODEC_KEYS: keys, CODEC_ACTIVE_KEY_ID: 'newer' })).toEqual([
+      'CODEC_ACTIVE_KEY_ID: names no key of CODEC_KEYS (its key ids: new, old) (got "newer")',
+    ]);
+    expect(problems({ CODEC_ACTIVE_KEY_ID: 'new' })).toEqual([
+      expect.stringMatching(/^CODEC_ACTIVE_KEY_ID: names a key but CODEC_KEYS is not set/),
+    ]);
+    expect(problems({ CODEC_KEYS: keys, CODEC_ACTIVE_KEY_ID: 'old' })).toEqual([]);
   });
 
   it('reports bad keys without echoing key material', () => {
