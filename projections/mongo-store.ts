@@ -109,30 +109,29 @@ async function bulkIgnoringDuplicates(
   }
 }
 
+/**
+ * An aggregate delta as two lists: upserts that create missing documents, and guarded `$inc`s
+ * that then never need an upsert (an upsert whose guard fails would insert a duplicate _id).
+ */
 function aggregateOps(
   partition: number,
   ops: readonly { id: string; offset: string; inc: Record<string, number> }[],
   initial: (id: string) => Record<string, unknown>,
-): AnyBulkWriteOperation<Doc>[] {
-  const writes: AnyBulkWriteOperation<Doc>[] = [];
-  // Create missing documents first, so the guarded updates below never need an upsert (an
-  // upsert whose guard fails would try to insert a duplicate _id).
-  for (const id of new Set(ops.map((op) => op.id))) {
-    writes.push({
-      updateOne: { filter: { _id: id }, update: { $setOnInsert: initial(id) }, upsert: true },
-    });
-  }
-  for (const op of ops) {
+): { creates: AnyBulkWriteOperation<Doc>[]; increments: AnyBulkWriteOperation<Doc>[] } {
+  const creates: AnyBulkWriteOperation<Doc>[] = [...new Set(ops.map((op) => op.id))].map((id) => ({
+    updateOne: { filter: { _id: id }, update: { $setOnInsert: initial(id) }, upsert: true },
+  }));
+  const increments: AnyBulkWriteOperation<Doc>[] = ops.map((op) => {
     const offset = Number(op.offset);
-    writes.push({
+    return {
       updateOne: {
         // `$not: {$gte}` also matches a document that has no mark for this partition yet.
         filter: { _id: op.id, [markPath(partition)]: { $not: { $gte: offset } } },
         update: { $inc: op.inc, $set: { [markPath(partition)]: offset } },
       },
-    });
-  }
-  return writes;
+    };
+  });
+  return { creates, increments };
 }
 
 interface PositionDoc {
@@ -243,9 +242,17 @@ export function createMongoProjectionStore(
       })),
       (sku) => ({ sku, unitsSold: 0, revenue: 0 }),
     );
-    // Ordered: the marks rely on offsets being applied in increasing order per document.
-    await bulkInSlices(db, names.customerStats, customers, true);
-    await bulkInSlices(db, names.skuSales, skus, true);
+    for (const [collection, { creates, increments }] of [
+      [names.customerStats, customers],
+      [names.skuSales, skus],
+    ] as const) {
+      // Another projector instance (other partitions, same customer or SKU) may create the same
+      // document at the same moment: its upsert wins and ours fails with a duplicate key, which
+      // only means the document now exists.
+      await bulkIgnoringDuplicates(db, collection, creates);
+      // Ordered: the marks rely on offsets being applied in increasing order per document.
+      await bulkInSlices(db, collection, increments, true);
+    }
   }
 }
 
