@@ -23,6 +23,10 @@ export function renderServerProperties(i: KafkaConfigInput): string {
     ['auto.create.topics.enable', 'false'],
     ['num.partitions', 1],
     ['offsets.topic.replication.factor', 1],
+    // One broker coordinates every group anyway. The default 50 offsets partitions are created
+    // at the first group join of every fresh stack: 1.3 s against 0.6 s with one, measured on
+    // an idle 2-core machine (more under load).
+    ['offsets.topic.num.partitions', 1],
     ['transaction.state.log.replication.factor', 1],
     ['transaction.state.log.min.isr', 1],
     // No 3 s wait before the first consumer group rebalance: tests start consumers often.
