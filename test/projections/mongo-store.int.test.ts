@@ -1,4 +1,4 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb';
 import type { CustomerStatsDelta, SkuSalesDelta } from '../../projections/aggregates';
 import { createMongoProjectionStore } from '../../projections/mongo-store';
 import type { AggregateOp } from '../../projections/plan-batch';
@@ -57,4 +57,43 @@ it('two instances creating the same new aggregate documents at once both succeed
   // Not asserted: that both increments of each document stuck. MongoDB makes each update
   // atomic; FerretDB 1.24 can lose one of two racing updates (README, "Known limits of the
   // local MongoDB-wire server"), which is why the local stack runs one projector.
+});
+
+it("loads a chunk's orders with filters the server evaluates itself", async () => {
+  // FerretDB 1.24 hands only a filter that is exactly {_id: <string>} down to SQLite; for any
+  // other (`$in` included) it decodes every document of the collection, so each chunk's read
+  // would cost more with every order ever projected. Both the shape the store sends and what
+  // the server does with it are checked (`filterPushdown`: FerretDB's explain; MongoDB has none).
+  const { collections } = generationReadModels('lookup');
+  const client = await MongoClient.connect(mongoUrl(), { monitorCommands: true });
+  try {
+    const lookupDb = client.db(db.databaseName);
+    await lookupDb
+      .collection<{ _id: string }>(collections.orders)
+      .insertMany(['o-1', 'o-2', 'o-3'].map((_id) => ({ _id, orderId: _id, version: 1 })));
+    const filters: Document[] = [];
+    client.on('commandStarted', (event: CommandStartedEvent) => {
+      if (event.commandName === 'find') filters.push(event.command.filter as Document);
+    });
+    const store = createMongoProjectionStore(lookupDb, collections, {
+      groupId: 'lookup',
+      topic: 'order.events',
+    });
+    const found = await store.loadOrders(['o-1', 'o-2', 'o-3', 'o-missing']);
+    expect([...found.keys()].sort()).toEqual(['o-1', 'o-2', 'o-3']);
+    expect(filters).toHaveLength(4);
+    for (const filter of filters) {
+      expect(Object.keys(filter)).toEqual(['_id']);
+      expect(typeof filter._id).toBe('string');
+    }
+    const explain = (filter: Document) =>
+      lookupDb.command({ explain: { find: collections.orders, filter } });
+    const byId = await explain({ _id: 'o-1' });
+    if ('filterPushdown' in byId) {
+      expect(byId.filterPushdown).toBe(true);
+      expect((await explain({ _id: { $in: ['o-1', 'o-2'] } })).filterPushdown).toBe(false);
+    }
+  } finally {
+    await client.close();
+  }
 });
