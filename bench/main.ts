@@ -45,8 +45,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const wants = (name: BenchArgs['only'][number]) => args.only.includes(name);
   const steps: { label: string; run: (servers: BenchServers) => Promise<BenchResult> }[] = [];
-  // One system for every saga row: started by the first, scaled up by the next, stopped by
-  // the last.
+  // Each saga row starts and stops a system of its own; `saga.stop()` ends an interrupted one.
   const saga = createSagaBench();
   if (wants('saga'))
     for (const instances of args.instances)
@@ -59,7 +58,6 @@ async function main(): Promise<void> {
             orders: args.orders,
             concurrency: args.concurrency,
             progress,
-            last: instances === args.instances[args.instances.length - 1],
           }),
       });
   if (wants('publish'))

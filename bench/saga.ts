@@ -240,18 +240,17 @@ async function runBare(
 
 export interface SagaBench {
   /**
-   * One row: `opts.instances` order workers and projectors. The first call starts the system;
-   * later calls add instances to it (counts must not go down), so a scaling run pays no second
-   * start-up. `last` stops the system at the end of the row.
+   * One row: `opts.instances` order workers and projectors, on a system of its own (namespace,
+   * topic, databases). A row never inherits another's data: FerretDB's writes get slower as its
+   * collections grow, so a second row on the first one's databases would not be comparable.
    */
-  run(opts: SagaOptions & { last: boolean }): Promise<BenchResult>;
-  /** Stops the system if it still runs (idempotent). */
+  run(opts: SagaOptions): Promise<BenchResult>;
+  /** Stops the system of a row still running (idempotent); for an interrupted run. */
   stop(): Promise<void>;
 }
 
 export function createSagaBench(): SagaBench {
   let system: BenchSystem | undefined;
-  let tokens: string[] = [];
   const stop = async () => {
     const running = system;
     system = undefined;
@@ -263,28 +262,19 @@ export function createSagaBench(): SagaBench {
       const phases = phaseTimer();
       let result: BenchResult;
       try {
-        if (!system) {
-          system = await startBenchSystem({
-            servers: opts.servers,
-            name: 'saga',
-            orderWorkers: opts.instances,
-            projectors: opts.instances,
-            phases,
-          });
-          tokens = await seed(system);
-          phases.mark('inventory_tokens');
-        } else {
-          if (system.orderWorkerTasks.length > opts.instances)
-            throw new Error(`saga x${opts.instances} after a run with more instances`);
-          await system.scaleTo(opts.instances);
-          phases.mark('scale_up');
-        }
+        system = await startBenchSystem({
+          servers: opts.servers,
+          name: 'saga',
+          orderWorkers: opts.instances,
+          projectors: opts.instances,
+          phases,
+        });
+        const tokens = await seed(system);
+        phases.mark('inventory_tokens');
         result = await measure(system, tokens, opts, phases);
       } finally {
-        if (opts.last) {
-          await stop();
-          phases.mark('teardown');
-        }
+        await stop();
+        phases.mark('teardown');
       }
       result.details.phase_seconds = phases.summary();
       return result;

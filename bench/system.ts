@@ -30,9 +30,8 @@ import type { BenchServers } from './servers';
 
 // The whole system in this process, wired as test/e2e/system.ts wires it (the same start
 // functions, isolated in its own namespace, topic, consumer group and databases), but with N
-// order workers and N projectors, counters of what each instance did, and scaleTo() to add
-// instances to the running system (the saga bench measures 1, then 2, on one system). Kept
-// beside the test's wiring rather than shared, so bench changes never disturb the e2e suite.
+// order workers and N projectors and counters of what each instance did. Kept beside the
+// test's wiring rather than shared, so bench changes never disturb the e2e suite.
 
 export const PARTITIONS = 3;
 
@@ -51,8 +50,6 @@ export interface BenchSystem {
   /** For projection lag: events seen on the topic and the projectors' commits. */
   observed: ObservedEvent[];
   commits: CommitMark[];
-  /** Starts order workers and projectors until there are `instances` of each. */
-  scaleTo(instances: number): Promise<void>;
   /** Zeroes the per-instance counters (orderWorkerTasks, projectorShares). */
   resetCounters(): void;
   stop(): Promise<void>;
@@ -207,10 +204,6 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     projectorShares,
     observed,
     commits,
-    async scaleTo(instances) {
-      while (orderWorkers.length < instances) await startOrderWorker();
-      while (projectors.length < instances) await startOneProjector();
-    },
     resetCounters() {
       orderWorkerTasks.fill(0);
       for (const share of projectorShares) {
