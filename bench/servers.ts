@@ -27,6 +27,11 @@ export async function startBenchServers(onProgress: (text: string) => void): Pro
     env: process.env,
     onProgress,
   });
+  // One stop, whoever asks, and every caller waits for all of it: an interrupted run stops the
+  // servers from its signal handler while its own `finally` stops them too and then exits the
+  // process. After a SIGINT during a saga row the servers were once left running; two stops at
+  // once racing that exit is the likely cause (not reproduced since).
+  let stopped: Promise<void> | undefined;
   const pids: Record<string, number> = {};
   for (const [name, state] of Object.entries((await readState(dir))?.servers ?? {}))
     if (state?.kind === 'local') pids[name] = state.pid;
@@ -36,9 +41,9 @@ export async function startBenchServers(onProgress: (text: string) => void): Pro
     kafkaBrokers: stack.kafkaBrokers,
     mongoUrl: stack.mongoUrl,
     startedHere: stack.started,
-    async stop() {
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
+    stop() {
+      stopped ??= stack.stop().then(() => rmSync(dir, { recursive: true, force: true }));
+      return stopped;
     },
   };
 }
