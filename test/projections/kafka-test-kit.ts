@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { MongoClient, type Db } from 'mongodb';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
 import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
 import type { ReadModelNames } from '../../projections/pointers';
+import { startProjector, type Projector, type ProjectorOptions } from '../../projections/projector';
 
 // Shared plumbing of the projection integration tests: servers from KAFKA_BROKERS/MONGO_URL,
 // unique topic, group and database names per test so parallel tests never collide.
@@ -83,4 +85,23 @@ export async function closeTestClients(c: Omit<TestClients, 'kafka'>): Promise<v
   await c.publisher.close();
   await c.admin.disconnect();
   await c.mongo.close();
+}
+
+/**
+ * A live projector as the integration tests run it: quiet logs, a registry of its own unless
+ * the test reads its metrics, poison events published to the dead-letter topic.
+ */
+export function startTestProjector(
+  clients: { kafka: Kafka; publisher: MessagePublisher },
+  options: Omit<ProjectorOptions, 'kafka' | 'logger' | 'registry' | 'deadLetters'> & {
+    registry?: Registry;
+  },
+): Promise<Projector> {
+  return startProjector({
+    kafka: clients.kafka,
+    logger: quietLogger(),
+    registry: new Registry(),
+    deadLetters: { mode: 'publish', publisher: clients.publisher },
+    ...options,
+  });
 }

@@ -3,12 +3,10 @@ import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
-import { Registry } from 'prom-client';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import { foldOrder } from '../../projections/order-view';
 import { generationReadModels } from '../../projections/pointers';
-import { startProjector } from '../../projections/projector';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import {
@@ -16,12 +14,12 @@ import {
   createTopics,
   messagesOf,
   mongoUrl,
-  quietLogger,
   readAll,
   unique,
   waitFor,
   openTestClients,
   closeTestClients,
+  startTestProjector,
 } from './kafka-test-kit';
 
 jest.setTimeout(150_000);
@@ -84,16 +82,15 @@ describe('projector killed between the aggregates write and the orders write', (
     const partial = await readAll(db, readModels.collections);
     expect(partial.orders.size).toBeGreaterThan(0);
 
-    const projector = await startProjector({
-      kafka,
-      db,
-      logger: quietLogger(),
-      registry: new Registry(),
-      readModels,
-      topic,
-      deadLetters: { mode: 'publish', publisher },
-      sessionTimeoutMs: 6_000,
-    });
+    const projector = await startTestProjector(
+      { kafka, publisher },
+      {
+        db,
+        readModels,
+        topic,
+        sessionTimeoutMs: 6_000,
+      },
+    );
     try {
       await waitFor(
         'the restarted projector to catch up',

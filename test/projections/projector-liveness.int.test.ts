@@ -1,20 +1,19 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
-import { Registry } from 'prom-client';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import { generationReadModels } from '../../projections/pointers';
-import { startProjector, type Projector } from '../../projections/projector';
+import type { Projector } from '../../projections/projector';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
 import {
   createTopics,
   messagesOf,
-  quietLogger,
   unique,
   waitFor,
   openTestClients,
   closeTestClients,
+  startTestProjector,
 } from './kafka-test-kit';
 
 // A projector must stay a live member of its group while a slow chunk is written, and must
@@ -62,23 +61,22 @@ it('keeps its membership while one chunk takes longer than the session timeout',
   const { topic, db, groupId, readModels } = await setup();
   let stall = true;
   const fatal: Error[] = [];
-  const projector = await startProjector({
-    kafka,
-    db,
-    logger: quietLogger(),
-    registry: new Registry(),
-    readModels,
-    topic,
-    deadLetters: { mode: 'publish', publisher },
-    sessionTimeoutMs: SESSION_MS,
-    onFatal: (error) => fatal.push(error),
-    // The first chunk stalls between its writes for 2.5 sessions (a loaded MongoDB).
-    afterAggregates: async () => {
-      if (!stall) return;
-      stall = false;
-      await new Promise((r) => setTimeout(r, 2.5 * SESSION_MS));
+  const projector = await startTestProjector(
+    { kafka, publisher },
+    {
+      db,
+      readModels,
+      topic,
+      sessionTimeoutMs: SESSION_MS,
+      onFatal: (error) => fatal.push(error),
+      // The first chunk stalls between its writes for 2.5 sessions (a loaded MongoDB).
+      afterAggregates: async () => {
+        if (!stall) return;
+        stall = false;
+        await new Promise((r) => setTimeout(r, 2.5 * SESSION_MS));
+      },
     },
-  });
+  );
   projectors.push(projector);
   await waitFor('the group to form', async () => (await members(groupId)) === 1);
   await waitFor('the stall to begin', () => Promise.resolve(!stall));
@@ -97,21 +95,20 @@ it('reports a fatal error when its partitions have lag and nothing is committed 
   const { topic, db, readModels } = await setup();
   const fatal: Error[] = [];
   let release = () => undefined as void;
-  const projector = await startProjector({
-    kafka,
-    db,
-    logger: quietLogger(),
-    registry: new Registry(),
-    readModels,
-    topic,
-    deadLetters: { mode: 'publish', publisher },
-    sessionTimeoutMs: SESSION_MS,
-    positionCheckMs: 300,
-    stallLimitMs: 2_000,
-    onFatal: (error) => fatal.push(error),
-    // The first chunk never finishes: a write that never answers.
-    afterAggregates: () => new Promise<void>((resolve) => (release = resolve)),
-  });
+  const projector = await startTestProjector(
+    { kafka, publisher },
+    {
+      db,
+      readModels,
+      topic,
+      sessionTimeoutMs: SESSION_MS,
+      positionCheckMs: 300,
+      stallLimitMs: 2_000,
+      onFatal: (error) => fatal.push(error),
+      // The first chunk never finishes: a write that never answers.
+      afterAggregates: () => new Promise<void>((resolve) => (release = resolve)),
+    },
+  );
   projectors.push(projector);
   try {
     await waitFor('the fatal report', () => Promise.resolve(fatal.length > 0), 30_000);

@@ -10,19 +10,18 @@ import { foldOrder } from '../../projections/order-view';
 import type { ActiveReadModels } from '../../projections/pointers';
 import { generationReadModels } from '../../projections/pointers';
 import type { Projector } from '../../projections/projector';
-import { startProjector } from '../../projections/projector';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import {
   createTopics,
   messagesOf,
   mongoUrl,
-  quietLogger,
   readAll,
   unique,
   waitFor,
   openTestClients,
   closeTestClients,
+  startTestProjector,
 } from './kafka-test-kit';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
@@ -72,19 +71,19 @@ describe('projector and writes the read model does not keep', () => {
       groupId: unique('group'),
     };
     const registry = new Registry();
-    const projector = await startProjector({
-      kafka,
-      db: projectorDb,
-      logger: quietLogger(),
-      registry,
-      readModels,
-      topic,
-      deadLetters: { mode: 'publish', publisher },
-      sessionTimeoutMs: 6_000,
-      chunkSize: 50,
-      positionCheckMs: 500,
-      afterAggregates: options.afterAggregates,
-    });
+    const projector = await startTestProjector(
+      { kafka, publisher },
+      {
+        db: projectorDb,
+        registry,
+        readModels,
+        topic,
+        sessionTimeoutMs: 6_000,
+        chunkSize: 50,
+        positionCheckMs: 500,
+        afterAggregates: options.afterAggregates,
+      },
+    );
     projectors.push(projector);
     const caughtUp = () =>
       waitFor('the projector to catch up', async () =>

@@ -1,7 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
-import { Registry } from 'prom-client';
 import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
@@ -11,7 +10,6 @@ import { foldOrder } from '../../projections/order-view';
 import type { ActiveReadModels } from '../../projections/pointers';
 import { generationReadModels, readActiveReadModels } from '../../projections/pointers';
 import type { Projector } from '../../projections/projector';
-import { startProjector } from '../../projections/projector';
 import { createReadModelQueries } from '../../projections/read-model-queries';
 import { rebuildReadModels } from '../../projections/rebuild';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
@@ -25,6 +23,7 @@ import {
   waitFor,
   openTestClients,
   closeTestClients,
+  startTestProjector,
 } from './kafka-test-kit';
 
 jest.setTimeout(120_000);
@@ -59,17 +58,16 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
       groupId: unique('group'),
     };
     const start = async () => {
-      const projector = await startProjector({
-        kafka,
-        db,
-        logger: quietLogger(),
-        registry: new Registry(),
-        readModels,
-        topic,
-        deadLetters: { mode: 'publish', publisher },
-        sessionTimeoutMs: 6_000,
-        chunkSize: 50,
-      });
+      const projector = await startTestProjector(
+        { kafka, publisher },
+        {
+          db,
+          readModels,
+          topic,
+          sessionTimeoutMs: 6_000,
+          chunkSize: 50,
+        },
+      );
       projectors.push(projector);
       return projector;
     };
