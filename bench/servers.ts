@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts, readState, startStack } from '../stack';
+import { freeStackPorts, readState, startStack } from '../stack';
 import { sampleCpu, type CpuSample } from './cpu';
 
 // The servers every benchmark and its baseline share in one run: those named by
@@ -20,10 +20,9 @@ export interface BenchServers {
 
 export async function startBenchServers(onProgress: (text: string) => void): Promise<BenchServers> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'order-saga-bench-stack-'));
-  const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
   const stack = await startStack({
     dir,
-    ports: { temporal, temporalUi, kafka, kafkaController, mongo },
+    ports: await freeStackPorts(),
     env: process.env,
     onProgress,
   });

@@ -49,7 +49,7 @@ export const env = {
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
     // The local stack's server (stack/mongo-args.ts explains the pool size).
-    .default('mongodb://127.0.0.1:27017/?maxPoolSize=20'),
+    .default('mongodb://127.0.0.1:27017/'),
   port: z.coerce.number().int().min(0).max(65535),
   positiveInt: z.coerce.number().int().positive(),
   /** A duration in milliseconds. */

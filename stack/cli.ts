@@ -2,10 +2,10 @@
 import { splitBrokers, stackDirFromEnv, stackPortsFromEnv } from './config';
 import { mongoUrlFor } from './mongo-args';
 import { REPO_ROOT } from './paths';
-import { probeStack, type ProbeResult } from './probes';
+import { probePostgres, probeStack, type ProbeResult } from './probes';
 import { seconds, stderrProgress } from './progress';
 import { provision } from './provision';
-import { rssBytes } from './process';
+import { treeRssBytes } from './process';
 import { startStack } from './start';
 import { readState, stateFile, type StackState } from './state';
 import { stopStackDir } from './stop';
@@ -67,17 +67,22 @@ function addresses(state: StackState | undefined): StackAddresses {
 async function status(dir: string): Promise<number> {
   const state = await readState(dir);
   const results = await probeStack(addresses(state));
+  const mongo = state?.servers.mongo;
+  if (mongo?.kind === 'local' && mongo.postgres) {
+    results.push(await probePostgres(mongo.postgres.address, mongo.postgres.pgBin));
+  }
   console.log(`stack dir: ${dir}${state ? '' : ' (no state file: nothing started here)'}`);
   let totalRss = 0;
   for (const r of results) {
-    const server = state?.servers[r.server];
-    let origin = 'not started by the stack';
+    // PostgreSQL is ferretdb-local's child: its memory is counted in the mongo line.
+    const server = r.server === 'postgres' ? undefined : state?.servers[r.server];
+    let origin = r.server === 'postgres' ? 'run by the mongo server' : 'not started by the stack';
     if (server?.kind === 'external') origin = 'external';
     if (server?.kind === 'local') {
-      const rss = rssBytes(server.pid);
+      const rss = treeRssBytes(server.pid);
       totalRss += rss ?? 0;
       origin = rss
-        ? `pid ${server.pid}, rss ${Math.round(rss / 2 ** 20)} MiB`
+        ? `pid ${server.pid}, rss ${Math.round(rss / 2 ** 20)} MiB with its children`
         : `pid ${server.pid} not running; see ${server.log}`;
     }
     console.log(formatLine(r, origin));

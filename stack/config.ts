@@ -25,6 +25,7 @@ export const DEFAULT_PORTS: StackPorts = {
   kafka: 9092,
   kafkaController: 9093,
   mongo: 27017,
+  mongoPostgres: 15432,
 };
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -51,6 +52,7 @@ export function stackPortsFromEnv(env: NodeJS.ProcessEnv): StackPorts {
       env.STACK_KAFKA_PORT ? kafka + 1 : DEFAULT_PORTS.kafkaController,
     ),
     mongo: port(env, 'STACK_MONGO_PORT', DEFAULT_PORTS.mongo),
+    mongoPostgres: port(env, 'STACK_POSTGRES_PORT', DEFAULT_PORTS.mongoPostgres),
   };
   const values = Object.values(ports);
   if (new Set(values).size !== values.length) {

@@ -5,7 +5,7 @@ import type { StackAddresses } from './types';
 export { provision, type Component, type ProvisionOptions } from './provision';
 export { startStack, type RunningStack, type StartStackOptions } from './start';
 export { stopStackDir } from './stop';
-export { freePorts } from './ports';
+export { freePorts, freeStackPorts } from './ports';
 export { probeTemporal, probeKafka, probeMongo, type ProbeResult } from './probes';
 export { cacheRoot } from './cache';
 export {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { seconds } from './progress';
 import { spawnServer, stopProcess, tailFile } from './process';
-import type { LocalServerState } from './state';
+import type { LocalServerState, PostgresBackend } from './state';
 import type { Progress, ServerName } from './types';
 
 export interface LaunchSpec {
@@ -17,6 +17,8 @@ export interface LaunchSpec {
   ports: { port: number; what: string }[];
   address: string;
   uiUrl?: string;
+  /** The PostgreSQL server a FerretDB process runs beside it (probed by `stack:status`). */
+  postgres?: PostgresBackend;
   readyTimeoutMs: number;
   graceMs: number;
   /** One-off work before the first start (e.g. formatting Kafka's storage). */
@@ -69,6 +71,7 @@ export async function launchServer(
     graceMs: spec.graceMs,
     address: spec.address,
     ...(spec.uiUrl ? { uiUrl: spec.uiUrl } : {}),
+    ...(spec.postgres ? { postgres: spec.postgres } : {}),
     log: logFile,
     startedAt: new Date().toISOString(),
   };

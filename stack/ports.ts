@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { StackPorts } from './types';
 
 /**
  * `n` distinct ports the OS reports free on 127.0.0.1. All are held open until every one is
@@ -40,7 +41,20 @@ export async function assertPortsFree(ports: { port: number; what: string }[]): 
     throw new Error(
       `Ports already in use by another process:\n${busy.join('\n')}\n` +
         'Stop that process, or choose other ports with STACK_TEMPORAL_PORT, STACK_TEMPORAL_UI_PORT, ' +
-        'STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_MONGO_PORT.',
+        'STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_MONGO_PORT, STACK_POSTGRES_PORT.',
     );
   }
+}
+
+/** A whole stack's ports, each free on 127.0.0.1 (tests and benchmarks run private stacks). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  const [temporal, temporalUi, kafka, kafkaController, mongo, mongoPostgres] = await freePorts(6);
+  return {
+    temporal: temporal,
+    temporalUi: temporalUi,
+    kafka: kafka,
+    kafkaController: kafkaController,
+    mongo: mongo,
+    mongoPostgres: mongoPostgres,
+  };
 }

@@ -1,4 +1,7 @@
 // Real health probes: each asks the server something only a working server can answer.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -6,7 +9,7 @@ import { ORDER_EVENTS_TOPIC } from '../contracts/topics';
 import type { ServerName, StackAddresses } from './types';
 
 export interface ProbeResult {
-  server: ServerName;
+  server: ServerName | 'postgres';
   address: string;
   ok: boolean;
   /** What the server said (version, cluster id, ...) or why the probe failed. */
@@ -18,7 +21,7 @@ export interface ProbeResult {
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 async function timed(
-  server: ServerName,
+  server: ProbeResult['server'],
   address: string,
   probe: () => Promise<string>,
 ): Promise<ProbeResult> {
@@ -109,14 +112,34 @@ export async function probeMongo(url: string, timeoutMs = 3000): Promise<ProbeRe
       const admin = client.db('admin');
       await admin.command({ ping: 1 });
       const info = await admin.command({ buildInfo: 1 });
-      const ferret = info.ferretdbVersion as string | undefined;
       const version = String(info.version);
-      if (ferret === undefined) return `MongoDB ${version}`;
-      // Embedded FerretDB reports "unknown": its version file is generated only in its own builds.
-      return `FerretDB${ferret === 'unknown' ? '' : ` ${ferret}`} (MongoDB ${version} wire)`;
+      // FerretDB 2 answers `ferretdb: {version}`; FerretDB 1 answered `ferretdbVersion`.
+      const ferret = (info.ferretdb as { version?: string } | undefined)?.version;
+      return ferret ? `FerretDB ${ferret} (MongoDB ${version} wire)` : `MongoDB ${version}`;
     } finally {
       await client.close();
     }
+  });
+}
+
+/**
+ * PostgreSQL behind FerretDB: `pg_isready`, which speaks PostgreSQL's protocol (a connect to the
+ * port alone would pass for any listener).
+ */
+export async function probePostgres(
+  address: string,
+  pgBin: string,
+  timeoutMs = 3000,
+): Promise<ProbeResult> {
+  return timed('postgres', address, async () => {
+    const [host = '127.0.0.1', port = '5432'] = address.split(':');
+    const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
+    const { stdout } = await promisify(execFile)(
+      path.join(pgBin, 'pg_isready'),
+      ['-h', host, '-p', port, '-d', 'postgres', '-t', seconds],
+      { timeout: timeoutMs + 1000 },
+    );
+    return stdout.trim();
   });
 }
 

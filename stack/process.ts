@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 
 /** True if `pid` exists and is not a zombie (an exited child its parent has not reaped yet). */
@@ -128,6 +128,50 @@ export function rssBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Parent pid of every process, from /proc (empty without procfs). */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return parents;
+  }
+  for (const e of entries) {
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(e), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return parents;
+}
+
+/**
+ * Resident memory of a process and all its descendants (ferretdb-local runs PostgreSQL, whose
+ * backends share its buffers, so this over-counts shared pages: an upper bound).
+ */
+export function treeRssBytes(pid: number): number | undefined {
+  const own = rssBytes(pid);
+  if (own === undefined) return undefined;
+  const parents = parentPids();
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent] of parents) {
+      if (tree.has(parent) && !tree.has(child)) {
+        tree.add(child);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const p of tree) total += rssBytes(p) ?? 0;
+  return total;
 }
 
 /** Last `n` lines of a log file, for start-up failure reports. */

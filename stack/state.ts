@@ -15,8 +15,15 @@ export interface LocalServerState {
   graceMs: number;
   address: string;
   uiUrl?: string;
+  postgres?: PostgresBackend;
   log: string;
   startedAt: string;
+}
+
+export interface PostgresBackend {
+  address: string;
+  /** Directory holding `pg_isready`. */
+  pgBin: string;
 }
 
 export interface ExternalServerState {

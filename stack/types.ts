@@ -8,6 +8,8 @@ export interface StackPorts {
   kafka: number;
   kafkaController: number;
   mongo: number;
+  /** PostgreSQL behind FerretDB (unused when a real mongod runs). */
+  mongoPostgres: number;
 }
 
 /** Where the stack's servers answer; what probes, tests and apps need. */
@@ -18,7 +20,10 @@ export interface StackAddresses {
   mongoUrl: string;
 }
 
-export type MongoBinary = { kind: 'mongod'; path: string } | { kind: 'ferretdb'; path: string };
+export type MongoBinary =
+  | { kind: 'mongod'; path: string }
+  /** ferretdb-local: FerretDB 2 with its own PostgreSQL, whose binaries are in pgBin. */
+  | { kind: 'ferretdb'; path: string; pgBin: string };
 
 /** Provisioned executables and jars (absolute paths, in the cache). */
 export interface Binaries {

@@ -1,36 +1,256 @@
+// ferretdb-local: the local stack's MongoDB-wire server. One process that owns a PostgreSQL
+// server (with the DocumentDB extension) and an embedded FerretDB 2 in front of it, so the stack
+// starts, probes, stops and kills "the database" as one unit, as a managed MongoDB would be.
+//
+//   - First start: initdb into <data>/pgdata, with the settings DocumentDB needs.
+//   - Every start: postgres on 127.0.0.1:<pg-port> (its socket in <data>/pgdata when the path
+//     fits), CREATE EXTENSION documentdb, then FerretDB on -listen.
+//   - SIGTERM/SIGINT: FerretDB stops, then PostgreSQL's fast shutdown; exit 0.
+//   - PostgreSQL dying on its own ends this process (exit 1), so a supervisor restarts both.
+//   - This process killed with SIGKILL: PostgreSQL gets SIGQUIT (immediate shutdown, as after a
+//     crash) through the parent-death signal, so no orphan keeps the port.
+//
+// PostgreSQL refuses to run as root: when started as root, initdb and postgres run as -pg-user.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"log"
+	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/FerretDB/FerretDB/v2/ferretdb"
+	"github.com/jackc/pgx/v5"
 )
 
+// Settings of FerretDB's own packaging of DocumentDB, plus what the local stack wants.
+const pgSettings = `# written by ferretdb-local (order-saga local stack)
+listen_addresses = '127.0.0.1'
+port = %d
+unix_socket_directories = '%s'
+max_connections = 300
+shared_buffers = 256MB
+shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
+cron.database_name = 'postgres'
+cron.log_statement = off
+cron.log_run = off
+cron.log_min_messages = warning
+documentdb.enableCompact = true
+documentdb.enableLetAndCollationForQueryMatch = true
+documentdb.enableNowSystemVariable = true
+documentdb.enableSortbyIdPushDownToPrimaryKey = true
+documentdb.enableSchemaValidation = true
+documentdb.enableBypassDocumentValidation = true
+documentdb.enableUserCrud = true
+documentdb.maxUserLimit = 100
+`
+
+type config struct {
+	listen, data, pgBin, pgUser, logLevel string
+	pgPort                                 int
+}
+
 func main() {
-	addr := flag.String("listen", "127.0.0.1:27017", "TCP listen address")
-	dir := flag.String("data", "", "SQLite data directory (absolute)")
+	var c config
+	flag.StringVar(&c.listen, "listen", "127.0.0.1:27017", "MongoDB wire protocol TCP address")
+	flag.StringVar(&c.data, "data", "", "directory for PostgreSQL's data and FerretDB's state (absolute)")
+	flag.StringVar(&c.pgBin, "pg-bin", "/usr/lib/postgresql/15/bin", "directory of initdb and postgres")
+	flag.IntVar(&c.pgPort, "pg-port", 0, "PostgreSQL TCP port on 127.0.0.1 (required)")
+	flag.StringVar(&c.pgUser, "pg-user", "postgres", "unprivileged user for PostgreSQL when run as root")
+	flag.StringVar(&c.logLevel, "log-level", "warn", "FerretDB log level: debug, info, warn, error")
 	flag.Parse()
-	if *dir == "" {
-		log.Fatal("-data is required")
+	if c.data == "" || !filepath.IsAbs(c.data) || c.pgPort == 0 {
+		log.Fatal("-data (absolute) and -pg-port are required")
 	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		log.Fatal(err)
+	if err := run(c); err != nil {
+		log.Fatalf("ferretdb-local: %v", err)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *addr},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dir + "/",
-	})
+}
+
+func run(c config) error {
+	cred, err := credentialFor(c.pgUser)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
+	pgData := filepath.Join(c.data, "pgdata")
+	if err := initCluster(c, pgData, cred); err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Printf("ferretdb listening on %s", *addr)
-	f.Run(ctx)
+
+	pg := exec.Command(filepath.Join(c.pgBin, "postgres"), "-D", pgData)
+	pg.Stdout, pg.Stderr = os.Stderr, os.Stderr
+	pg.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
+	if err := pg.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	pgExited := make(chan error, 1)
+	go func() { pgExited <- pg.Wait() }()
+	log.Printf("postgres: pid %d, 127.0.0.1:%d, data %s", pg.Process.Pid, c.pgPort, pgData)
+
+	url := fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres", c.pgUser, c.pgPort)
+	if err := createExtension(ctx, url, pgExited); err != nil {
+		stopPostgres(pg, pgExited)
+		return err
+	}
+
+	off := false
+	level := new(slog.LevelVar)
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		PostgreSQLURL: url,
+		ListenAddr:    c.listen,
+		StateDir:      filepath.Join(c.data, "ferretdb-state"),
+		LogLevel:      level,
+		LogOutput:     os.Stderr,
+		Telemetry:     &off,
+	})
+	if err != nil {
+		stopPostgres(pg, pgExited)
+		return fmt.Errorf("ferretdb: %w", err)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { f.Run(runCtx); close(done) }()
+	log.Printf("ferretdb: listening on %s", c.listen)
+
+	select {
+	case <-ctx.Done():
+		log.Printf("stopping: ferretdb, then postgres")
+		cancel()
+		<-done
+		stopPostgres(pg, pgExited)
+		return nil
+	case err := <-pgExited:
+		cancel()
+		<-done
+		return fmt.Errorf("postgres exited on its own (%v)", err)
+	case <-done:
+		stopPostgres(pg, pgExited)
+		return errors.New("ferretdb stopped on its own")
+	}
+}
+
+// credentialFor returns the identity PostgreSQL runs as: nil (ourselves) unless we are root.
+func credentialFor(name string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: %w (set -pg-user)", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func initCluster(c config, pgData string, cred *syscall.Credential) error {
+	if _, err := os.Stat(filepath.Join(pgData, "PG_VERSION")); err == nil {
+		return writeSettings(c, pgData, cred)
+	}
+	if err := os.MkdirAll(c.data, 0o755); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(pgData); err != nil { // a half-done initdb
+		return err
+	}
+	if err := os.Mkdir(pgData, 0o700); err != nil {
+		return err
+	}
+	if cred != nil {
+		if err := os.Chown(pgData, int(cred.Uid), int(cred.Gid)); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command(filepath.Join(c.pgBin, "initdb"), "-D", pgData, "-U", c.pgUser,
+		"--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Dir = "/"
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("initdb into %s failed (%w); when run as root, every parent of -data must be traversable by %q", pgData, err, c.pgUser)
+	}
+	return writeSettings(c, pgData, cred)
+}
+
+// writeSettings rewrites an included file on every start, so a changed port or socket applies.
+func writeSettings(c config, pgData string, cred *syscall.Credential) error {
+	socketDir := pgData
+	if len(socketDir) > 90 { // sun_path holds 107 bytes; the socket's own name takes ~17
+		socketDir = ""
+	}
+	file := filepath.Join(pgData, "ferretdb-local.conf")
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(pgSettings, c.pgPort, socketDir)), 0o600); err != nil {
+		return err
+	}
+	if cred != nil {
+		if err := os.Chown(file, int(cred.Uid), int(cred.Gid)); err != nil {
+			return err
+		}
+	}
+	main := filepath.Join(pgData, "postgresql.conf")
+	text, err := os.ReadFile(main)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(text), "include_if_exists = 'ferretdb-local.conf'") {
+		text = append(text, []byte("\ninclude_if_exists = 'ferretdb-local.conf'\n")...)
+		return os.WriteFile(main, text, 0o600)
+	}
+	return nil
+}
+
+// createExtension waits for PostgreSQL to accept connections, then installs DocumentDB once.
+func createExtension(ctx context.Context, url string, pgExited <-chan error) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-pgExited:
+			return fmt.Errorf("postgres exited while starting (%v); its log is above", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		conn, err := pgx.Connect(ctx, url)
+		if err == nil {
+			_, err = conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS documentdb CASCADE")
+			conn.Close(ctx)
+			if err != nil {
+				return fmt.Errorf("CREATE EXTENSION documentdb: %w", err)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres not accepting connections after 60s: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stopPostgres asks for a fast shutdown (SIGINT), then an immediate one (SIGQUIT) after 20 s.
+func stopPostgres(pg *exec.Cmd, exited <-chan error) {
+	_ = pg.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		_ = pg.Process.Signal(syscall.SIGQUIT)
+		<-exited
+	}
 }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  freePorts,
+  freeStackPorts,
   readState,
   startStack,
   stopStackDir,
@@ -36,8 +36,7 @@ const progress = (line: string): void => chaosLog(`stack: ${line}`);
 
 export async function startPrivateStack(): Promise<PrivateStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'order-saga-chaos-'));
-  const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
-  const ports: StackPorts = { temporal, temporalUi, kafka, kafkaController, mongo };
+  const ports: StackPorts = await freeStackPorts();
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_ORDER_EVENTS_PARTITIONS: '3' };
   for (const name of EXTERNAL) delete env[name];
   const start = () => startStack({ dir, ports, env, onProgress: progress });

@@ -8,7 +8,7 @@ import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
 import { sagaDrafts, sampleSagas } from '../../projections/sample-streams';
 import type { RunningStack, StackPorts } from '../../stack';
-import { freePorts, startStack } from '../../stack';
+import { freeStackPorts, startStack } from '../../stack';
 import { mongoUrl, quietLogger, waitFor } from '../projections/kafka-test-kit';
 
 jest.setTimeout(300_000);
@@ -35,14 +35,7 @@ describe('publishing while the broker restarts', () => {
   };
 
   beforeAll(async () => {
-    const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
-    ports = {
-      temporal: temporal,
-      temporalUi: temporalUi,
-      kafka: kafka,
-      kafkaController: kafkaController,
-      mongo: mongo,
-    };
+    ports = await freeStackPorts();
     await start();
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { orderWorkflowId } from '../../contracts/order';
-import { freePorts, startStack, type RunningStack } from '../../stack';
+import { freePorts, freeStackPorts, startStack, type RunningStack } from '../../stack';
 import { startTestSystem, type TestSystem } from '../e2e/system';
 import { installQuietRuntime } from '../workflows/saga-test-env';
 import { orderClient, sampleOrder } from './order-client';
@@ -29,12 +29,13 @@ describeWithChromium('Temporal Web UI with the codec server', () => {
 
   beforeAll(async () => {
     installQuietRuntime();
-    const [temporal, temporalUi, kafka, kafkaController, mongo, apiPort] = await freePorts(6);
+    const ports = await freeStackPorts();
+    const [apiPort] = await freePorts(1);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.TEMPORAL_ADDRESS; // start a dev server of our own; keep Kafka and MongoDB
     stack = await startStack({
       dir: mkdtempSync(path.join(os.tmpdir(), 'order-saga-ui-test-')),
-      ports: { temporal, temporalUi, kafka, kafkaController, mongo },
+      ports,
       env,
       temporalUiCodecEndpoint: `http://127.0.0.1:${apiPort}/codec`,
     });

@@ -4,18 +4,17 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts, startStack } from '../../stack';
+import { freeStackPorts, startStack } from '../../stack';
 import { setupProgress } from './log';
 import { keepStack } from './stack-handle';
 
 export default async function startTestStack(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'order-saga-test-stack-'));
-  const [temporal, temporalUi, kafka, kafkaController, mongo] = await freePorts(5);
   setupProgress(`starting a test stack in ${dir}`);
   const stack = await startStack({
     dir,
-    ports: { temporal, temporalUi, kafka, kafkaController, mongo },
+    ports: await freeStackPorts(),
     env: process.env,
     onProgress: setupProgress,
   });

@@ -123,14 +123,20 @@ describe('temporalArgs', () => {
 });
 
 describe('mongoArgs', () => {
-  it('binds FerretDB or mongod to loopback with the data dir', () => {
-    expect(mongoArgs({ kind: 'ferretdb', path: '/c/ferretdb' }, 27117, '/s/mongo')).toEqual([
+  const ports = { mongo: 27117, mongoPostgres: 15433 };
+  it('binds FerretDB (with its PostgreSQL) or mongod to loopback with the data dir', () => {
+    const ferret = { kind: 'ferretdb', path: '/c/ferretdb-local', pgBin: '/pg/bin' } as const;
+    expect(mongoArgs(ferret, ports, '/s/mongo')).toEqual([
       '-listen',
       '127.0.0.1:27117',
       '-data',
       '/s/mongo',
+      '-pg-bin',
+      '/pg/bin',
+      '-pg-port',
+      '15433',
     ]);
-    expect(mongoArgs({ kind: 'mongod', path: '/usr/bin/mongod' }, 27117, '/s/mongo')).toEqual([
+    expect(mongoArgs({ kind: 'mongod', path: '/usr/bin/mongod' }, ports, '/s/mongo')).toEqual([
       '--dbpath',
       '/s/mongo',
       '--bind_ip',
@@ -138,7 +144,10 @@ describe('mongoArgs', () => {
       '--port',
       '27117',
     ]);
-    expect(mongoUrlFor(27117)).toBe('mongodb://127.0.0.1:27117/?maxPoolSize=20');
+  });
+
+  it('gives a URL without a pool limit (FerretDB 1 needed maxPoolSize=20; FerretDB 2 does not)', () => {
+    expect(mongoUrlFor(27117)).toBe('mongodb://127.0.0.1:27117/');
   });
 });
 
@@ -149,6 +158,8 @@ describe('pinned versions', () => {
     expect(read('kafka/pom.xml')).toMatch(
       new RegExp(`<artifactId>kafka_2\\.13</artifactId>\\s*<version>${KAFKA_VERSION}</version>`),
     );
-    expect(read('ferretdb/go.mod')).toContain(`github.com/FerretDB/FerretDB v${FERRETDB_VERSION}`);
+    expect(read('ferretdb/go.mod')).toContain(
+      `github.com/FerretDB/FerretDB/v2 v${FERRETDB_VERSION}`,
+    );
   });
 });
