@@ -43,4 +43,25 @@ describe('MongoDB-wire server (smoke)', () => {
       version: 2,
     });
   });
+
+  // What the local server must get right for the projector, the chaos snapshots and every
+  // multi-batch read: DocumentDB 0.106 resumed such cursors at the wrong row once a document had
+  // been updated in place (stack/ferretdb/main.go, noHotUpdates). Without the workaround this
+  // read returned the first batch over and over.
+  it('a find spanning many batches returns every updated document exactly once', async () => {
+    const docs = db.collection<{ _id: string; counts?: Record<string, number> }>('many_batches');
+    const ids = Array.from({ length: 120 }, (_, i) => `d-${i}`);
+    await docs.insertMany(ids.map((_id) => ({ _id })));
+    for (const field of ['a', 'b']) {
+      await Promise.all(
+        ids.map((_id) => docs.updateOne({ _id }, { $inc: { [`counts.${field}`]: 1 } })),
+      );
+    }
+    const seen: string[] = [];
+    for await (const doc of docs.find({}, { batchSize: 10 })) {
+      seen.push(doc._id);
+      if (seen.length > ids.length * 2) break; // a cursor that starts over would never end
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
 });

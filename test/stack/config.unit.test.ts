@@ -37,6 +37,7 @@ describe('stackPortsFromEnv', () => {
       kafka: 9092,
       kafkaController: 9093,
       mongo: 27017,
+      mongoPostgres: 15432,
     });
   });
 
