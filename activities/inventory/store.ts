@@ -1,33 +1,33 @@
 import type { Collection, Db } from 'mongodb';
 import type { OrderItemRequest } from '../../contracts/order';
-import { createDocumentLock } from '../shared/document-lock';
+import { createDocumentLock, type LockOptions } from '../shared/document-lock';
 import { ignoreDuplicateKey } from '../shared/mongo-errors';
 import { OutOfStockError, ReservationReleasedError } from './errors';
 import { linesToRestore, planReservation } from './reservation-plan';
 import type { ReservationLine } from './reservation-plan';
 
 // The inventory service's data, in its own database. No multi-document transactions (the local
-// MongoDB-wire server has none), so every step is a single-document conditional write:
+// MongoDB-wire server has none, and a saga step should not need one), so every step is a
+// single-document conditional write, which MongoDB and FerretDB 2 apply atomically:
 //
 //  * Taking a line is ONE write on the SKU: `{_id: sku, available >= q, holds != R}` →
-//    `$inc: {available: -q}, $push: {holds: R}`. Two orders racing for the last unit cannot both
-//    match. The hold marker `R` (the reservation id) makes the write idempotent and lets it be
-//    undone exactly once (`{_id: sku, holds: R}` → `$inc: +q, $pull: {holds: R}`).
+//    `$inc: {available: -q}, $push: {holds: R}`. Orders racing for the last unit cannot both
+//    match, with no lock: the condition and the decrement are one atomic update. The hold marker
+//    `R` (the reservation id) makes the write idempotent and lets it be undone exactly once
+//    (`{_id: sku, holds: R}` → `$inc: +q, $pull: {holds: R}`).
 //  * The reservation document (`_id` = R, the idempotency key, so unique) then records the line
 //    as `taken` and the SKU's marker is cleared; markers only live while a reservation is in
 //    flight, so SKU documents do not grow with every order (a retry clears the markers of lines
 //    an earlier attempt recorded but did not get to clear).
 //  * Giving a taken line back is symmetric, with a `releases` marker.
 //
-//  * Writes to one SKU's stock run under a per-SKU lease lock (../shared/document-lock.ts):
-//    FerretDB does not apply a conditional update atomically; MongoDB does, lock or not.
-//
 // A crash between any two writes is repaired by the next attempt, which reads both documents.
-// Two attempts of the same reservation at once (a timed-out attempt still running beside its
-// retry) cannot both take a line: each take reads the reservation inside the SKU's lock.
-// Residual gap (documented, not handled): such attempts racing a *release* of the same
-// reservation; the workflow waits for a cancelled attempt to stop before compensating
-// (WAIT_CANCELLATION_COMPLETED).
+// What no single-document condition can cover is two attempts of the SAME reservation at once
+// (a timed-out attempt still running beside its retry, or a release racing a late reserve):
+// one could read the reservation before the other recorded its take and, the marker being
+// cleared by then, take the line again. So each reservation's attempts run one at a time under
+// a lease lock keyed by the reservation id (../shared/document-lock.ts). Distinct orders never
+// share that key, so it never makes them wait: it costs two writes per reserve or release.
 
 export const CATALOG_COLLECTION = 'catalog';
 export const RESERVATIONS_COLLECTION = 'reservations';
@@ -86,11 +86,13 @@ export interface InventoryStore {
 export function createMongoInventoryStore(
   db: Db,
   now: () => Date = () => new Date(),
+  lockOptions?: LockOptions,
 ): InventoryStore {
   const catalog: Collection<CatalogDoc> = db.collection(CATALOG_COLLECTION);
   const reservations: Collection<ReservationDoc> = db.collection(RESERVATIONS_COLLECTION);
-  const lock = createDocumentLock(db);
-  const stockOf = <T>(sku: string, run: () => Promise<T>) => lock.with(`stock:${sku}`, run);
+  const lock = createDocumentLock(db, lockOptions);
+  const oneAttemptAtATime = <T>(id: string, run: () => Promise<T>) =>
+    lock.with(`reservation:${id}`, run);
 
   const toSku = (doc: CatalogDoc): Sku => ({
     sku: doc._id,
@@ -103,81 +105,76 @@ export function createMongoInventoryStore(
   async function load(id: string): Promise<ReservationDoc> {
     const doc = await reservations.findOne({ _id: id });
     if (!doc) throw new Error(`reservation ${id} vanished`); // retryable: should never happen
-    // FerretDB 1.24 drops empty arrays written by an upsert's $setOnInsert: read them as empty.
-    return { ...doc, lines: doc.lines ?? [], taken: doc.taken ?? [] };
+    return doc;
   }
 
   /**
    * Takes one line (idempotent): `taken`, `out-of-stock`, or `settled` when the reservation is no
-   * longer pending (another attempt finished it, or it was released). The take, its record on the
-   * reservation and the clearing of the marker run in one section under the SKU's lock, and the
-   * section first reads the reservation: an attempt that waited for the lock while another
-   * attempt of the same reservation took the line sees it recorded and takes nothing.
+   * longer pending (it was released). Runs under the reservation's lock, so the reservation read
+   * first is current: a line an earlier attempt recorded is not taken again.
    */
-  function take(id: string, line: ReservationLine): Promise<'taken' | 'out-of-stock' | 'settled'> {
-    return stockOf(line.sku, async () => {
-      const current = await reservations.findOne(
-        { _id: id },
-        { projection: { status: 1, taken: 1 } },
-      );
-      if (current?.status !== 'PENDING') return 'settled';
-      if (current.taken?.includes(line.sku)) {
-        await clearHoldMarker(id, line.sku); // left by an attempt that stopped after recording
-        return 'taken';
-      }
-      const { modifiedCount } = await catalog.updateOne(
-        { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
-        { $inc: { available: -line.quantity }, $push: { holds: id } },
-      );
-      if (modifiedCount === 0) {
-        const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
-        // Our marker without a record: an earlier attempt took it and stopped; record it now.
-        if (sku?.holds?.includes(id) !== true) return 'out-of-stock';
-      }
-      const recorded = await reservations.updateOne(
-        { _id: id, status: 'PENDING' },
-        { $addToSet: { taken: line.sku } },
-      );
-      if (recorded.matchedCount === 0) {
-        // Released meanwhile: undo our own take at once (the marker says it is ours).
-        await catalog.updateOne(
-          { _id: line.sku, holds: id },
-          { $inc: { available: line.quantity }, $pull: { holds: id } },
-        );
-        return 'settled';
-      }
-      await clearHoldMarker(id, line.sku);
+  async function take(
+    id: string,
+    line: ReservationLine,
+  ): Promise<'taken' | 'out-of-stock' | 'settled'> {
+    const current = await reservations.findOne(
+      { _id: id },
+      { projection: { status: 1, taken: 1 } },
+    );
+    if (current?.status !== 'PENDING') return 'settled';
+    if (current.taken.includes(line.sku)) {
+      await clearHoldMarker(id, line.sku); // left by an attempt that stopped after recording
       return 'taken';
-    });
+    }
+    const { modifiedCount } = await catalog.updateOne(
+      { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
+      { $inc: { available: -line.quantity }, $push: { holds: id } },
+    );
+    if (modifiedCount === 0) {
+      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
+      // Our marker without a record: an earlier attempt took it and stopped; record it now.
+      if (sku?.holds?.includes(id) !== true) return 'out-of-stock';
+    }
+    const recorded = await reservations.updateOne(
+      { _id: id, status: 'PENDING' },
+      { $addToSet: { taken: line.sku } },
+    );
+    if (recorded.matchedCount === 0) {
+      // Released meanwhile (only if a lease outlived its holder): undo our own take at once.
+      await catalog.updateOne(
+        { _id: line.sku, holds: id },
+        { $inc: { available: line.quantity }, $pull: { holds: id } },
+      );
+      return 'settled';
+    }
+    await clearHoldMarker(id, line.sku);
+    return 'taken';
   }
 
-  // Only inside take()'s section, which holds the SKU's lock.
   const clearHoldMarker = (id: string, sku: string) =>
     catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } });
 
-  /** Gives one taken line back (idempotent). */
+  /** Gives one taken line back (idempotent; under the reservation's lock). */
   async function restore(id: string, line: ReservationLine): Promise<void> {
-    await stockOf(line.sku, async () => {
-      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
-      if (sku?.holds?.includes(id)) {
-        // Taken but never recorded as such (a crash between the writes): undo the take itself.
-        await catalog.updateOne(
-          { _id: line.sku, holds: id },
-          { $inc: { available: line.quantity }, $pull: { holds: id } },
-        );
-      } else {
-        await catalog.updateOne(
-          { _id: line.sku, releases: { $ne: id } },
-          { $inc: { available: line.quantity }, $push: { releases: id } },
-        );
-      }
-    });
+    const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
+    if (sku?.holds?.includes(id)) {
+      // Taken but never recorded as such (a crash between the writes): undo the take itself.
+      await catalog.updateOne(
+        { _id: line.sku, holds: id },
+        { $inc: { available: line.quantity }, $pull: { holds: id } },
+      );
+    } else {
+      await catalog.updateOne(
+        { _id: line.sku, releases: { $ne: id } },
+        { $inc: { available: line.quantity }, $push: { releases: id } },
+      );
+    }
     await reservations.updateOne({ _id: id }, { $pull: { taken: line.sku } });
     await clearReleaseMarker(id, line.sku);
   }
 
   const clearReleaseMarker = (id: string, sku: string) =>
-    stockOf(sku, () => catalog.updateOne({ _id: sku, releases: id }, { $pull: { releases: id } }));
+    catalog.updateOne({ _id: sku, releases: id }, { $pull: { releases: id } });
 
   async function restoreAll(doc: ReservationDoc): Promise<void> {
     for (const line of linesToRestore(doc.lines, doc.taken)) await restore(doc._id, line);
@@ -187,8 +184,10 @@ export function createMongoInventoryStore(
 
   return {
     async upsertSku(sku, input) {
-      const result = await stockOf(sku, () =>
-        catalog.updateOne({ _id: sku }, { $set: { ...input, updatedAt: now() } }, { upsert: true }),
+      const result = await catalog.updateOne(
+        { _id: sku },
+        { $set: { ...input, updatedAt: now() } },
+        { upsert: true },
       );
       const doc = await catalog.findOne({ _id: sku });
       if (!doc) throw new Error(`SKU ${sku} vanished after upsert`);
@@ -207,91 +206,98 @@ export function createMongoInventoryStore(
       return new Map(docs.map((d) => [d._id, d.unitPrice]));
     },
 
-    async reserve(id, orderId, items) {
-      await ignoreDuplicateKey(() =>
-        reservations.updateOne(
-          { _id: id },
-          {
-            $setOnInsert: {
-              orderId,
-              status: 'PENDING',
-              lines: planReservation(items),
-              taken: [],
-              createdAt: now(),
-            },
-          },
-          { upsert: true },
-        ),
-      );
-      let doc = await load(id);
-      if (doc.status === 'PENDING') {
-        // Every line, taken ones included: take() clears a marker an earlier attempt left.
-        let outOfStock: string | undefined;
-        for (const line of doc.lines) {
-          const outcome = await take(id, line);
-          if (outcome === 'settled') break;
-          if (outcome === 'out-of-stock') {
-            outOfStock = line.sku;
-            break;
-          }
-        }
-        if (outOfStock) {
-          await restoreAll(await load(id)); // all or nothing: give back what this order took
-          await reservations.updateOne(
-            { _id: id, status: 'PENDING' },
-            { $set: { status: 'FAILED', failedSku: outOfStock } },
-          );
-        } else {
-          await reservations.updateOne(
-            { _id: id, status: 'PENDING' },
-            { $set: { status: 'RESERVED' } },
-          );
-        }
-        doc = await load(id);
-      }
-      switch (doc.status) {
-        case 'RESERVED':
-          return { reservationId: id, items: doc.lines };
-        case 'FAILED':
-          throw new OutOfStockError(doc.failedSku ?? 'unknown');
-        case 'RELEASED':
-          throw new ReservationReleasedError(id);
-        case 'PENDING':
-          throw new Error(`reservation ${id} is still pending`); // retryable
-      }
-    },
-
-    async release(id, orderId) {
-      // A release that comes first leaves a tombstone, so a late reservation does nothing.
-      await ignoreDuplicateKey(() =>
-        reservations.updateOne(
-          { _id: id },
-          {
-            $setOnInsert: {
-              orderId,
-              status: 'RELEASED',
-              released: false,
-              lines: [],
-              taken: [],
-              createdAt: now(),
-            },
-          },
-          { upsert: true },
-        ),
-      );
-      let released = await load(id);
-      // Compare-and-set on the status read, retried if a late attempt changed it meanwhile.
-      for (let tries = 0; released.status !== 'RELEASED'; tries++) {
-        if (tries >= 5) throw new Error(`reservation ${id} keeps changing; retry`);
-        const wasTaken = released.status === 'RESERVED' || released.taken.length > 0;
-        await reservations.updateOne(
-          { _id: id, status: released.status },
-          { $set: { status: 'RELEASED', released: wasTaken } },
-        );
-        released = await load(id);
-      }
-      await restoreAll(released); // also finishes a release that crashed half-way
-      return { released: released.released ?? false };
-    },
+    reserve: (id, orderId, items) => oneAttemptAtATime(id, () => reserveNow(id, orderId, items)),
+    release: (id, orderId) => oneAttemptAtATime(id, () => releaseNow(id, orderId)),
   };
+
+  async function reserveNow(
+    id: string,
+    orderId: string,
+    items: readonly OrderItemRequest[],
+  ): Promise<{ reservationId: string; items: ReservationLine[] }> {
+    await ignoreDuplicateKey(() =>
+      reservations.updateOne(
+        { _id: id },
+        {
+          $setOnInsert: {
+            orderId,
+            status: 'PENDING',
+            lines: planReservation(items),
+            taken: [],
+            createdAt: now(),
+          },
+        },
+        { upsert: true },
+      ),
+    );
+    let doc = await load(id);
+    if (doc.status === 'PENDING') {
+      // Every line, taken ones included: take() clears a marker an earlier attempt left.
+      let outOfStock: string | undefined;
+      for (const line of doc.lines) {
+        const outcome = await take(id, line);
+        if (outcome === 'settled') break;
+        if (outcome === 'out-of-stock') {
+          outOfStock = line.sku;
+          break;
+        }
+      }
+      if (outOfStock) {
+        await restoreAll(await load(id)); // all or nothing: give back what this order took
+        await reservations.updateOne(
+          { _id: id, status: 'PENDING' },
+          { $set: { status: 'FAILED', failedSku: outOfStock } },
+        );
+      } else {
+        await reservations.updateOne(
+          { _id: id, status: 'PENDING' },
+          { $set: { status: 'RESERVED' } },
+        );
+      }
+      doc = await load(id);
+    }
+    switch (doc.status) {
+      case 'RESERVED':
+        return { reservationId: id, items: doc.lines };
+      case 'FAILED':
+        throw new OutOfStockError(doc.failedSku ?? 'unknown');
+      case 'RELEASED':
+        throw new ReservationReleasedError(id);
+      case 'PENDING':
+        throw new Error(`reservation ${id} is still pending`); // retryable
+    }
+  }
+
+  async function releaseNow(id: string, orderId: string): Promise<{ released: boolean }> {
+    // A release that comes first leaves a tombstone, so a late reservation does nothing.
+    await ignoreDuplicateKey(() =>
+      reservations.updateOne(
+        { _id: id },
+        {
+          $setOnInsert: {
+            orderId,
+            status: 'RELEASED',
+            released: false,
+            lines: [],
+            taken: [],
+            createdAt: now(),
+          },
+        },
+        { upsert: true },
+      ),
+    );
+    let released = await load(id);
+    // Compare-and-set on the status read, retried if a late attempt changed it meanwhile.
+    for (let tries = 0; released.status !== 'RELEASED'; tries++) {
+      if (tries >= 5) throw new Error(`reservation ${id} keeps changing; retry`);
+      const wasTaken = released.status === 'RESERVED' || released.taken.length > 0;
+      await reservations.updateOne(
+        { _id: id, status: released.status },
+        { $set: { status: 'RELEASED', released: wasTaken } },
+      );
+      released = await load(id);
+    }
+    await restoreAll(released); // also finishes a release that crashed half-way
+    return { released: released.released ?? false };
+  }
 }

@@ -6,6 +6,7 @@ import {
   RESERVATIONS_COLLECTION,
 } from '../../activities/inventory/store';
 import type { InventoryStore } from '../../activities/inventory/store';
+import { LOCKS_COLLECTION } from '../../activities/shared/document-lock';
 import { openTestDb } from './mongo-test-db';
 
 jest.setTimeout(30_000);
@@ -229,5 +230,53 @@ describe('reservations', () => {
     const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
     expect(doc?.holds ?? []).toEqual([]); // the marker no longer outlives the reservation
     expect(doc?.available).toBe(3);
+  });
+
+  it('takes no per-SKU lock: a SKU whose old stock lock is held still reserves at once', async () => {
+    // Before FerretDB 2, every stock write queued behind a `stock:<sku>` lease (FerretDB 1 did not
+    // apply conditional updates atomically). A held one would now make this wait 10 s and fail.
+    const sku = fresh('NOLOCK');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const expiresAt = new Date(Date.now() + 60_000);
+    await db
+      .collection(LOCKS_COLLECTION)
+      .insertOne({ _id: `stock:${sku}` as unknown as never, owner: 'someone-else', expiresAt });
+    const quick = createMongoInventoryStore(db, undefined, { waitMs: 500 });
+    await expect(
+      quick.reserve(fresh('order-n:reserve'), 'n', [{ sku, quantity: 1 }]),
+    ).resolves.toBeDefined();
+    expect(await available(sku)).toBe(4);
+  });
+
+  it('a release racing attempts of its own reservation gives back exactly what was taken', async () => {
+    // The gap the per-SKU lock left open: a late reserve attempt running beside the release of
+    // the same reservation. Both run under the reservation's lock now, in either order.
+    const sku = fresh('RACE');
+    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 1_000 });
+    const other = createMongoInventoryStore(db);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const id = fresh('order-x:reserve');
+        const items = [{ sku, quantity: 3 }];
+        await Promise.allSettled([
+          store.reserve(id, 'x', items),
+          other.release(id, 'x'),
+          other.reserve(id, 'x', items),
+        ]);
+        return id;
+      }),
+    );
+    const docs = await db
+      .collection(RESERVATIONS_COLLECTION)
+      .find({ _id: { $in: outcomes as never[] } })
+      .toArray();
+    expect(docs.map((d) => d.status as string).sort()).toEqual(Array(20).fill('RELEASED'));
+    const catalog = await db
+      .collection<{ _id: string; available: number; holds?: string[]; releases?: string[] }>(
+        CATALOG_COLLECTION,
+      )
+      .findOne({ _id: sku });
+    expect(catalog?.available).toBe(1_000);
+    expect([...(catalog?.holds ?? []), ...(catalog?.releases ?? [])]).toEqual([]);
   });
 });
