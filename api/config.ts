@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkActiveCodecKey, codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
+import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './adapters/mongo-idempotency-store';
 import { SCOPES } from './auth/principal';
 import type { AuthSettings } from './auth/verifier';
 import type { AppSettings } from './routes/context';
@@ -34,6 +35,8 @@ export const apiConfigSchema = serverConfigSchema
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     RATE_LIMIT_PER_MINUTE: env.positiveInt.default(600),
     MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
+    /** How long an Idempotency-Key is honoured before the TTL index deletes it (default a day). */
+    IDEMPOTENCY_KEY_RETENTION_MS: env.durationMs.default(DEFAULT_IDEMPOTENCY_RETENTION_MS),
     /** Express "trust proxy": "true", a hop count, or a list of subnets. */
     TRUST_PROXY: z.string().default('false'),
     SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),

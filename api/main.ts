@@ -96,6 +96,11 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     collectDefaultMetrics({ register: metrics });
   }
 
+  const idempotency = createMongoIdempotencyStore(mongo.db(config.API_DB), {
+    retentionMs: config.IDEMPOTENCY_KEY_RETENTION_MS,
+  });
+  await idempotency.ensureIndexes();
+
   let asyncApi: unknown;
   const app = createApp({
     settings: appSettings(config),
@@ -104,7 +109,7 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     commands: createTemporalOrderCommands(temporal),
     readModel: createMongoOrderReadModel(mongo.db(config.READ_DB)),
     catalog: createMongoCatalog(mongo.db(config.INVENTORY_DB)),
-    idempotency: createMongoIdempotencyStore(mongo.db(config.API_DB)),
+    idempotency,
     readiness,
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
     codec,

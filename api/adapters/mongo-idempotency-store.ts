@@ -3,6 +3,8 @@ import type { IdempotencyStore, ReservationResult } from '../ports';
 import { isDuplicateKey, mongoCall } from './mongo-errors';
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
+/** How long a key is honoured by default: a day, as payment APIs commonly keep them. */
+export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 interface KeyDoc {
   /** The caller-scoped key: _id's unique index is what makes reservation atomic. */
@@ -10,21 +12,39 @@ interface KeyDoc {
   bodyHash: string;
   orderId: string;
   createdAt: Date;
+  /** The TTL index deletes the key after this (MongoDB's TTL monitor runs once a minute). */
+  expiresAt: Date;
+}
+
+export interface IdempotencyStoreOptions {
+  retentionMs?: number;
+  now?: () => Date;
 }
 
 /**
  * Idempotency keys in MongoDB. Reserving is one insert: the unique _id index lets exactly one
- * of any number of concurrent inserts win; the losers read the winner's document. No
- * transactions or TTL indexes (FerretDB has neither): keys are kept, and a cleanup job may
- * delete old ones by createdAt.
+ * of any number of concurrent inserts win; the losers read the winner's document. A TTL index
+ * on `expiresAt` removes keys after the retention, so the collection does not grow for ever; a
+ * key is honoured for at least that long.
  */
-export function createMongoIdempotencyStore(db: Db): IdempotencyStore {
+export function createMongoIdempotencyStore(
+  db: Db,
+  {
+    retentionMs = DEFAULT_IDEMPOTENCY_RETENTION_MS,
+    now = () => new Date(),
+  }: IdempotencyStoreOptions = {},
+): IdempotencyStore & { ensureIndexes(): Promise<void> } {
   const keys = db.collection<KeyDoc>(IDEMPOTENCY_COLLECTION);
   return {
+    ensureIndexes: async () => {
+      await keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' });
+    },
     reserve: (key, bodyHash, orderId) =>
       mongoCall(async (): Promise<ReservationResult> => {
+        const createdAt = now();
+        const expiresAt = new Date(createdAt.getTime() + retentionMs);
         try {
-          await keys.insertOne({ _id: key, bodyHash, orderId, createdAt: new Date() });
+          await keys.insertOne({ _id: key, bodyHash, orderId, createdAt, expiresAt });
           return { kind: 'reserved', orderId };
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;

@@ -1,6 +1,9 @@
 import { MongoClient, type Db } from 'mongodb';
 import { createMongoCatalog } from '../../api/adapters/mongo-catalog';
-import { createMongoIdempotencyStore } from '../../api/adapters/mongo-idempotency-store';
+import {
+  createMongoIdempotencyStore,
+  IDEMPOTENCY_COLLECTION,
+} from '../../api/adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
 import { DependencyUnavailableError } from '../../api/ports';
 import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
@@ -54,6 +57,43 @@ describe('MongoDB idempotency store', () => {
       orderId: 'ord_4',
     });
   });
+});
+
+describe('MongoDB idempotency store: retention', () => {
+  it('keys carry an expiry and a TTL index deletes them once it has passed', async () => {
+    const db = freshDb('api_ttl');
+    const long = Date.parse('2020-01-01T00:00:00Z'); // long expired: the next TTL pass takes it
+    const store = createMongoIdempotencyStore(db, {
+      retentionMs: 1_000,
+      now: () => new Date(long),
+    });
+    await store.ensureIndexes();
+    await store.ensureIndexes(); // idempotent, as at every API start
+    const indexes = await db.collection(IDEMPOTENCY_COLLECTION).indexes();
+    expect(indexes.find((i) => i.name === 'expiresAt_ttl')).toMatchObject({
+      key: { expiresAt: 1 },
+      expireAfterSeconds: 0,
+    });
+    expect(await store.reserve('old', 'h', 'ord_old')).toEqual({
+      kind: 'reserved',
+      orderId: 'ord_old',
+    });
+    const doc = await db.collection(IDEMPOTENCY_COLLECTION).findOne({ _id: 'old' as never });
+    expect(doc?.expiresAt).toEqual(new Date(long + 1_000));
+    // The server's TTL monitor runs about once a minute (FerretDB 2 as MongoDB): wait for it.
+    const deadline = Date.now() + 150_000;
+    while (
+      (await db.collection(IDEMPOTENCY_COLLECTION).countDocuments({ _id: 'old' as never })) > 0
+    ) {
+      if (Date.now() > deadline) throw new Error('the TTL index did not delete the expired key');
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    // Gone: the same key starts a new reservation.
+    expect(await store.reserve('old', 'h2', 'ord_new')).toEqual({
+      kind: 'reserved',
+      orderId: 'ord_new',
+    });
+  }, 180_000);
 });
 
 describe('MongoDB order read model', () => {

@@ -62,6 +62,7 @@ const leftToDefaults: Record<string, string[]> = {
     'JWT_AUDIENCE',
     'RATE_LIMIT_PER_MINUTE',
     'MIN_VERSION_WAIT_MS',
+    'IDEMPOTENCY_KEY_RETENTION_MS',
     'TRUST_PROXY',
     'SHUTDOWN_GRACE_MS',
   ],
