@@ -3,8 +3,10 @@ import { PROJECTOR_GROUP_ID } from '../contracts/consumer-groups';
 import { READ_MODEL_COLLECTIONS } from '../contracts/read-models';
 
 // Which collections the API reads and the projector writes. A rebuild fills a new generation
-// of collections beside the live ones and then flips this one document: a single-document
-// update is atomic on MongoDB and FerretDB alike (FerretDB cannot rename with dropTarget).
+// of collections beside the live ones and then flips this one document. FerretDB 2 and MongoDB
+// can `renameCollection` with `dropTarget`, but that moves one collection at a time: a reader
+// between two renames would see new orders beside old aggregates. One document update switches
+// all three read models at once, and the old generation stays for a roll-back.
 
 export const POINTERS_COLLECTION = 'read_model_pointers';
 const ACTIVE_ID = 'active';

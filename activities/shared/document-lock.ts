@@ -4,14 +4,13 @@ import { isDuplicateKeyError } from './mongo-errors';
 
 // A short lease lock per key, taken by inserting a document with a unique `_id`.
 //
-// Why: on MongoDB a conditional update (`{available: {$gte: q}}` → `$inc`) is atomic on its own.
-// FerretDB 1.24 (the local MongoDB-wire server) runs it as a read, then a separate write, so
-// concurrent conditional updates lose writes (measured: 20 concurrent decrements of a stock of
-// 5 all "succeed"). A unique-key insert is atomic on both, so writers of the same document take
-// this lock first; the conditional writes inside stay, so the code is correct on MongoDB even
-// without it. A holder that crashed leaves its lease to expire, then it is taken over; a live
-// holder renews its lease while it runs, so a critical section slowed down by load (longer than
-// one lease) is not taken over half-way, which would let two writers race again.
+// Why: some work spans two documents, and without multi-document transactions (the local
+// MongoDB-wire server has none) single-document conditions cannot stop two runs of the same
+// work from interleaving. The inventory store runs the attempts of one reservation under the
+// reservation's key (activities/inventory/store.ts explains the race). A unique-key insert is
+// atomic on MongoDB and FerretDB alike. A holder that crashed leaves its lease to expire, then it
+// is taken over; a live holder renews its lease while it runs, so a critical section slowed down
+// by load (longer than one lease) is not taken over half-way, which would let two runs race again.
 
 export const LOCKS_COLLECTION = 'locks';
 

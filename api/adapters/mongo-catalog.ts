@@ -5,8 +5,8 @@ import { mongoCall } from './mongo-errors';
 
 /**
  * The inventory service's catalog, for support to set prices and stock. It goes through the
- * inventory store rather than writing the collection itself, so a `PUT /inventory` takes the
- * same per-SKU lock as reservations (FerretDB loses racing conditional updates otherwise).
+ * inventory store rather than writing the collection itself: one module knows the catalog's
+ * documents (their reservation markers included).
  */
 export function createMongoCatalog(db: Db, now: () => Date = () => new Date()): Catalog {
   const store = createMongoInventoryStore(db, now);
