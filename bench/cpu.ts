@@ -1,23 +1,35 @@
 import { readFileSync } from 'node:fs';
+import { processTree } from '../stack/process';
 
 // CPU seconds per process of a bench run (this Node process and each server the run started),
-// so a step's details show which process its wall time was spent in. Linux /proc; elsewhere
-// the servers are simply left out.
+// so a step's details show which process its wall time was spent in. A server counts with its
+// children: the MongoDB-wire server is FerretDB plus the PostgreSQL it runs, whose backends do
+// most of the work. Linux /proc; elsewhere the servers are simply left out.
 
-/** utime + stime, in clock ticks, from the text of /proc/<pid>/stat (pure). */
+/**
+ * utime + stime + cutime + cstime, in clock ticks, from the text of /proc/<pid>/stat (pure):
+ * its own CPU and that of the children it has reaped (PostgreSQL's ended backends).
+ */
 export function statTicks(stat: string): number {
   // The command name (field 2) is in parentheses and may contain spaces: count from after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
 }
 
-/** CPU seconds of a process so far, or undefined when it cannot be read. */
+/**
+ * CPU seconds so far of a process and every live descendant (ended ones are in their parent's
+ * reaped-children times), or undefined when the process cannot be read.
+ */
 export function processCpuSeconds(pid: number, ticksPerSecond = 100): number | undefined {
-  try {
-    return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / ticksPerSecond;
-  } catch {
-    return undefined;
+  let total: number | undefined;
+  for (const p of processTree(pid)) {
+    try {
+      total = (total ?? 0) + statTicks(readFileSync(`/proc/${p}/stat`, 'utf8')) / ticksPerSecond;
+    } catch {
+      if (p === pid) return undefined; // the server itself is gone
+    }
   }
+  return total;
 }
 
 export type CpuSample = Record<string, number>;

@@ -151,13 +151,8 @@ function parentPids(): Map<number, number> {
   return parents;
 }
 
-/**
- * Resident memory of a process and all its descendants (ferretdb-local runs PostgreSQL, whose
- * backends share its buffers, so this over-counts shared pages: an upper bound).
- */
-export function treeRssBytes(pid: number): number | undefined {
-  const own = rssBytes(pid);
-  if (own === undefined) return undefined;
+/** `pid` and every process below it (ferretdb-local runs PostgreSQL and its backends). */
+export function processTree(pid: number): number[] {
   const parents = parentPids();
   const tree = new Set([pid]);
   for (let grew = true; grew;) {
@@ -169,8 +164,17 @@ export function treeRssBytes(pid: number): number | undefined {
       }
     }
   }
+  return [...tree];
+}
+
+/**
+ * Resident memory of a process and all its descendants (PostgreSQL's backends share its buffers,
+ * so this over-counts shared pages: an upper bound).
+ */
+export function treeRssBytes(pid: number): number | undefined {
+  if (rssBytes(pid) === undefined) return undefined;
   let total = 0;
-  for (const p of tree) total += rssBytes(p) ?? 0;
+  for (const p of processTree(pid)) total += rssBytes(p) ?? 0;
   return total;
 }
 

@@ -1,10 +1,29 @@
-import { cpuDelta, sampleCpu, statTicks } from '../../bench/cpu';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpuDelta, processCpuSeconds, sampleCpu, statTicks } from '../../bench/cpu';
 
 describe('CPU accounting', () => {
-  it('reads utime + stime from /proc/<pid>/stat, whatever the command name holds', () => {
-    const rest = 'S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1';
-    expect(statTicks(`42 (node) ${rest}`)).toBe(300);
-    expect(statTicks(`42 (a (weird) name) ${rest}`)).toBe(300);
+  it('reads utime + stime + reaped children from /proc/<pid>/stat, whatever the name holds', () => {
+    const rest = 'S 1 2 3 4 5 6 7 8 9 10 250 50 7 3 20 0 1';
+    expect(statTicks(`42 (node) ${rest}`)).toBe(310);
+    expect(statTicks(`42 (a (weird) name) ${rest}`)).toBe(310);
+  });
+
+  it("counts a server's live children (PostgreSQL's backends under ferretdb-local)", async () => {
+    // A child that burns half a second of CPU, then stays alive (not reaped: not in our cutime).
+    const child = spawn(process.execPath, [
+      '-e',
+      // Measured in its own CPU time, so a loaded machine only makes it take longer.
+      'while (process.cpuUsage().user < 500000); console.log("done"); setTimeout(() => {}, 60000);',
+    ]);
+    try {
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      const ownOnly = statTicks(readFileSync(`/proc/${process.pid}/stat`, 'utf8')) / 100;
+      const withTree = processCpuSeconds(process.pid) ?? 0;
+      expect(withTree - ownOnly).toBeGreaterThan(0.3);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('samples this process', () => {
