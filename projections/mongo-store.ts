@@ -6,7 +6,8 @@ import type { AggregateOp } from './plan-batch';
 import type { ReadModelNames } from './pointers';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
-// single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, bulkWrite.
+// single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, `$in` on _id,
+// bulkWrite.
 
 /** The projector's port to its store; plan-batch.ts explains the guards it must implement. */
 export interface ProjectionStore {
@@ -54,29 +55,17 @@ interface Doc extends Document {
 }
 
 /**
- * Bulk writes go out in slices. FerretDB 1.24 on SQLite holds one SQLite connection per update
- * statement until the whole command ends, from a pool of 100 per database; two commands that
- * together want more wait for each other for ever (goroutine dump of a hung chaos run: two
- * update commands holding 52 and 48 connections). Slices of 16 keep a few projector instances,
- * two partitions each, well below that. Slices run one after another, so an ordered list stays
- * ordered.
+ * One bulk write per list: the driver splits a list larger than the server's batch limits
+ * itself, in order for an ordered list.
  */
-const BULK_SLICE = 16;
-
-/** Read-model lookups in flight at once per chunk; below the local stack's pool of 20. */
-const LOOKUP_CONCURRENCY = 8;
-
-async function bulkInSlices(
+async function bulk(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
   ordered: boolean,
 ): Promise<void> {
-  for (let start = 0; start < ops.length; start += BULK_SLICE) {
-    await db
-      .collection<Doc>(collection)
-      .bulkWrite(ops.slice(start, start + BULK_SLICE), { ordered });
-  }
+  if (ops.length === 0) return; // the driver refuses an empty bulk write
+  await db.collection<Doc>(collection).bulkWrite(ops, { ordered });
 }
 
 /**
@@ -91,24 +80,20 @@ export function onlyDuplicateKeys(error: unknown): boolean {
 }
 
 /**
- * Runs unordered bulk writes slice by slice, treating duplicate-key errors as "a newer
- * document won" (an upsert whose version filter did not match collides with the stored
- * document). Any other error is thrown, so the chunk is not committed and is read again.
+ * Runs an unordered bulk write, treating duplicate-key errors as "a newer document won" (an
+ * upsert whose version filter did not match collides with the stored document). Any other
+ * error is thrown, so the chunk is not committed and is read again.
  */
 async function bulkIgnoringDuplicates(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
 ): Promise<void> {
-  for (let start = 0; start < ops.length; start += BULK_SLICE) {
-    try {
-      await db
-        .collection<Doc>(collection)
-        .bulkWrite(ops.slice(start, start + BULK_SLICE), { ordered: false });
-    } catch (error) {
-      // Per slice: a duplicate in one slice must not skip the slices after it.
-      if (!onlyDuplicateKeys(error)) throw error;
-    }
+  try {
+    await bulk(db, collection, ops, false);
+  } catch (error) {
+    // Unordered: every operation was attempted, so the errors list all that failed.
+    if (!onlyDuplicateKeys(error)) throw error;
   }
 }
 
@@ -151,38 +136,15 @@ export function createMongoProjectionStore(
   source: ProjectionSource,
 ): ProjectionStore {
   const positions = db.collection<PositionDoc>(POSITIONS_COLLECTION);
-  // Aggregate writes of this process run one at a time, although partitions are projected
-  // concurrently. MongoDB makes each single-document update atomic, but FerretDB 1.24 on
-  // SQLite does not: measured here, 400 concurrent `$inc`s on one document left +252, and
-  // compare-and-set filters lost updates too. Serialising keeps one projector process exact
-  // on FerretDB; several instances (sharing customers and SKUs across partitions) need MongoDB.
-  let aggregateTurn: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = aggregateTurn.then(work, work);
-    aggregateTurn = run.catch(() => undefined);
-    return run;
-  };
-
   return {
     async loadOrders(orderIds) {
       const found = new Map<string, OrderView>();
-      const orders = db.collection<{ _id: string } & OrderView>(names.orders);
-      // One lookup per id, LOOKUP_CONCURRENCY at a time, rather than one `$in` query: FerretDB
-      // 1.24 hands only a filter that is exactly `{_id: <string>}` down to SQLite and decodes
-      // and filters every document of the collection itself for anything else (measured with
-      // 4 000 documents: 5 ms per findOne, 358 ms per `$in` of 3 ids), so a chunk's read cost
-      // grew with every order ever projected. On MongoDB both forms use the _id index.
-      const ids = [...orderIds];
-      for (let start = 0; start < ids.length; start += LOOKUP_CONCURRENCY) {
-        const docs = await Promise.all(
-          ids.slice(start, start + LOOKUP_CONCURRENCY).map((id) => orders.findOne({ _id: id })),
-        );
-        for (const doc of docs) {
-          if (!doc) continue;
-          const { _id, ...view } = doc;
-          found.set(_id, view);
-        }
-      }
+      if (orderIds.length === 0) return found;
+      const docs = await db
+        .collection<{ _id: string } & OrderView>(names.orders)
+        .find({ _id: { $in: [...orderIds] } })
+        .toArray();
+      for (const { _id, ...view } of docs) found.set(_id, view);
       return found;
     },
 
@@ -206,9 +168,7 @@ export function createMongoProjectionStore(
       );
     },
 
-    applyAggregates(partition, customerOps, skuOps) {
-      return oneAtATime(() => applyAggregatesNow(partition, customerOps, skuOps));
-    },
+    applyAggregates,
 
     async writeOrders(docs) {
       await bulkIgnoringDuplicates(
@@ -225,7 +185,12 @@ export function createMongoProjectionStore(
     },
   };
 
-  async function applyAggregatesNow(
+  /**
+   * Several instances (other partitions, same customers and SKUs) write the same documents
+   * at once: each guarded `$inc` is one single-document update, atomic on the server, so
+   * nothing serialises them here.
+   */
+  async function applyAggregates(
     partition: number,
     customerOps: readonly AggregateOp<CustomerStatsDelta>[],
     skuOps: readonly AggregateOp<SkuSalesDelta>[],
@@ -256,17 +221,23 @@ export function createMongoProjectionStore(
       })),
       (sku) => ({ sku, unitsSold: 0, revenue: 0 }),
     );
-    for (const [collection, { creates, increments }] of [
-      [names.customerStats, customers],
-      [names.skuSales, skus],
-    ] as const) {
-      // Another projector instance (other partitions, same customer or SKU) may create the same
-      // document at the same moment: its upsert wins and ours fails with a duplicate key, which
-      // only means the document now exists.
-      await bulkIgnoringDuplicates(db, collection, creates);
-      // Ordered: the marks rely on offsets being applied in increasing order per document.
-      await bulkInSlices(db, collection, increments, true);
-    }
+    const written = await Promise.allSettled(
+      (
+        [
+          [names.customerStats, customers],
+          [names.skuSales, skus],
+        ] as const
+      ).map(async ([collection, { creates, increments }]) => {
+        // Another instance may create the same document at the same moment: its upsert wins
+        // and ours fails with a duplicate key, which only means the document now exists.
+        await bulkIgnoringDuplicates(db, collection, creates);
+        // Ordered: the marks rely on offsets being applied in increasing order per document.
+        await bulk(db, collection, increments, true);
+      }),
+    );
+    // Settled both before failing, so no write of this attempt overlaps the chunk's retry.
+    const failed = written.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
