@@ -1,6 +1,15 @@
-import type { AnyBulkWriteOperation, Db, Document, WriteError } from 'mongodb';
+import type {
+  Abortable,
+  AnyBulkWriteOperation,
+  BulkWriteOptions,
+  Db,
+  Document,
+  UpdateOptions,
+  WriteError,
+} from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { OrderView } from '../contracts/read-models';
+import { withDeadline } from '../lib/deadline';
 import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
 import type { AggregateOp } from './plan-batch';
 import type { ReadModelNames } from './pointers';
@@ -54,6 +63,19 @@ interface Doc extends Document {
   _id: string;
 }
 
+/** Default of StoreOptions.operationTimeoutMs. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 60_000;
+
+export interface StoreOptions {
+  /**
+   * Longest one database operation may take; past it the operation fails, and the chunk with
+   * it, to be read again. The driver's socketTimeoutMS is no such bound: a command the server
+   * stops reading waits for the socket to drain, with no timer at all (mongodb 7.9, whose
+   * `timeoutMS` has no effect).
+   */
+  operationTimeoutMs?: number;
+}
+
 /**
  * One bulk write per list: the driver splits a list larger than the server's batch limits
  * itself, in order for an ordered list.
@@ -63,9 +85,13 @@ async function bulk(
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
   ordered: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
   if (ops.length === 0) return; // the driver refuses an empty bulk write
-  await db.collection<Doc>(collection).bulkWrite(ops, { ordered });
+  // The driver honours `signal` on writes too (it closes the connection), although its types
+  // list it for reads only; the caller's deadline holds either way.
+  const options: BulkWriteOptions & Abortable = { ordered, signal };
+  await db.collection<Doc>(collection).bulkWrite(ops, options);
 }
 
 /**
@@ -88,9 +114,10 @@ async function bulkIgnoringDuplicates(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
+  signal: AbortSignal,
 ): Promise<void> {
   try {
-    await bulk(db, collection, ops, false);
+    await bulk(db, collection, ops, false, signal);
   } catch (error) {
     // Unordered: every operation was attempted, so the errors list all that failed.
     if (!onlyDuplicateKeys(error)) throw error;
@@ -134,55 +161,74 @@ export function createMongoProjectionStore(
   db: Db,
   names: ReadModelNames,
   source: ProjectionSource,
+  options: StoreOptions = {},
 ): ProjectionStore {
   const positions = db.collection<PositionDoc>(POSITIONS_COLLECTION);
+  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  // Every operation is bounded, so a request the server never answers fails the chunk (which
+  // is then read again) instead of holding its partition for ever. Whatever a timed-out write
+  // still does on the server later is harmless: every write here is guarded (versions, offset
+  // marks, $max), so a late one is a no-op or the same bytes.
+  const bounded = <T>(what: string, work: (signal: AbortSignal) => Promise<T>) =>
+    withDeadline(what, timeoutMs, work);
+
   return {
-    async loadOrders(orderIds) {
-      const found = new Map<string, OrderView>();
-      if (orderIds.length === 0) return found;
-      const docs = await db
-        .collection<{ _id: string } & OrderView>(names.orders)
-        .find({ _id: { $in: [...orderIds] } })
-        .toArray();
-      for (const { _id, ...view } of docs) found.set(_id, view);
-      return found;
-    },
+    loadOrders: (orderIds) =>
+      bounded('loading orders', async (signal) => {
+        const found = new Map<string, OrderView>();
+        if (orderIds.length === 0) return found;
+        const docs = await db
+          .collection<{ _id: string } & OrderView>(names.orders)
+          .find({ _id: { $in: [...orderIds] } }, { signal })
+          .toArray();
+        for (const { _id, ...view } of docs) found.set(_id, view);
+        return found;
+      }),
 
-    async loadPosition(partition) {
-      const doc = await positions.findOne({
-        _id: positionId(source.groupId, source.topic, partition),
-      });
-      return doc ? doc.next : null;
-    },
+    loadPosition: (partition) =>
+      bounded('loading the position', async (signal) => {
+        const doc = await positions.findOne(
+          { _id: positionId(source.groupId, source.topic, partition) },
+          { signal },
+        );
+        return doc ? doc.next : null;
+      }),
 
-    async savePosition(partition, next) {
-      // One writer per partition at a time (the consumer group's assignment); $max keeps a
-      // stale instance finishing a chunk during a rebalance from moving it back.
-      await positions.updateOne(
-        { _id: positionId(source.groupId, source.topic, partition) },
-        {
-          $max: { next },
-          $setOnInsert: { groupId: source.groupId, topic: source.topic, partition },
-        },
-        { upsert: true },
-      );
-    },
-
-    applyAggregates,
-
-    async writeOrders(docs) {
-      await bulkIgnoringDuplicates(
-        db,
-        names.orders,
-        docs.map((doc) => ({
-          replaceOne: {
-            filter: { _id: doc.orderId, version: { $lt: doc.version } },
-            replacement: { _id: doc.orderId, ...doc },
-            upsert: true,
+    savePosition: (partition, next) =>
+      bounded('saving the position', async (signal) => {
+        // One writer per partition at a time (the consumer group's assignment); $max keeps a
+        // stale instance finishing a chunk during a rebalance from moving it back.
+        const upsert: UpdateOptions & Abortable = { upsert: true, signal };
+        await positions.updateOne(
+          { _id: positionId(source.groupId, source.topic, partition) },
+          {
+            $max: { next },
+            $setOnInsert: { groupId: source.groupId, topic: source.topic, partition },
           },
-        })),
-      );
-    },
+          upsert,
+        );
+      }),
+
+    applyAggregates: (partition, customerOps, skuOps) =>
+      bounded('writing aggregates', (signal) =>
+        applyAggregates(partition, customerOps, skuOps, signal),
+      ),
+
+    writeOrders: (docs) =>
+      bounded('writing orders', (signal) =>
+        bulkIgnoringDuplicates(
+          db,
+          names.orders,
+          docs.map((doc) => ({
+            replaceOne: {
+              filter: { _id: doc.orderId, version: { $lt: doc.version } },
+              replacement: { _id: doc.orderId, ...doc },
+              upsert: true,
+            },
+          })),
+          signal,
+        ),
+      ),
   };
 
   /**
@@ -194,6 +240,7 @@ export function createMongoProjectionStore(
     partition: number,
     customerOps: readonly AggregateOp<CustomerStatsDelta>[],
     skuOps: readonly AggregateOp<SkuSalesDelta>[],
+    signal: AbortSignal,
   ): Promise<void> {
     const customers = aggregateOps(
       partition,
@@ -230,9 +277,9 @@ export function createMongoProjectionStore(
       ).map(async ([collection, { creates, increments }]) => {
         // Another instance may create the same document at the same moment: its upsert wins
         // and ours fails with a duplicate key, which only means the document now exists.
-        await bulkIgnoringDuplicates(db, collection, creates);
+        await bulkIgnoringDuplicates(db, collection, creates, signal);
         // Ordered: the marks rely on offsets being applied in increasing order per document.
-        await bulk(db, collection, increments, true);
+        await bulk(db, collection, increments, true, signal);
       }),
     );
     // Settled both before failing, so no write of this attempt overlaps the chunk's retry.
@@ -242,8 +289,14 @@ export function createMongoProjectionStore(
 }
 
 /** Indexes the API's queries need; idempotent. */
-export async function ensureReadModelIndexes(db: Db, names: ReadModelNames): Promise<void> {
-  await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
-  await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
-  await db.collection(names.skuSales).createIndex({ revenue: -1 });
+export async function ensureReadModelIndexes(
+  db: Db,
+  names: ReadModelNames,
+  timeoutMs = DEFAULT_OPERATION_TIMEOUT_MS,
+): Promise<void> {
+  await withDeadline('creating read-model indexes', timeoutMs, async () => {
+    await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
+    await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
+    await db.collection(names.skuSales).createIndex({ revenue: -1 });
+  });
 }
