@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../lib/config';
+import { withDeadline } from '../lib/deadline';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { createTracing } from '../lib/tracing';
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
     serviceName: 'projector',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
-  // A write that never answers (a hung server) fails after a minute, so the chunk is retried
-  // on a fresh connection instead of holding the partition while heartbeats keep it assigned.
+  // The projector bounds each of its operations itself (projections/mongo-store.ts); the
+  // socket timeout also closes a connection whose reply never comes for anything else here.
   const mongo = await MongoClient.connect(config.MONGO_URL, { socketTimeoutMS: 60_000 });
   const db = mongo.db(config.READ_DB);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-projector', logger });
@@ -52,8 +53,12 @@ async function main(): Promise<void> {
   );
   logger.info({ port: (server.address() as AddressInfo).port }, 'metrics on /metrics');
 
+  // Bounded: a read that never returns would hold the start, every later check and the
+  // shutdown (which waits for the check in progress).
+  const readPointer = () =>
+    withDeadline('reading the read-model pointer', 60_000, () => readActiveReadModels(db));
   const start = async () => {
-    const active = await readActiveReadModels(db);
+    const active = await readPointer();
     const projector = await startProjector({
       kafka,
       db,
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
   const poll = setInterval(() => {
     switching = switching
       .then(async () => {
-        const active = await readActiveReadModels(db);
+        const active = await readPointer();
         if (active.generation === current.generation) return;
         logger.info({ from: current.generation, to: active.generation }, 'read models switched');
         await current.projector.stop();

@@ -1,12 +1,22 @@
-import type { AnyBulkWriteOperation, Db, Document, WriteError } from 'mongodb';
+import type {
+  Abortable,
+  AnyBulkWriteOperation,
+  BulkWriteOptions,
+  Db,
+  Document,
+  UpdateOptions,
+  WriteError,
+} from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
 import type { OrderView } from '../contracts/read-models';
+import { withDeadline } from '../lib/deadline';
 import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
 import type { AggregateOp } from './plan-batch';
 import type { ReadModelNames } from './pointers';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
-// single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, bulkWrite.
+// single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, `$in` on _id,
+// bulkWrite.
 
 /** The projector's port to its store; plan-batch.ts explains the guards it must implement. */
 export interface ProjectionStore {
@@ -53,30 +63,35 @@ interface Doc extends Document {
   _id: string;
 }
 
+/** Default of StoreOptions.operationTimeoutMs. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 60_000;
+
+export interface StoreOptions {
+  /**
+   * Longest one database operation may take; past it the operation fails, and the chunk with
+   * it, to be read again. The driver's socketTimeoutMS is no such bound: a command the server
+   * stops reading waits for the socket to drain, with no timer at all (mongodb 7.9, whose
+   * `timeoutMS` has no effect).
+   */
+  operationTimeoutMs?: number;
+}
+
 /**
- * Bulk writes go out in slices. FerretDB 1.24 on SQLite holds one SQLite connection per update
- * statement until the whole command ends, from a pool of 100 per database; two commands that
- * together want more wait for each other for ever (goroutine dump of a hung chaos run: two
- * update commands holding 52 and 48 connections). Slices of 16 keep a few projector instances,
- * two partitions each, well below that. Slices run one after another, so an ordered list stays
- * ordered.
+ * One bulk write per list: the driver splits a list larger than the server's batch limits
+ * itself, in order for an ordered list.
  */
-const BULK_SLICE = 16;
-
-/** Read-model lookups in flight at once per chunk; below the local stack's pool of 20. */
-const LOOKUP_CONCURRENCY = 8;
-
-async function bulkInSlices(
+async function bulk(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
   ordered: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
-  for (let start = 0; start < ops.length; start += BULK_SLICE) {
-    await db
-      .collection<Doc>(collection)
-      .bulkWrite(ops.slice(start, start + BULK_SLICE), { ordered });
-  }
+  if (ops.length === 0) return; // the driver refuses an empty bulk write
+  // The driver honours `signal` on writes too (it closes the connection), although its types
+  // list it for reads only; the caller's deadline holds either way.
+  const options: BulkWriteOptions & Abortable = { ordered, signal };
+  await db.collection<Doc>(collection).bulkWrite(ops, options);
 }
 
 /**
@@ -91,40 +106,45 @@ export function onlyDuplicateKeys(error: unknown): boolean {
 }
 
 /**
- * Runs unordered bulk writes slice by slice, treating duplicate-key errors as "a newer
- * document won" (an upsert whose version filter did not match collides with the stored
- * document). Any other error is thrown, so the chunk is not committed and is read again.
+ * Runs an unordered bulk write, treating duplicate-key errors as "the document is there
+ * already": an orders upsert whose version filter did not match collides with the newer stored
+ * document, an aggregate document was created by another instance first. Any other error is
+ * thrown, so the chunk is not committed and is read again.
  */
 async function bulkIgnoringDuplicates(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
+  signal: AbortSignal,
 ): Promise<void> {
-  for (let start = 0; start < ops.length; start += BULK_SLICE) {
-    try {
-      await db
-        .collection<Doc>(collection)
-        .bulkWrite(ops.slice(start, start + BULK_SLICE), { ordered: false });
-    } catch (error) {
-      // Per slice: a duplicate in one slice must not skip the slices after it.
-      if (!onlyDuplicateKeys(error)) throw error;
-    }
+  try {
+    await bulk(db, collection, ops, false, signal);
+  } catch (error) {
+    // Unordered: every operation was attempted, so the errors list all that failed.
+    if (!onlyDuplicateKeys(error)) throw error;
   }
 }
 
 /**
- * An aggregate delta as two lists: upserts that create missing documents, and guarded `$inc`s
+ * An aggregate delta as the documents it needs (with their initial values) and guarded `$inc`s
  * that then never need an upsert (an upsert whose guard fails would insert a duplicate _id).
+ *
+ * Both are sorted by document id, offsets kept in order per document (all the marks need).
+ * FerretDB 2 keeps the row locks of a bulk command's earlier updates while it runs the later
+ * ones, so two instances whose bulk writes meet shared documents in different orders deadlock
+ * (PostgreSQL aborts one: "deadlock detected"); one order for everyone rules that out.
  */
 function aggregateOps(
   partition: number,
   ops: readonly { id: string; offset: string; inc: Record<string, number> }[],
   initial: (id: string) => Record<string, unknown>,
-): { creates: AnyBulkWriteOperation<Doc>[]; increments: AnyBulkWriteOperation<Doc>[] } {
-  const creates: AnyBulkWriteOperation<Doc>[] = [...new Set(ops.map((op) => op.id))].map((id) => ({
-    updateOne: { filter: { _id: id }, update: { $setOnInsert: initial(id) }, upsert: true },
+): { documents: Doc[]; increments: AnyBulkWriteOperation<Doc>[] } {
+  const sorted = [...ops].sort((a, b) => byId(a.id, b.id)); // stable: offsets stay in order
+  const documents = [...new Set(sorted.map((op) => op.id))].map((id) => ({
+    _id: id,
+    ...initial(id),
   }));
-  const increments: AnyBulkWriteOperation<Doc>[] = ops.map((op) => {
+  const increments: AnyBulkWriteOperation<Doc>[] = sorted.map((op) => {
     const offset = Number(op.offset);
     return {
       updateOne: {
@@ -134,8 +154,10 @@ function aggregateOps(
       },
     };
   });
-  return { creates, increments };
+  return { documents, increments };
 }
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface PositionDoc {
   _id: string;
@@ -149,86 +171,89 @@ export function createMongoProjectionStore(
   db: Db,
   names: ReadModelNames,
   source: ProjectionSource,
+  options: StoreOptions = {},
 ): ProjectionStore {
   const positions = db.collection<PositionDoc>(POSITIONS_COLLECTION);
-  // Aggregate writes of this process run one at a time, although partitions are projected
-  // concurrently. MongoDB makes each single-document update atomic, but FerretDB 1.24 on
-  // SQLite does not: measured here, 400 concurrent `$inc`s on one document left +252, and
-  // compare-and-set filters lost updates too. Serialising keeps one projector process exact
-  // on FerretDB; several instances (sharing customers and SKUs across partitions) need MongoDB.
-  let aggregateTurn: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = aggregateTurn.then(work, work);
-    aggregateTurn = run.catch(() => undefined);
-    return run;
-  };
+  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  // Every operation is bounded, so a request the server never answers fails the chunk (which
+  // is then read again) instead of holding its partition for ever. Whatever a timed-out write
+  // still does on the server later is harmless: every write here is guarded (versions, offset
+  // marks, $max), so a late one is a no-op or the same bytes.
+  const bounded = <T>(what: string, work: (signal: AbortSignal) => Promise<T>) =>
+    withDeadline(what, timeoutMs, work);
 
   return {
-    async loadOrders(orderIds) {
-      const found = new Map<string, OrderView>();
-      const orders = db.collection<{ _id: string } & OrderView>(names.orders);
-      // One lookup per id, LOOKUP_CONCURRENCY at a time, rather than one `$in` query: FerretDB
-      // 1.24 hands only a filter that is exactly `{_id: <string>}` down to SQLite and decodes
-      // and filters every document of the collection itself for anything else (measured with
-      // 4 000 documents: 5 ms per findOne, 358 ms per `$in` of 3 ids), so a chunk's read cost
-      // grew with every order ever projected. On MongoDB both forms use the _id index.
-      const ids = [...orderIds];
-      for (let start = 0; start < ids.length; start += LOOKUP_CONCURRENCY) {
-        const docs = await Promise.all(
-          ids.slice(start, start + LOOKUP_CONCURRENCY).map((id) => orders.findOne({ _id: id })),
+    loadOrders: (orderIds) =>
+      bounded('loading orders', async (signal) => {
+        const found = new Map<string, OrderView>();
+        if (orderIds.length === 0) return found;
+        const docs = await db
+          .collection<{ _id: string } & OrderView>(names.orders)
+          .find({ _id: { $in: [...orderIds] } }, { signal })
+          .toArray();
+        for (const { _id, ...view } of docs) found.set(_id, view);
+        return found;
+      }),
+
+    loadPosition: (partition) =>
+      bounded('loading the position', async (signal) => {
+        const doc = await positions.findOne(
+          { _id: positionId(source.groupId, source.topic, partition) },
+          { signal },
         );
-        for (const doc of docs) {
-          if (!doc) continue;
-          const { _id, ...view } = doc;
-          found.set(_id, view);
-        }
-      }
-      return found;
-    },
+        return doc ? doc.next : null;
+      }),
 
-    async loadPosition(partition) {
-      const doc = await positions.findOne({
-        _id: positionId(source.groupId, source.topic, partition),
-      });
-      return doc ? doc.next : null;
-    },
-
-    async savePosition(partition, next) {
-      // One writer per partition at a time (the consumer group's assignment); $max keeps a
-      // stale instance finishing a chunk during a rebalance from moving it back.
-      await positions.updateOne(
-        { _id: positionId(source.groupId, source.topic, partition) },
-        {
-          $max: { next },
-          $setOnInsert: { groupId: source.groupId, topic: source.topic, partition },
-        },
-        { upsert: true },
-      );
-    },
-
-    applyAggregates(partition, customerOps, skuOps) {
-      return oneAtATime(() => applyAggregatesNow(partition, customerOps, skuOps));
-    },
-
-    async writeOrders(docs) {
-      await bulkIgnoringDuplicates(
-        db,
-        names.orders,
-        docs.map((doc) => ({
-          replaceOne: {
-            filter: { _id: doc.orderId, version: { $lt: doc.version } },
-            replacement: { _id: doc.orderId, ...doc },
-            upsert: true,
+    savePosition: (partition, next) =>
+      bounded('saving the position', async (signal) => {
+        // One writer per partition at a time (the consumer group's assignment); $max keeps a
+        // stale instance finishing a chunk during a rebalance from moving it back.
+        const upsert: UpdateOptions & Abortable = { upsert: true, signal };
+        await positions.updateOne(
+          { _id: positionId(source.groupId, source.topic, partition) },
+          {
+            $max: { next },
+            $setOnInsert: { groupId: source.groupId, topic: source.topic, partition },
           },
-        })),
-      );
-    },
+          upsert,
+        );
+      }),
+
+    applyAggregates: (partition, customerOps, skuOps) =>
+      bounded('writing aggregates', (signal) =>
+        applyAggregates(partition, customerOps, skuOps, signal),
+      ),
+
+    writeOrders: (docs) =>
+      bounded('writing orders', (signal) =>
+        bulkIgnoringDuplicates(
+          db,
+          names.orders,
+          // In one order for every instance, as the aggregates (see aggregateOps).
+          [...docs]
+            .sort((a, b) => byId(a.orderId, b.orderId))
+            .map((doc) => ({
+              replaceOne: {
+                filter: { _id: doc.orderId, version: { $lt: doc.version } },
+                replacement: { _id: doc.orderId, ...doc },
+                upsert: true,
+              },
+            })),
+          signal,
+        ),
+      ),
   };
 
-  async function applyAggregatesNow(
+  /**
+   * Several instances (other partitions, same customers and SKUs) write the same documents
+   * at once: each guarded `$inc` is one single-document update, atomic on the server, so
+   * nothing serialises them here.
+   */
+  async function applyAggregates(
     partition: number,
     customerOps: readonly AggregateOp<CustomerStatsDelta>[],
     skuOps: readonly AggregateOp<SkuSalesDelta>[],
+    signal: AbortSignal,
   ): Promise<void> {
     const customers = aggregateOps(
       partition,
@@ -256,23 +281,56 @@ export function createMongoProjectionStore(
       })),
       (sku) => ({ sku, unitsSold: 0, revenue: 0 }),
     );
-    for (const [collection, { creates, increments }] of [
-      [names.customerStats, customers],
-      [names.skuSales, skus],
-    ] as const) {
-      // Another projector instance (other partitions, same customer or SKU) may create the same
-      // document at the same moment: its upsert wins and ours fails with a duplicate key, which
-      // only means the document now exists.
-      await bulkIgnoringDuplicates(db, collection, creates);
-      // Ordered: the marks rely on offsets being applied in increasing order per document.
-      await bulkInSlices(db, collection, increments, true);
-    }
+    const written = await Promise.allSettled(
+      (
+        [
+          [names.customerStats, customers],
+          [names.skuSales, skus],
+        ] as const
+      ).map(async ([collection, { documents, increments }]) => {
+        await createMissing(collection, documents, signal);
+        // Ordered: the marks rely on offsets being applied in increasing order per document.
+        await bulk(db, collection, increments, true, signal);
+      }),
+    );
+    // Settled both before failing, so no write of this attempt overlaps the chunk's retry.
+    const failed = written.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Inserts the documents that do not exist yet. Plain inserts, not upserts: on FerretDB 2.5,
+   * when instances upsert the same new document at once, it can end up without the increments
+   * (and the offset mark) one of them applied meanwhile. Measured with four writers racing
+   * over fresh documents: 3 or 4 documents short by 5 to 15 increments per 8 runs with
+   * upserts, none in 24 runs with inserts. An insert that finds the document created
+   * meanwhile fails with a duplicate key: it exists.
+   */
+  async function createMissing(collection: string, documents: Doc[], signal: AbortSignal) {
+    if (documents.length === 0) return;
+    const existing = await db
+      .collection<Doc>(collection)
+      .find({ _id: { $in: documents.map((d) => d._id) } }, { projection: { _id: 1 }, signal })
+      .toArray();
+    const found = new Set(existing.map((d) => d._id));
+    await bulkIgnoringDuplicates(
+      db,
+      collection,
+      documents.filter((d) => !found.has(d._id)).map((document) => ({ insertOne: { document } })),
+      signal,
+    );
   }
 }
 
 /** Indexes the API's queries need; idempotent. */
-export async function ensureReadModelIndexes(db: Db, names: ReadModelNames): Promise<void> {
-  await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
-  await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
-  await db.collection(names.skuSales).createIndex({ revenue: -1 });
+export async function ensureReadModelIndexes(
+  db: Db,
+  names: ReadModelNames,
+  timeoutMs = DEFAULT_OPERATION_TIMEOUT_MS,
+): Promise<void> {
+  await withDeadline('creating read-model indexes', timeoutMs, async () => {
+    await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
+    await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
+    await db.collection(names.skuSales).createIndex({ revenue: -1 });
+  });
 }

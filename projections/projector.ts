@@ -9,7 +9,12 @@ import { deadLetterMessage } from './dead-letter';
 import type { PartitionLag } from './lag';
 import { createLagReader } from './lag';
 import { createProjectionMetrics } from './metrics';
-import { createMongoProjectionStore, ensureReadModelIndexes } from './mongo-store';
+import { withDeadline } from '../lib/deadline';
+import {
+  createMongoProjectionStore,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  ensureReadModelIndexes,
+} from './mongo-store';
 import type { ActiveReadModels } from './pointers';
 import type { BatchPlan } from './plan-batch';
 import type { ConsumedMessage } from './process-batch';
@@ -54,15 +59,21 @@ export interface ProjectorOptions {
    * Called when this instance cannot consume any more and will not recover by itself: kafkajs
    * crashed without restarting, the instance has been out of its group longer than
    * `outOfGroupLimitMs` (a rejoin that never completes), or its partitions have had lag and no
-   * chunk committed for `stallLimitMs` (a fetch or commit that never returns). The process should exit so its
-   * supervisor starts a fresh one; offsets are committed only after durable writes, so
-   * nothing is lost. Default: log only.
+   * chunk committed for `stallLimitMs` (a fetch, commit or database operation that never
+   * returns, or a chunk that fails on every retry). The process should exit so its supervisor
+   * starts a fresh one; offsets are committed only after durable writes, so nothing is lost.
+   * Default: log only.
    */
   onFatal?: (error: Error) => void;
   /** Default: 3 session timeouts. */
   outOfGroupLimitMs?: number;
-  /** Default: 3 minutes (a chunk's write gives up after 1 minute and is retried). */
+  /** Default: 3 minutes (a chunk's database operation gives up after `operationTimeoutMs`). */
   stallLimitMs?: number;
+  /**
+   * Longest one database operation, or one broker call of the liveness checks, may take
+   * before it fails; a chunk whose operation fails is read again. Default: 1 minute.
+   */
+  operationTimeoutMs?: number;
 }
 
 export interface Projector {
@@ -81,8 +92,14 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const topic = options.topic ?? ORDER_EVENTS_TOPIC;
   const { groupId, collections } = options.readModels;
   const log = options.logger.child({ component: 'projector', groupId, topic });
-  const store = createMongoProjectionStore(options.db, collections, { groupId, topic });
-  await ensureReadModelIndexes(options.db, collections);
+  const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  const store = createMongoProjectionStore(
+    options.db,
+    collections,
+    { groupId, topic },
+    { operationTimeoutMs },
+  );
+  await ensureReadModelIndexes(options.db, collections, operationTimeoutMs);
 
   const admin = options.kafka.admin();
   await admin.connect();
@@ -164,19 +181,24 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     Date.now(),
   );
   let committedSinceCheck = false;
+  const bounded = <T>(what: string, call: () => Promise<T>) =>
+    withDeadline(what, operationTimeoutMs, call);
   const checkMembership = async () => {
-    const { groups } = await admin.describeGroups([groupId]);
+    const { groups } = await bounded('describing the group', () => admin.describeGroups([groupId]));
     const isMember = groups[0]?.members.some((m) => m.memberId === memberId) === true;
     const outside = membership.observe(isMember, Date.now());
     if (outside) reportFatal(outside);
   };
-  const checkIdlePositions = async () => {
-    // Committed offsets first: a position read afterwards can only be lower through a loss.
-    const committed = await lag();
+  const checkProgress = async () => {
+    const committed = await bounded('reading the group lag', lag);
     const behind = committed.some((c) => assigned.includes(c.partition) && c.lag > 0);
     const stalled = progress.observe(!behind || committedSinceCheck, Date.now());
     committedSinceCheck = false;
     if (stalled) reportFatal(stalled);
+  };
+  const checkIdlePositions = async () => {
+    // Committed offsets first: a position read afterwards can only be lower through a loss.
+    const committed = await bounded('reading the group lag', lag);
     for (const partition of assigned) {
       const at = committed.find((c) => c.partition === partition);
       if (!at || rewoundTo.has(partition)) continue;
@@ -237,20 +259,28 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   });
   log.info({ collections }, 'projector started');
 
-  let checking = false;
-  const positionCheck = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void Promise.all([
-      checkIdlePositions().catch((error: unknown) =>
-        log.warn({ err: error }, 'checking read-model positions failed'),
-      ),
-      checkMembership().catch((error: unknown) =>
-        log.warn({ err: error }, 'checking group membership failed'),
-      ),
-    ]).finally(() => (checking = false));
-  }, options.positionCheckMs ?? 15_000);
-  positionCheck.unref();
+  // Each check runs on its own timer, apart from the chunks and from the other checks, and
+  // every call it makes is bounded: the rule that reports a hung database must not wait on
+  // that database (the stall rule once shared its turn with a position read that never
+  // returned, and never fired while a write hung).
+  const checkMs = options.positionCheckMs ?? 15_000;
+  const checks = [
+    repeat('checking progress', checkProgress),
+    repeat('checking group membership', checkMembership),
+    repeat('checking read-model positions', checkIdlePositions),
+  ];
+  function repeat(what: string, check: () => Promise<void>): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void check()
+        .catch((error: unknown) => log.warn({ err: error }, `${what} failed`))
+        .finally(() => (running = false));
+    }, checkMs);
+    timer.unref();
+    return timer;
+  }
 
   let stopped = false;
   return {
@@ -259,7 +289,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(positionCheck);
+      for (const timer of checks) clearInterval(timer);
       await consumer.disconnect();
       await admin.disconnect();
       log.info('projector stopped');

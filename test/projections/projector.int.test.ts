@@ -9,7 +9,7 @@ import { readDeadLetters } from '../../projections/dlt';
 import { foldOrder } from '../../projections/order-view';
 import type { ActiveReadModels } from '../../projections/pointers';
 import { generationReadModels, readActiveReadModels } from '../../projections/pointers';
-import type { Projector } from '../../projections/projector';
+import type { Projector, ProjectorOptions } from '../../projections/projector';
 import { createReadModelQueries } from '../../projections/read-model-queries';
 import { rebuildReadModels } from '../../projections/rebuild';
 import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
@@ -57,7 +57,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
       ...generationReadModels('live'),
       groupId: unique('group'),
     };
-    const start = async () => {
+    const start = async (options: Pick<ProjectorOptions, 'onProgress'> = {}) => {
       const projector = await startTestProjector(
         { kafka, publisher },
         {
@@ -66,6 +66,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
           topic,
           sessionTimeoutMs: 6_000,
           chunkSize: 50,
+          ...options,
         },
       );
       projectors.push(projector);
@@ -106,6 +107,38 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     const lag = await projector.lag();
     expect(lag).toHaveLength(3);
     expect(lag.reduce((n, p) => n + p.end, 0)).toBe(withDuplicates.length);
+  });
+
+  it('two instances racing over the same customers and SKUs from different partitions keep the aggregates exact', async () => {
+    // Each instance owns two of the four partitions and projects both at once; every partition
+    // holds orders of the same three customers and two SKUs, so four chunks at a time update
+    // the same aggregate documents (FerretDB 1.24 lost such racing increments).
+    const { topic, db, readModels, start, caughtUp } = await setup(4);
+    const applied = [0, 0];
+    const instances = [];
+    for (const i of [0, 1]) {
+      instances.push(await start({ onProgress: ({ counts }) => (applied[i] += counts.applied) }));
+    }
+    await waitFor('both instances in the group', async () => {
+      const [group] = (await admin.describeGroups([readModels.groupId])).groups;
+      return group?.state === 'Stable' && group.members.length === 2;
+    });
+    const streams = sampleSagas({ count: 80, customers: 3, skus: 2, prefix: unique('x') }).map(
+      sagaEvents,
+    );
+    await publisher.publish(topic, messagesOf(streams.flat()));
+    await caughtUp(instances[0]);
+
+    const got = await readAll(db, readModels.collections);
+    const clean = new Map(streams.map((s) => [s[0].orderId, foldOrder(s)!]));
+    expect(got.orders).toEqual(clean);
+    const expected = expectedAggregates(clean.values());
+    expect(new Map([...got.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
+      expected.customers,
+    );
+    expect(got.skus).toEqual(expected.skus);
+    expect(applied[0]).toBeGreaterThan(0);
+    expect(applied[1]).toBeGreaterThan(0);
   });
 
   it('dead-letters a poison event with its reason and keeps applying later events', async () => {
