@@ -7,6 +7,13 @@ import type { ReconcileInput, StockFacts } from './reconcile';
 // db), the payments ledger (`payments`), the inventory (`inventory`) and the event topic. The
 // processes run with the default database names: the servers are private to the run.
 
+interface ReservationDoc {
+  orderId: string;
+  status: string;
+  lines?: { sku: string; quantity: number }[];
+  taken?: string[];
+}
+
 interface CatalogDoc {
   _id: string;
   available: number;
@@ -27,11 +34,7 @@ export async function takeSnapshot(
       .collection<{ orderId: string; status: string }>('payments')
       .find({})
       .toArray(),
-    mongo
-      .db('inventory')
-      .collection<{ orderId: string; status: string }>('reservations')
-      .find({})
-      .toArray(),
+    mongo.db('inventory').collection<ReservationDoc>('reservations').find({}).toArray(),
     mongo
       .db('inventory')
       .collection<CatalogDoc>('catalog')
@@ -57,7 +60,13 @@ export async function takeSnapshot(
       updatedAt: v.updatedAt,
     })),
     payments: payments.map((p) => ({ orderId: p.orderId, status: p.status })),
-    reservations: reservations.map((r) => ({ orderId: r.orderId, status: r.status })),
+    // An upsert's empty arrays may be missing (FerretDB 1 dropped them): read them as empty.
+    reservations: reservations.map((r) => ({
+      orderId: r.orderId,
+      status: r.status,
+      lines: r.lines ?? [],
+      taken: r.taken ?? [],
+    })),
     stock,
     events,
   };
