@@ -18,7 +18,7 @@ export interface ChaosScale {
   projectorKills: number;
   /**
    * Every application process killed at once mid-burst: orders (one client each, sent evenly
-   * over `crashBurstMs`, the kill half-way), spread over `crashSkus` SKUs of `crashStock` units.
+   * over `crashBurstMs`, the kill within it), over `crashSkus` SKUs of `crashStock` units each.
    */
   crashOrders: number;
   crashSkus: number;
@@ -42,7 +42,7 @@ const SMALL: ChaosScale = {
   crashOrders: 24,
   crashSkus: 4,
   crashStock: 100,
-  crashBurstMs: 6_000,
+  crashBurstMs: 8_000,
   httpConcurrency: 10,
   settleMs: 120_000,
 };
