@@ -1,5 +1,6 @@
-import type { MongoClient } from 'mongodb';
+import type { Collection, Document, Filter, MongoClient, WithId } from 'mongodb';
 import type { OrderView } from '../../contracts/read-models';
+import { chaosLog } from './log';
 import { readAllEvents } from './topic-events';
 import type { ReconcileInput, StockFacts } from './reconcile';
 
@@ -7,7 +8,14 @@ import type { ReconcileInput, StockFacts } from './reconcile';
 // db), the payments ledger (`payments`), the inventory (`inventory`) and the event topic. The
 // processes run with the default database names: the servers are private to the run.
 
+interface PaymentDoc {
+  _id: string;
+  orderId: string;
+  status: string;
+}
+
 interface ReservationDoc {
+  _id: string;
   orderId: string;
   status: string;
   lines?: { sku: string; quantity: number }[];
@@ -21,6 +29,30 @@ interface CatalogDoc {
   releases?: string[];
 }
 
+/**
+ * Every matching document once, read in `_id` order. On FerretDB 2.5 an unsorted find over a
+ * collection whose documents had just been updated many times returned some documents twice
+ * (and, with small batches, missed some), while the same find sorted by `_id` was exact (README,
+ * Finding 7). So the reconciliation judges what is stored, not how a cursor walked it; a read
+ * that still disagrees with the server's own count is logged.
+ */
+async function readAll<T extends Document & { _id: unknown }>(
+  collection: Collection<T>,
+  filter: Filter<T> = {},
+): Promise<WithId<T>[]> {
+  const [docs, counted] = await Promise.all([
+    collection.find(filter).sort({ _id: 1 }).toArray(),
+    collection.countDocuments(filter),
+  ]);
+  const unique = new Map(docs.map((d) => [String(d._id), d]));
+  if (unique.size !== docs.length || unique.size !== counted)
+    chaosLog(
+      `snapshot: ${collection.namespace} returned ${docs.length} documents, ${unique.size} ` +
+        `distinct, while it counts ${counted}`,
+    );
+  return [...unique.values()];
+}
+
 export async function takeSnapshot(
   mongo: MongoClient,
   brokers: string[],
@@ -28,18 +60,12 @@ export async function takeSnapshot(
   seeded: ReadonlyMap<string, number>,
 ): Promise<ReconcileInput> {
   const [views, payments, reservations, catalog, events] = await Promise.all([
-    mongo.db('read').collection<OrderView>('orders').find({}).toArray(),
-    mongo
-      .db('payments')
-      .collection<{ orderId: string; status: string }>('payments')
-      .find({})
-      .toArray(),
-    mongo.db('inventory').collection<ReservationDoc>('reservations').find({}).toArray(),
-    mongo
-      .db('inventory')
-      .collection<CatalogDoc>('catalog')
-      .find({ _id: { $in: [...seeded.keys()] } })
-      .toArray(),
+    readAll(mongo.db('read').collection<OrderView & { _id: string }>('orders')),
+    readAll(mongo.db('payments').collection<PaymentDoc>('payments')),
+    readAll(mongo.db('inventory').collection<ReservationDoc>('reservations')),
+    readAll(mongo.db('inventory').collection<CatalogDoc>('catalog'), {
+      _id: { $in: [...seeded.keys()] },
+    }),
     readAllEvents(brokers),
   ]);
   const stock: StockFacts[] = catalog.map((c) => ({
