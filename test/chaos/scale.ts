@@ -57,6 +57,8 @@ const FULL: ChaosScale = {
   crashOrders: 120,
   crashSkus: 5,
   crashStock: 1_000,
+  // Sagas advance slower with 120 in flight: a longer burst so the kill still finds compensations.
+  crashBurstMs: 20_000,
   httpConcurrency: 20,
   settleMs: 420_000,
 };
