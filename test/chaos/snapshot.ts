@@ -30,11 +30,11 @@ interface CatalogDoc {
 }
 
 /**
- * Every matching document once, read in `_id` order. On FerretDB 2.5 an unsorted find over a
- * collection whose documents had just been updated many times returned some documents twice
- * (and, with small batches, missed some), while the same find sorted by `_id` was exact (README,
- * Finding 7). So the reconciliation judges what is stored, not how a cursor walked it; a read
- * that still disagrees with the server's own count is logged.
+ * Every matching document once, read in `_id` order. On FerretDB 2.5 (DocumentDB 0.106) an
+ * unsorted find spanning several batches returned documents that had been updated in place twice,
+ * or missed them, while the same find sorted by `_id` was exact (README, Finding 7). So the
+ * reconciliation judges what is stored, not how a cursor walked it; a read that still disagrees
+ * with the server's own count is logged.
  */
 async function readAll<T extends Document & { _id: unknown }>(
   collection: Collection<T>,
