@@ -26,6 +26,8 @@ export const APP_SPECS: Record<AppName, AppSpec> = {
   api: { entry: 'api/main.ts', ready: '"msg":"api listening"' },
 };
 
+export const APP_NAMES = Object.keys(APP_SPECS) as AppName[];
+
 const ROOT = path.resolve(__dirname, '../..');
 
 interface Running {
@@ -107,14 +109,26 @@ export class AppProcesses {
   }
 
   /** SIGKILL: a crash. Resolves once the process is gone. */
-  async kill(name: AppName): Promise<void> {
-    const run = this.running.get(name);
-    if (!run) throw new Error(`${name} is not running`);
-    run.expected = true;
-    run.child.kill('SIGKILL');
-    await run.exited;
-    this.running.delete(name);
-    chaosLog(`killed ${name} (pid ${run.child.pid}) with SIGKILL`);
+  kill(name: AppName): Promise<void> {
+    return this.killAll([name]);
+  }
+
+  /**
+   * SIGKILL to every named process in one go (a host or node crash: none of them gets to react
+   * to the others' death), then waits until all are gone.
+   */
+  async killAll(names: readonly AppName[]): Promise<void> {
+    const runs = names.map((name) => {
+      const run = this.running.get(name);
+      if (!run) throw new Error(`${name} is not running`);
+      run.expected = true;
+      return { name, run };
+    });
+    for (const { run } of runs) run.child.kill('SIGKILL');
+    await Promise.all(runs.map(({ run }) => run.exited));
+    for (const { name } of runs) this.running.delete(name);
+    const which = runs.map(({ name, run }) => `${name} (pid ${run.child.pid})`).join(', ');
+    chaosLog(`killed ${which} with SIGKILL`);
   }
 
   /** Lines the process logged at error/fatal level since the run began (evidence for reports). */

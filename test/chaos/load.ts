@@ -1,4 +1,5 @@
 import type { MongoClient } from 'mongodb';
+import type { PlaceOrder } from '../../contracts/order';
 import type { OrderView } from '../../contracts/read-models';
 import { type ApiClient, orderFor } from './api-client';
 import { chaosLog } from './log';
@@ -67,5 +68,32 @@ export async function waitUntilFinal(
       return final;
     }
     await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+export interface AnsweredOrder {
+  /** The first answer that was not a failure to retry (0: none before the deadline). */
+  status: number;
+  orderId?: string;
+  /** Requests sent, the answered one included. */
+  attempts: number;
+}
+
+/**
+ * A client that resends its order with the same Idempotency-Key until the API answers it: no
+ * connection (the API is down), 429 and 5xx are retried every `retryMs`, up to `deadlineMs`.
+ */
+export async function placeUntilAnswered(
+  api: ApiClient,
+  order: PlaceOrder,
+  idempotencyKey: string,
+  opts: { retryMs: number; deadlineMs: number },
+): Promise<AnsweredOrder> {
+  const deadline = Date.now() + opts.deadlineMs;
+  for (let attempts = 1; ; attempts++) {
+    const { status, orderId } = await api.placeOrder(order, idempotencyKey);
+    const retry = status === 0 || status === 429 || status >= 500;
+    if (!retry || Date.now() > deadline) return { status, ...(orderId && { orderId }), attempts };
+    await new Promise((r) => setTimeout(r, opts.retryMs));
   }
 }

@@ -21,6 +21,10 @@ export interface PaymentFacts {
 export interface ReservationFacts {
   orderId: string;
   status: string;
+  /** The lines the reservation is for, one per SKU. */
+  lines: readonly { sku: string; quantity: number }[];
+  /** SKUs whose take is recorded and not given back yet. */
+  taken: readonly string[];
 }
 export interface StockFacts {
   sku: string;
@@ -45,6 +49,8 @@ export interface ReconcileInput {
   reservations: readonly ReservationFacts[];
   stock: readonly StockFacts[];
   events: readonly EventFacts[];
+  /** The final status each accepted order must reach, when the scenario knows it. */
+  expectedStatus?: ReadonlyMap<string, string>;
 }
 
 export interface ReconcileCounts {
@@ -63,8 +69,20 @@ export interface ReconcileCounts {
   unitsSold: number;
 }
 
+/** One SKU's stock as each source tells it (printed; the checks compare them). */
+export interface StockLine {
+  sku: string;
+  initial: number;
+  available: number;
+  /** Units of its reservations that are RESERVED (the ledger). */
+  reserved: number;
+  /** Units of its completed orders. */
+  sold: number;
+}
+
 export interface ReconcileReport {
   counts: ReconcileCounts;
+  stock: StockLine[];
   violations: string[];
 }
 
@@ -153,18 +171,61 @@ export function checkServices(
   return problems;
 }
 
-/** Stock of each SKU = seeded − units of completed orders, with no half-done markers. */
+const unitsOf = (items: readonly { sku: string; quantity: number }[], sku: string): number =>
+  items.filter((i) => i.sku === sku).reduce((n, i) => n + i.quantity, 0);
+
+/** Units of `sku` in completed orders. */
+export const unitsSold = (views: readonly ViewFacts[], sku: string): number =>
+  views.filter((v) => v.status === 'COMPLETED').reduce((n, v) => n + unitsOf(v.items, sku), 0);
+
+/** Units of `sku` that the reservation ledger holds (RESERVED, hence neither FAILED nor RELEASED). */
+export const unitsReserved = (reservations: readonly ReservationFacts[], sku: string): number =>
+  reservations
+    .filter((r) => r.status === 'RESERVED')
+    .reduce((n, r) => n + unitsOf(r.lines, sku), 0);
+
+/** Stock of each SKU = seeded − units of completed orders. */
 export function checkStock(stock: readonly StockFacts[], views: readonly ViewFacts[]): string[] {
+  return stock.flatMap((s) => {
+    const sold = unitsSold(views, s.sku);
+    return s.available === s.initial - sold
+      ? []
+      : [`${s.sku}: ${s.available} available, expected ${s.initial} - ${sold} sold`];
+  });
+}
+
+/**
+ * Stock of each SKU against its reservation ledger: seeded − units RESERVED = available, no
+ * hold/release markers left, and no reservation whose status disagrees with what it records as
+ * taken (a take or a give-back left half-done). Orders do not enter here, so this also catches
+ * stock that drifted while every order looks right.
+ */
+export function checkLedger(
+  stock: readonly StockFacts[],
+  reservations: readonly ReservationFacts[],
+): string[] {
   const problems: string[] = [];
   for (const s of stock) {
-    const sold = views
-      .filter((v) => v.status === 'COMPLETED')
-      .flatMap((v) => v.items)
-      .filter((i) => i.sku === s.sku)
-      .reduce((n, i) => n + i.quantity, 0);
-    if (s.available !== s.initial - sold)
-      problems.push(`${s.sku}: ${s.available} available, expected ${s.initial} - ${sold} sold`);
+    const own = reservations.filter((r) => r.lines.some((l) => l.sku === s.sku));
+    const reserved = unitsReserved(own, s.sku);
+    if (s.available !== s.initial - reserved) {
+      const released = own.filter((r) => r.status === 'RELEASED').length;
+      const failed = own.filter((r) => r.status === 'FAILED').length;
+      problems.push(
+        `${s.sku}: ${s.available} available, ledger says ${s.initial} - ${reserved} reserved ` +
+          `(${own.length} reservations: ${released} released, ${failed} failed)`,
+      );
+    }
     if (s.markers > 0) problems.push(`${s.sku}: ${s.markers} reservation marker(s) left`);
+    for (const r of own) {
+      const taken = r.taken.includes(s.sku);
+      if (r.status === 'RESERVED' && !taken)
+        problems.push(`${r.orderId}: reservation RESERVED but ${s.sku} not recorded as taken`);
+      else if (r.status !== 'RESERVED' && taken)
+        problems.push(
+          `${r.orderId}: reservation ${r.status} with ${s.sku} still recorded as taken`,
+        );
+    }
   }
   return problems;
 }
@@ -204,6 +265,9 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
       violations.push(`${id}: accepted but not in the read model`);
       continue;
     }
+    const expected = input.expectedStatus?.get(id);
+    if (expected && FINAL_STATUSES.some((f) => f === view.status) && view.status !== expected)
+      violations.push(`${id}: ${view.status}, expected ${expected}`);
     if (view.status === 'COMPLETED') {
       counts.completed += 1;
       counts.unitsSold += view.items.reduce((n, i) => n + i.quantity, 0);
@@ -220,7 +284,15 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
     violations.push(...checkServices(view, pays, reservations.get(id) ?? [], own));
   }
   violations.push(...checkStock(input.stock, scenarioViews));
-  return { counts, violations };
+  violations.push(...checkLedger(input.stock, input.reservations));
+  const stock = input.stock.map((s) => ({
+    sku: s.sku,
+    initial: s.initial,
+    available: s.available,
+    reserved: unitsReserved(input.reservations, s.sku),
+    sold: unitsSold(scenarioViews, s.sku),
+  }));
+  return { counts, stock, violations };
 }
 
 export function formatReport(scenario: string, report: ReconcileReport): string {
@@ -230,6 +302,7 @@ export function formatReport(scenario: string, report: ReconcileReport): string 
       `compensation failed ${c.compensationFailed}, not final ${c.notFinal}, unacknowledged ${c.unacknowledged}; ` +
       `events ${c.events} (+${c.redelivered} redelivered), captures ${c.captures}, refunds ${c.refunds}, ` +
       `units sold ${c.unitsSold}; violations ${report.violations.length}`,
+    `  stock: ${report.stock.map((s) => `${s.sku} ${s.available}/${s.initial} (reserved ${s.reserved}, sold ${s.sold})`).join('; ')}`,
     ...report.violations.slice(0, 20).map((v) => `  - ${v}`),
   ];
   return lines.join('\n');

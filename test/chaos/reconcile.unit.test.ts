@@ -1,13 +1,16 @@
 import { orderEventId } from '../../contracts/event-id';
 import {
+  checkLedger,
   checkServices,
   checkStock,
   checkTimeline,
   duplicates,
   type EventFacts,
+  formatReport,
   isContiguous,
   reconcile,
   type ReconcileInput,
+  type ReservationFacts,
   type ViewFacts,
 } from './reconcile';
 
@@ -32,6 +35,11 @@ function view(orderId: string, status: string, types: string[], sku = 'A'): View
   };
 }
 
+function reservation(orderId: string, status: string, lines = [{ sku: 'A', quantity: 2 }]) {
+  const held = status === 'RESERVED';
+  return { orderId, status, lines, taken: held ? lines.map((l) => l.sku) : [] };
+}
+
 const completedTypes = [...TYPES, 'OrderCompleted'];
 const cancelledTypes = ['OrderPlaced', 'OrderPriced', 'OrderCancelled'];
 
@@ -43,10 +51,7 @@ function healthy(): ReconcileInput {
       { orderId: 'o1', status: 'CAPTURED' },
       { orderId: 'o2', status: 'VOIDED' },
     ],
-    reservations: [
-      { orderId: 'o1', status: 'RESERVED' },
-      { orderId: 'o2', status: 'RELEASED' },
-    ],
+    reservations: [reservation('o1', 'RESERVED'), reservation('o2', 'RELEASED')],
     stock: [{ sku: 'A', initial: 10, available: 8, markers: 0 }],
     events: [
       ...events('o1', completedTypes),
@@ -93,10 +98,7 @@ describe('reconcile', () => {
       { orderId: 'o1', status: 'REFUNDED' },
       { orderId: 'o2', status: 'CAPTURED' },
     ];
-    input.reservations = [
-      { orderId: 'o1', status: 'RESERVED' },
-      { orderId: 'o2', status: 'RESERVED' },
-    ];
+    input.reservations = [reservation('o1', 'RESERVED'), reservation('o2', 'RESERVED')];
     const v = reconcile(input).violations;
     expect(v).toContain('o1: charged 2 times');
     expect(v).toContain('o2: CANCELLED but still captured');
@@ -108,13 +110,41 @@ describe('reconcile', () => {
     input.stock = [{ sku: 'A', initial: 10, available: 10, markers: 1 }];
     expect(reconcile(input).violations).toEqual([
       'A: 10 available, expected 10 - 2 sold',
+      'A: 10 available, ledger says 10 - 2 reserved (2 reservations: 1 released, 0 failed)',
       'A: 1 reservation marker(s) left',
     ]);
+  });
+
+  // The defect of issue 15: after every process was killed mid-burst, one SKU had a unit more
+  // than its ledger (and its completed orders) say.
+  it('reports stock one unit above its reservation ledger', () => {
+    const input = healthy();
+    input.stock = [{ sku: 'A', initial: 10, available: 9, markers: 0 }];
+    expect(reconcile(input).violations).toEqual([
+      'A: 9 available, expected 10 - 2 sold',
+      'A: 9 available, ledger says 10 - 2 reserved (2 reservations: 1 released, 0 failed)',
+    ]);
+  });
+
+  it('wants the final status the scenario expects', () => {
+    const input = healthy();
+    input.expectedStatus = new Map([
+      ['o1', 'COMPLETED'],
+      ['o2', 'COMPLETED'],
+    ]);
+    expect(reconcile(input).violations).toEqual(['o2: CANCELLED, expected COMPLETED']);
+  });
+
+  it('prints each SKU as the catalog, the ledger and the completed orders tell it', () => {
+    const report = reconcile(healthy());
+    expect(report.stock).toEqual([{ sku: 'A', initial: 10, available: 8, reserved: 2, sold: 2 }]);
+    expect(formatReport('s', report)).toContain('stock: A 8/10 (reserved 2, sold 2)');
   });
 
   it('counts orders of the scenario SKUs that were never acknowledged', () => {
     const input = healthy();
     input.views = [...input.views, view('o9', 'COMPLETED', completedTypes)];
+    input.reservations = [...input.reservations, reservation('o9', 'RESERVED')];
     input.stock = [{ sku: 'A', initial: 10, available: 6, markers: 0 }];
     const report = reconcile(input);
     expect(report.counts.unacknowledged).toBe(1);
@@ -152,7 +182,7 @@ describe('checkServices', () => {
   it('wants exactly one capture for a completed order and no open payment', () => {
     const v = view('o1', 'COMPLETED', completedTypes);
     const e = events('o1', completedTypes);
-    expect(checkServices(v, [], [{ orderId: 'o1', status: 'RESERVED' }], e)).toEqual([
+    expect(checkServices(v, [], [reservation('o1', 'RESERVED')], e)).toEqual([
       'o1: COMPLETED with 0 captures',
     ]);
     expect(
@@ -167,6 +197,56 @@ describe('checkServices', () => {
       'o1: COMPLETED with 0 captures',
       'o1: COMPLETED without a PaymentCaptured event',
       'o1: COMPLETED with 0 held reservations',
+    ]);
+  });
+});
+
+describe('checkLedger', () => {
+  const stock = (sku: string, initial: number, available: number, markers = 0) => ({
+    sku,
+    initial,
+    available,
+    markers,
+  });
+  // o1 holds A×2 and B×1, o2 held A×3 and gave it back, o3 found B out of stock.
+  const ledger: ReservationFacts[] = [
+    reservation('o1', 'RESERVED', [
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 1 },
+    ]),
+    reservation('o2', 'RELEASED', [{ sku: 'A', quantity: 3 }]),
+    reservation('o3', 'FAILED', [{ sku: 'B', quantity: 5 }]),
+  ];
+
+  it('accepts stock = seeded − units RESERVED, per SKU', () => {
+    expect(checkLedger([stock('A', 10, 8), stock('B', 4, 3)], ledger)).toEqual([]);
+  });
+
+  it('reports a SKU one unit off its ledger, above or below, and only that SKU', () => {
+    expect(checkLedger([stock('A', 10, 8), stock('B', 4, 4)], ledger)).toEqual([
+      'B: 4 available, ledger says 4 - 1 reserved (2 reservations: 0 released, 1 failed)',
+    ]);
+    expect(checkLedger([stock('A', 10, 7), stock('B', 4, 3)], ledger)).toEqual([
+      'A: 7 available, ledger says 10 - 2 reserved (2 reservations: 1 released, 0 failed)',
+    ]);
+  });
+
+  it('reports markers left and a reservation whose status disagrees with what it took', () => {
+    const halfDone = [{ ...ledger[0], taken: ['A'] }, { ...ledger[1], taken: ['A'] }, ledger[2]];
+    expect(checkLedger([stock('A', 10, 8, 1), stock('B', 4, 3)], halfDone)).toEqual([
+      'A: 1 reservation marker(s) left',
+      'o2: reservation RELEASED with A still recorded as taken',
+      'o1: reservation RESERVED but B not recorded as taken',
+    ]);
+  });
+
+  it('is independent of the orders: a completed order whose stock was given back', () => {
+    const input = healthy();
+    input.reservations = [reservation('o1', 'RELEASED'), reservation('o2', 'RELEASED')];
+    input.stock = [{ sku: 'A', initial: 10, available: 10, markers: 0 }];
+    expect(reconcile(input).violations).toEqual([
+      'o1: COMPLETED with 0 held reservations',
+      'A: 10 available, expected 10 - 2 sold',
     ]);
   });
 });

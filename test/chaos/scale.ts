@@ -16,6 +16,14 @@ export interface ChaosScale {
   ordersDuringAbuse: number;
   /** How many times the projector is killed mid-batch. */
   projectorKills: number;
+  /**
+   * Every application process killed at once mid-burst: orders (one client each, sent evenly
+   * over `crashBurstMs`, the kill within it), over `crashSkus` SKUs of `crashStock` units each.
+   */
+  crashOrders: number;
+  crashSkus: number;
+  crashStock: number;
+  crashBurstMs: number;
   /** Concurrent HTTP requests the load generator keeps open. */
   httpConcurrency: number;
   /** Deadline for every accepted order to reach a final status after the fault. */
@@ -31,6 +39,10 @@ const SMALL: ChaosScale = {
   badRequests: 300,
   ordersDuringAbuse: 10,
   projectorKills: 2,
+  crashOrders: 24,
+  crashSkus: 4,
+  crashStock: 100,
+  crashBurstMs: 8_000,
   httpConcurrency: 10,
   settleMs: 120_000,
 };
@@ -42,6 +54,11 @@ const FULL: ChaosScale = {
   badRequests: 3_000,
   ordersDuringAbuse: 40,
   projectorKills: 4,
+  crashOrders: 120,
+  crashSkus: 5,
+  crashStock: 1_000,
+  // Sagas advance slower with 120 in flight: a longer burst so the kill still finds compensations.
+  crashBurstMs: 20_000,
   httpConcurrency: 20,
   settleMs: 420_000,
 };

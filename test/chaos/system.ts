@@ -30,6 +30,7 @@ export interface ChaosSystem {
     scenario: string,
     accepted: readonly string[],
     skus: string[],
+    expectedStatus?: ReadonlyMap<string, string>,
   ): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
@@ -68,10 +69,10 @@ export async function startChaosSystem(
       await system.api.putSku(sku, units);
       system.seeded.set(sku, units);
     },
-    async reconcile(scenario, accepted, skus) {
+    async reconcile(scenario, accepted, skus, expectedStatus) {
       const seeded = new Map(skus.map((s) => [s, system.seeded.get(s) ?? 0]));
       const snapshot = await takeSnapshot(mongo, stack.kafkaBrokers, accepted, seeded);
-      const report = reconcile(snapshot);
+      const report = reconcile({ ...snapshot, expectedStatus });
       chaosLog(formatReport(scenario, report));
       chaosLog(`saga durations [${scenario}]: ${sagaDurations(snapshot.views, accepted)}`);
       const exits = apps.unexpectedExits.splice(0);
