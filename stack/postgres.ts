@@ -28,14 +28,18 @@ export async function provisionPostgres(
   env: NodeJS.ProcessEnv,
 ): Promise<PostgresInstall> {
   await ensureDebianPackages(progress, env);
-  const vendor = await verifiedVendorDir(env);
+  // Keyed by the pinned hashes, so a warm cache needs no sources at all.
   const stamp = shortHash(BUILD_RECIPE, ...VENDORED_SOURCES.map((s) => s.sha256));
   const dir = await ensureCached({
     root,
     name: `postgres-${POSTGRES_MAJOR}-extensions-${stamp}`,
     stamp,
     progress,
-    build: (target) => buildExtensions(vendor, target, progress, env),
+    build: async (target) => {
+      const vendor = await verifiedVendorDir(env, root);
+      await keepInCache(vendor, root);
+      await buildExtensions(vendor, target, progress, env);
+    },
   });
   await installExtensions(path.join(dir, 'root'), progress);
   return { pgBin: path.join(PG_ROOT, 'bin') };
@@ -80,15 +84,38 @@ async function ensureDebianPackages(progress: Progress, env: NodeJS.ProcessEnv):
 
 // ---- vendored sources ----
 
-/** `STACK_VENDOR_DIR`, else `../shared/vendor` beside the clone when it exists. */
+/** Where verified copies of the sources are kept, so a clone elsewhere can rebuild. */
+export const cachedVendorDir = (cacheRoot: string): string => path.join(cacheRoot, 'vendor');
+
+/**
+ * `STACK_VENDOR_DIR`, else `../shared/vendor` beside the clone when it exists, else the copies
+ * an earlier provisioning kept in the cache.
+ */
 export function vendorDirFromEnv(
   env: NodeJS.ProcessEnv,
+  cacheRoot: string,
   exists: (p: string) => boolean = existsSync,
 ): string | undefined {
   const set = env[VENDOR_ENV]?.trim();
   if (set) return path.resolve(set);
   const beside = path.resolve(REPO_ROOT, '..', 'shared', 'vendor');
-  return exists(beside) ? beside : undefined;
+  if (exists(beside)) return beside;
+  const cached = cachedVendorDir(cacheRoot);
+  return VENDORED_SOURCES.every((s) => exists(path.join(cached, s.file))) ? cached : undefined;
+}
+
+/** Copies verified sources into the cache (once), for later builds from any clone. */
+async function keepInCache(vendor: string, cacheRoot: string): Promise<void> {
+  const cached = cachedVendorDir(cacheRoot);
+  if (path.resolve(vendor) === cached) return;
+  await fs.mkdir(cached, { recursive: true });
+  for (const s of VENDORED_SOURCES) {
+    const to = path.join(cached, s.file);
+    if (!existsSync(to)) {
+      await fs.copyFile(path.join(vendor, s.file), `${to}.tmp`);
+      await fs.rename(`${to}.tmp`, to);
+    }
+  }
 }
 
 /** How to make the folder by hand, for the error message (and the README). */
@@ -112,18 +139,23 @@ async function sha256(file: string): Promise<string> {
     .digest('hex');
 }
 
-export async function verifiedVendorDir(env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = vendorDirFromEnv(env);
+export async function verifiedVendorDir(
+  env: NodeJS.ProcessEnv,
+  cacheRoot: string,
+  exists: (p: string) => boolean = existsSync,
+): Promise<string> {
+  const dir = vendorDirFromEnv(env, cacheRoot, exists);
   if (!dir) {
     throw new Error(
-      `The PostgreSQL extensions' sources were not found (${VENDOR_ENV} is not set and ` +
-        `../shared/vendor does not exist).\n${vendorInstructions()}`,
+      `The PostgreSQL extensions' sources were not found (${VENDOR_ENV} is not set, ` +
+        `../shared/vendor does not exist beside the clone, and ${cachedVendorDir(cacheRoot)} ` +
+        `holds no copy).\n${vendorInstructions()}`,
     );
   }
   const problems: string[] = [];
   for (const s of VENDORED_SOURCES) {
     const file = path.join(dir, s.file);
-    if (!existsSync(file)) {
+    if (!exists(file)) {
       problems.push(`  - ${file} is missing`);
       continue;
     }
