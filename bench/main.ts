@@ -130,8 +130,11 @@ async function main(): Promise<void> {
         r.details.step_seconds = (Date.now() - stepStarted) / 1000;
         r.details.cpu_seconds = cpuDelta(cpuBefore, servers.cpu());
         results.push(r);
+        const others = (r.alsoAgainst ?? [])
+          .map((a) => `, vs ${a.baseline.value.toFixed(1)} (ratio ${a.ratio.toFixed(2)})`)
+          .join('');
         progress.log(
-          `${r.name}: ${r.subject.value.toFixed(1)} vs ${r.baseline.value.toFixed(1)} ${r.subject.unit} (ratio ${r.ratio.toFixed(2)}) in ${r.details.step_seconds.toFixed(1)} s`,
+          `${r.name}: ${r.subject.value.toFixed(1)} vs ${r.baseline.value.toFixed(1)} ${r.subject.unit} (ratio ${r.ratio.toFixed(2)})${others} in ${r.details.step_seconds.toFixed(1)} s`,
         );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -14,6 +14,8 @@ export interface BenchResult {
   baseline: Figure;
   /** subject ÷ baseline (higher is better for rates; the project is slower when < 1). */
   ratio: number;
+  /** Further baselines for the same subject (e.g. the saga's stricter business-steps one). */
+  alsoAgainst?: { baseline: Figure; ratio: number }[];
   /** Further measured facts (latency percentiles, shares per instance, checks). */
   details: Record<string, string | number | boolean>;
 }
@@ -59,14 +61,26 @@ function pad(cells: string[][]): string {
 /** The results table: one row per benchmark, then its details indented below it. */
 export function formatTable(results: readonly BenchResult[]): string {
   const head = ['benchmark', 'subject', 'value', 'baseline', 'value', 'unit', 'ratio'];
-  const rows = results.map((r) => [
-    r.name,
-    r.subject.label,
-    formatNumber(r.subject.value),
-    r.baseline.label,
-    formatNumber(r.baseline.value),
-    r.subject.unit,
-    formatNumber(r.ratio),
+  const rows = results.flatMap((r) => [
+    [
+      r.name,
+      r.subject.label,
+      formatNumber(r.subject.value),
+      r.baseline.label,
+      formatNumber(r.baseline.value),
+      r.subject.unit,
+      formatNumber(r.ratio),
+    ],
+    // A further baseline of the same subject: its own line, the subject's cells left blank.
+    ...(r.alsoAgainst ?? []).map((a) => [
+      '',
+      '',
+      '',
+      a.baseline.label,
+      formatNumber(a.baseline.value),
+      a.baseline.unit,
+      formatNumber(a.ratio),
+    ]),
   ]);
   const table = pad([head, ...rows]);
   const details = results

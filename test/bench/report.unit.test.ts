@@ -32,6 +32,25 @@ describe('report formatting', () => {
     expect(text).toContain('publish: p99_ms=12.3 ok=true');
   });
 
+  it('prints a further baseline of the same subject on its own line, subject cells blank', () => {
+    const saga: BenchResult = {
+      name: 'saga x1',
+      subject: { label: 'saga via API', value: 2, unit: 'orders/s' },
+      baseline: { label: 'bare wf, 12 no-op acts', value: 4, unit: 'orders/s' },
+      ratio: 0.5,
+      alsoAgainst: [
+        { baseline: { label: 'bare wf, 5 no-op acts', value: 8, unit: 'orders/s' }, ratio: 0.25 },
+      ],
+      details: {},
+    };
+    const lines = formatTable([saga, row]).split('\n');
+    expect(lines[1]).toMatch(
+      /^saga x1\s+saga via API\s+2\s+bare wf, 12 no-op acts\s+4\s+orders\/s\s+0\.5$/,
+    );
+    expect(lines[2]).toMatch(/^\s+bare wf, 5 no-op acts\s+8\s+orders\/s\s+0\.25$/);
+    expect(lines[3]).toMatch(/^publish\s/);
+  });
+
   it('JSON keeps the figures and turns non-finite numbers into null', () => {
     const json = JSON.parse(
       toJson({
