@@ -12,6 +12,8 @@ import type { AppSettings } from './routes/context';
 export const DEV_JWT_SECRET = 'order-saga-local-development-jwt-secret-not-for-production';
 export const DEV_WEBHOOK_SECRET = 'order-saga-local-development-webhook-secret';
 
+export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .default('false')
@@ -30,6 +32,13 @@ export const apiConfigSchema = serverConfigSchema
     JWKS_URL: z.url().optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Leeway for a token's exp/nbf against clock skew; small, so an expired token dies soon. */
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce
+      .number()
+      .int('a whole number of seconds')
+      .min(0)
+      .max(MAX_CLOCK_TOLERANCE_SECONDS, `at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds`)
+      .default(5),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     RATE_LIMIT_PER_MINUTE: env.positiveInt.default(600),
@@ -70,6 +79,16 @@ export const apiConfigSchema = serverConfigSchema
         message: 'required in production (or set JWKS_URL)',
       });
     }
+    // Without them, any token the same key or identity provider signed (for another service,
+    // another environment) would be accepted here.
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+      if (c[name] === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'required in production: tokens are accepted only for this issuer and audience',
+        });
+    }
     if (c.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -104,7 +123,11 @@ function trustProxy(value: string): boolean | number | string {
 }
 
 export function authSettings(c: ApiConfig): AuthSettings {
-  const claims = { issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE };
+  const claims = {
+    issuer: c.JWT_ISSUER,
+    audience: c.JWT_AUDIENCE,
+    clockToleranceSeconds: c.JWT_CLOCK_TOLERANCE_SECONDS,
+  };
   // JWKS wins when configured: the identity provider then owns the keys.
   if (c.JWKS_URL !== undefined) return { kind: 'jwks', url: c.JWKS_URL, ...claims };
   return { kind: 'hs256', secret: c.JWT_SECRET ?? DEV_JWT_SECRET, ...claims };

@@ -184,6 +184,7 @@ describe('API configuration', () => {
       secret: DEV_JWT_SECRET,
       issuer: undefined,
       audience: undefined,
+      clockToleranceSeconds: 5,
     });
   });
 
@@ -200,6 +201,8 @@ describe('API configuration', () => {
       NODE_ENV: 'production',
       JWKS_URL: 'https://idp.example/jwks',
       PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'order-saga',
     });
     expect(appSettings(ok).auth).toMatchObject({ kind: 'jwks' });
     expect(loadApiConfig({ NODE_ENV: 'production', LOCAL_MODE: 'true' }).LOCAL_MODE).toBe(true);

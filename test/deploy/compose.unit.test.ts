@@ -60,6 +60,7 @@ const leftToDefaults: Record<string, string[]> = {
     'JWKS_URL',
     'JWT_ISSUER',
     'JWT_AUDIENCE',
+    'JWT_CLOCK_TOLERANCE_SECONDS',
     'RATE_LIMIT_PER_MINUTE',
     'MIN_VERSION_WAIT_MS',
     'TRUST_PROXY',
