@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { MinorUnits, OrderStatus, PlaceOrder as PlaceOrderCommand, Sku } from '../contracts/order';
+import {
+  OrderAmount,
+  OrderStatus,
+  PlaceOrder as PlaceOrderCommand,
+  Sku,
+  UnitPrice,
+} from '../contracts/order';
 import { OrderView } from '../contracts/read-models';
 
 // The HTTP contract as zod schemas: routes validate with them and api/openapi.ts generates the
@@ -75,8 +81,8 @@ export const PlaceOrderAccepted = z
 export const OrderItemView = z.object({
   sku: z.string(),
   quantity: z.number().int(),
-  unitPrice: MinorUnits.optional().meta({ description: 'Known once the order is priced.' }),
-  lineTotal: MinorUnits.optional(),
+  unitPrice: UnitPrice.optional().meta({ description: 'Known once the order is priced.' }),
+  lineTotal: OrderAmount.optional(),
 });
 
 /** GET /orders/{orderId}: the read model, without storage details. */
@@ -100,7 +106,7 @@ export const CommandAccepted = z
   .meta({ id: 'CommandAccepted' });
 
 export const PaymentWebhookBody = z
-  .object({ orderId: z.string().min(1).max(128), outcome: z.enum(['confirmed', 'failed']) })
+  .strictObject({ orderId: z.string().min(1).max(128), outcome: z.enum(['confirmed', 'failed']) })
   .meta({ id: 'PaymentConfirmation' });
 
 export const HistoryEvent = z.object({
@@ -126,9 +132,12 @@ export const HistoryResponse = z
   .meta({ id: 'WorkflowHistory' });
 
 export const CatalogEntryBody = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
-    unitPrice: MinorUnits.meta({ description: 'Price in minor units (cents).' }),
+    unitPrice: UnitPrice.meta({
+      description:
+        'Price in minor units (cents), at most 10^10 so that no order total can exceed 10^15.',
+    }),
     available: z.number().int().min(0).max(1_000_000_000),
   })
   .meta({ id: 'CatalogEntryInput' });
