@@ -60,7 +60,12 @@ export function createApp(deps: AppDeps): Express {
               ? 'debug'
               : 'info',
       // Tokens and webhook signatures are credentials: never written to logs.
-      redact: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers["x-signature"]',
+        'req.headers["webhook-signature"]',
+        'req.headers.cookie',
+      ],
     }),
   );
   app.use(httpMetrics(deps.metrics));

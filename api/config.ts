@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkActiveCodecKey, codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import { SCOPES } from './auth/principal';
+import { webhookSecretProblem } from './domain/standard-webhook';
 import type { AuthSettings } from './auth/verifier';
 import type { AppSettings } from './routes/context';
 
@@ -39,7 +40,19 @@ export const apiConfigSchema = serverConfigSchema
       .min(0)
       .max(MAX_CLOCK_TOLERANCE_SECONDS, `at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds`)
       .default(5),
-    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+    /** `whsec_` + base64 (Standard Webhooks), or a plain string of at least 16 characters. */
+    PAYMENT_WEBHOOK_SECRET: z
+      .string()
+      .superRefine((secret, ctx) => {
+        const problem = webhookSecretProblem(secret);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /**
+     * Also accept the legacy `X-Signature` (hex HMAC of the body alone, so replayable).
+     * Default: true in local mode, false otherwise; refused in production.
+     */
+    PAYMENT_WEBHOOK_LEGACY_SIGNATURE: z.enum(['true', 'false']).optional(),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     RATE_LIMIT_PER_MINUTE: env.positiveInt.default(600),
     MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
@@ -103,6 +116,14 @@ export const apiConfigSchema = serverConfigSchema
         message: 'a real secret is required in production',
       });
     }
+    if (c.PAYMENT_WEBHOOK_LEGACY_SIGNATURE === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYMENT_WEBHOOK_LEGACY_SIGNATURE'],
+        message:
+          'the legacy X-Signature has no replay protection and is refused in production (use the Standard Webhooks headers)',
+      });
+    }
     if (c.CODEC_SERVER_AUTH === 'none') {
       ctx.addIssue({
         code: 'custom',
@@ -133,16 +154,22 @@ export function authSettings(c: ApiConfig): AuthSettings {
   return { kind: 'hs256', secret: c.JWT_SECRET ?? DEV_JWT_SECRET, ...claims };
 }
 
+/** Development conveniences are allowed: NODE_ENV other than production, or LOCAL_MODE=true. */
+const isLocal = (c: ApiConfig): boolean => c.NODE_ENV !== 'production' || c.LOCAL_MODE;
+
 /** Whether /codec takes a token: as configured, else required outside local mode. */
 export function codecServerAuth(c: ApiConfig): 'required' | 'none' {
-  const local = c.NODE_ENV !== 'production' || c.LOCAL_MODE;
-  return c.CODEC_SERVER_AUTH ?? (local ? 'none' : 'required');
+  return c.CODEC_SERVER_AUTH ?? (isLocal(c) ? 'none' : 'required');
 }
 
 export function appSettings(c: ApiConfig): AppSettings {
   return {
     auth: authSettings(c),
-    paymentWebhookSecret: c.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+    paymentWebhook: {
+      secret: c.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET,
+      acceptLegacySignature:
+        (c.PAYMENT_WEBHOOK_LEGACY_SIGNATURE ?? (isLocal(c) ? 'true' : 'false')) === 'true',
+    },
     temporalUiUrl: c.TEMPORAL_UI_URL,
     temporalNamespace: c.TEMPORAL_NAMESPACE,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,

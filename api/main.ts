@@ -13,6 +13,7 @@ import { createTracing, type Tracing } from '../lib/tracing';
 import { createMongoCatalog } from './adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from './adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from './adapters/mongo-order-read-model';
+import { createMongoProcessedWebhooks } from './adapters/mongo-processed-webhooks';
 import { createReadiness } from './adapters/readiness';
 import { createTemporalOrderCommands } from './adapters/temporal-order-commands';
 import { createApp } from './app';
@@ -105,6 +106,7 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     readModel: createMongoOrderReadModel(mongo.db(config.READ_DB)),
     catalog: createMongoCatalog(mongo.db(config.INVENTORY_DB)),
     idempotency: createMongoIdempotencyStore(mongo.db(config.API_DB)),
+    webhooks: createMongoProcessedWebhooks(mongo.db(config.API_DB)),
     readiness,
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
     codec,

@@ -157,6 +157,20 @@ export interface IdempotencyStore {
   reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult>;
 }
 
+export type WebhookClaim = 'claimed' | 'duplicate';
+
+/**
+ * The ids of payment webhooks taken for processing, kept durably so a repeated delivery (a
+ * provider's retry, or a replay within the signature's time tolerance) is answered as already
+ * processed, across restarts and API instances.
+ */
+export interface ProcessedWebhooks {
+  /** Atomically takes `id`: exactly one of any number of concurrent claims sees `claimed`. */
+  claim(id: string): Promise<WebhookClaim>;
+  /** Gives a claim back after a failed delivery, so the provider's retry is processed. */
+  release(id: string): Promise<void>;
+}
+
 export interface ProbeResult {
   name: DependencyName;
   ok: boolean;
@@ -174,4 +188,5 @@ export interface ApiPorts {
   catalog: Catalog;
   idempotency: IdempotencyStore;
   readiness: Readiness;
+  webhooks: ProcessedWebhooks;
 }

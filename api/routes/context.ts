@@ -7,10 +7,17 @@ import type { Clock } from '../domain/read-your-writes';
 import type { ApiPorts } from '../ports';
 import type { CodecServerSettings } from './codec';
 
+export interface PaymentWebhookSettings {
+  /** PAYMENT_WEBHOOK_SECRET: `whsec_` + base64 key, or a plain string used as key bytes. */
+  secret: string;
+  /** Also accept the legacy `X-Signature` (body-only HMAC, no replay protection): never in production. */
+  acceptLegacySignature: boolean;
+}
+
 /** Settings createApp needs, already validated (see api/config.ts for their env variables). */
 export interface AppSettings {
   auth: AuthSettings;
-  paymentWebhookSecret: string;
+  paymentWebhook: PaymentWebhookSettings;
   /** Base URL of the Temporal Web UI, for links in the history view. */
   temporalUiUrl: string;
   temporalNamespace: string;

@@ -13,6 +13,7 @@ import type {
   OrderPage,
   OrderReadModel,
   ProbeResult,
+  ProcessedWebhooks,
   Readiness,
   ReservationResult,
 } from '../../api/ports';
@@ -177,6 +178,20 @@ export class FakeIdempotencyStore implements IdempotencyStore {
     return existing.bodyHash === bodyHash
       ? { kind: 'repeat', orderId: existing.orderId }
       : { kind: 'conflict' };
+  }
+}
+
+/** Same contract as the Mongo adapter: one claim per id until released. */
+export class FakeProcessedWebhooks implements ProcessedWebhooks {
+  readonly ids = new Set<string>();
+  claim(id: string) {
+    if (this.ids.has(id)) return Promise.resolve('duplicate' as const);
+    this.ids.add(id);
+    return Promise.resolve('claimed' as const);
+  }
+  release(id: string) {
+    this.ids.delete(id);
+    return Promise.resolve();
   }
 }
 

@@ -9,6 +9,7 @@ import {
   FakeCatalog,
   FakeCommands,
   FakeIdempotencyStore,
+  FakeProcessedWebhooks,
   FakeReadiness,
   FakeReadModel,
 } from './fakes';
@@ -18,7 +19,7 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => ({
   auth: { kind: 'hs256', secret: TEST_SECRET },
-  paymentWebhookSecret: WEBHOOK_SECRET,
+  paymentWebhook: { secret: WEBHOOK_SECRET, acceptLegacySignature: true },
   temporalUiUrl: 'http://127.0.0.1:8233',
   temporalNamespace: 'default',
   rateLimitPerMinute: 100_000,
@@ -35,6 +36,7 @@ export function harness(overrides: Partial<AppDeps> = {}) {
     catalog: new FakeCatalog(),
     idempotency: new FakeIdempotencyStore(),
     readiness: new FakeReadiness(),
+    webhooks: new FakeProcessedWebhooks(),
   };
   let ids = 0;
   const metrics = new Registry();

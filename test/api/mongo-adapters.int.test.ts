@@ -2,6 +2,10 @@ import { MongoClient, type Db } from 'mongodb';
 import { createMongoCatalog } from '../../api/adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from '../../api/adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
+import {
+  createMongoProcessedWebhooks,
+  WEBHOOK_ID_RETENTION_MS,
+} from '../../api/adapters/mongo-processed-webhooks';
 import { DependencyUnavailableError } from '../../api/ports';
 import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
 import { orderView } from './fakes';
@@ -53,6 +57,27 @@ describe('MongoDB idempotency store', () => {
       kind: 'reserved',
       orderId: 'ord_4',
     });
+  });
+});
+
+describe('MongoDB processed webhooks', () => {
+  it('10 concurrent claims of one webhook-id: one is claimed; a released id is claimed again', async () => {
+    const webhooks = createMongoProcessedWebhooks(freshDb('webhooks'));
+    const claims = await Promise.all(Array.from({ length: 10 }, () => webhooks.claim('msg_1')));
+    expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
+    expect(await webhooks.claim('msg_1')).toBe('duplicate');
+    await webhooks.release('msg_1');
+    expect(await webhooks.claim('msg_1')).toBe('claimed');
+  });
+
+  it('forgets ids older than the retention', async () => {
+    let now = Date.now();
+    const db = freshDb('webhooks2');
+    const webhooks = createMongoProcessedWebhooks(db, () => now);
+    expect(await webhooks.claim('old')).toBe('claimed');
+    now += WEBHOOK_ID_RETENTION_MS + 3600_000;
+    expect(await webhooks.claim('new')).toBe('claimed');
+    expect(await webhooks.claim('old')).toBe('claimed');
   });
 });
 

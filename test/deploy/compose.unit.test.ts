@@ -61,6 +61,7 @@ const leftToDefaults: Record<string, string[]> = {
     'JWT_ISSUER',
     'JWT_AUDIENCE',
     'JWT_CLOCK_TOLERANCE_SECONDS',
+    'PAYMENT_WEBHOOK_LEGACY_SIGNATURE',
     'RATE_LIMIT_PER_MINUTE',
     'MIN_VERSION_WAIT_MS',
     'TRUST_PROXY',

@@ -42,6 +42,7 @@ const leftToDefaults: Record<string, string[]> = {
     'API_DB',
     'JWKS_URL',
     'JWT_CLOCK_TOLERANCE_SECONDS',
+    'PAYMENT_WEBHOOK_LEGACY_SIGNATURE',
     'RATE_LIMIT_PER_MINUTE',
     'MIN_VERSION_WAIT_MS',
     'TRUST_PROXY',
