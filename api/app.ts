@@ -7,10 +7,11 @@ import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/verifier';
 import { newOrderId } from './domain/order-id';
 import { systemClock } from './domain/read-your-writes';
+import { WaitSlots } from './domain/wait-slots';
+import { createMemoryRateLimitCounters } from './adapters/memory-rate-limit-counters';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
-import { rateLimit } from './http/rate-limit';
-import { TokenBuckets } from './http/token-bucket';
+import { addressOf, clientKey, limiter } from './http/rate-limit';
 import { traceRequests } from './http/tracing';
 import { buildOpenApiDocument } from './openapi';
 import { codecRouter } from './routes/codec';
@@ -24,8 +25,12 @@ import './http/locals';
 export type { AppDeps, AppSettings } from './routes/context';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Probed by orchestrators and scrapers every few seconds: not rate limited, not logged at info. */
+/**
+ * Probed by orchestrators and scrapers every few seconds: not rate limited (readiness is served
+ * from a short cache instead), not logged at info.
+ */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
+const WEBHOOK_PATH = '/payments/webhook';
 
 /** The HTTP app, wired only to the ports it is given (tests pass in-memory fakes). */
 export function createApp(deps: AppDeps): Express {
@@ -33,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
     ...deps,
     clock: deps.clock ?? systemClock,
     newOrderId: deps.newOrderId ?? newOrderId,
+    waits: new WaitSlots(deps.settings.minVersionWaits),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -71,12 +77,30 @@ export function createApp(deps: AppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(authenticate(createTokenVerifier(deps.settings.auth)));
-  const buckets = new TokenBuckets({
-    perMinute: deps.settings.rateLimitPerMinute,
-    now: () => ctx.clock.now(),
-  });
-  const limiter = rateLimit(buckets);
-  app.use((req, res, next) => (UNLIMITED.has(req.path) ? next() : limiter(req, res, next)));
+  // Two limits, so the payment provider's webhooks never share a bucket with anonymous traffic
+  // from the same proxy address.
+  const counters = deps.rateLimits ?? createMemoryRateLimitCounters();
+  const now = () => ctx.clock.now();
+  app.use(
+    limiter({
+      name: 'webhook',
+      perMinute: deps.settings.webhookRateLimitPerMinute,
+      counters,
+      now,
+      key: addressOf,
+      skip: (req) => req.path !== WEBHOOK_PATH,
+    }),
+  );
+  app.use(
+    limiter({
+      name: 'api',
+      perMinute: deps.settings.rateLimitPerMinute,
+      counters,
+      now,
+      key: clientKey,
+      skip: (req) => UNLIMITED.has(req.path) || req.path === WEBHOOK_PATH,
+    }),
+  );
 
   if (deps.codec && deps.settings.codecServer)
     app.use(codecRouter(deps.codec, deps.settings.codecServer));

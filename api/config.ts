@@ -3,6 +3,7 @@ import { checkActiveCodecKey, codecConfigShape } from '../lib/codec';
 import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import { SCOPES } from './auth/principal';
 import { webhookSecretProblem } from './domain/standard-webhook';
+import { TrustProxy } from './trust-proxy';
 import type { AuthSettings } from './auth/verifier';
 import type { AppSettings } from './routes/context';
 
@@ -54,10 +55,19 @@ export const apiConfigSchema = serverConfigSchema
      */
     PAYMENT_WEBHOOK_LEGACY_SIGNATURE: z.enum(['true', 'false']).optional(),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
+    /** Requests per minute per client (token subject, else address), webhook excluded. */
     RATE_LIMIT_PER_MINUTE: env.positiveInt.default(600),
+    /** Requests per minute per address to POST /payments/webhook: the provider's own limit. */
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: env.positiveInt.default(300),
+    /** Where the rate-limit counters live: this process, or MongoDB shared by every instance. */
+    RATE_LIMIT_STORE: z.enum(['memory', 'mongodb']).default('memory'),
     MIN_VERSION_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
-    /** Express "trust proxy": "true", a hop count, or a list of subnets. */
-    TRUST_PROXY: z.string().default('false'),
+    /** minVersion waits in flight per instance, in total and per token subject (then 429). */
+    MIN_VERSION_MAX_WAITS: env.positiveInt.default(200),
+    MIN_VERSION_MAX_WAITS_PER_SUBJECT: env.positiveInt.default(5),
+    /** How long a /readyz answer is reused, so frequent probes do not each probe the servers. */
+    READINESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+    TRUST_PROXY: TrustProxy,
     SHUTDOWN_GRACE_MS: env.durationMs.default(10_000),
     ...codecConfigShape,
     /** Serve Temporal's codec server at /codec for the Web UI; refused without CODEC_KEYS. */
@@ -137,12 +147,6 @@ export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export const loadApiConfig = (source: NodeJS.ProcessEnv = process.env): ApiConfig =>
   loadConfig(apiConfigSchema, source);
 
-function trustProxy(value: string): boolean | number | string {
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
-
 export function authSettings(c: ApiConfig): AuthSettings {
   const claims = {
     issuer: c.JWT_ISSUER,
@@ -173,8 +177,14 @@ export function appSettings(c: ApiConfig): AppSettings {
     temporalUiUrl: c.TEMPORAL_UI_URL,
     temporalNamespace: c.TEMPORAL_NAMESPACE,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    webhookRateLimitPerMinute: c.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     defaultWaitMs: c.MIN_VERSION_WAIT_MS,
-    trustProxy: trustProxy(c.TRUST_PROXY),
+    minVersionWaits: {
+      total: c.MIN_VERSION_MAX_WAITS,
+      perSubject: c.MIN_VERSION_MAX_WAITS_PER_SUBJECT,
+    },
+    readinessCacheMs: c.READINESS_CACHE_MS,
+    trustProxy: c.TRUST_PROXY,
     ...(c.CODEC_SERVER_ENABLED &&
       c.CODEC_KEYS && {
         codecServer: {

@@ -14,6 +14,7 @@ import { createMongoCatalog } from './adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from './adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from './adapters/mongo-order-read-model';
 import { createMongoProcessedWebhooks } from './adapters/mongo-processed-webhooks';
+import { createMongoRateLimitCounters } from './adapters/mongo-rate-limit-counters';
 import { createReadiness } from './adapters/readiness';
 import { createTemporalOrderCommands } from './adapters/temporal-order-commands';
 import { createApp } from './app';
@@ -111,6 +112,10 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
     codec,
     tracer: tracing?.tracer,
+    // Shared by every instance when scaled out; in memory (per instance) by default.
+    ...(config.RATE_LIMIT_STORE === 'mongodb' && {
+      rateLimits: createMongoRateLimitCounters(mongo.db(config.API_DB)),
+    }),
   });
 
   const server = app.listen(config.PORT);

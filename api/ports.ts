@@ -171,6 +171,19 @@ export interface ProcessedWebhooks {
   release(id: string): Promise<void>;
 }
 
+/**
+ * Hit counters for rate limiting in fixed windows. A store all API instances share (MongoDB)
+ * makes a limit hold for the whole deployment, not per instance.
+ */
+export interface RateLimitCounters {
+  /** Counts one hit of `key` in the window starting at `windowStart` (epoch ms); returns its hits. */
+  hit(key: string, windowStart: number, windowMs: number): Promise<number>;
+  /** Takes one hit back. */
+  unhit(key: string, windowStart: number): Promise<void>;
+  /** Forgets the window. */
+  reset(key: string, windowStart: number): Promise<void>;
+}
+
 export interface ProbeResult {
   name: DependencyName;
   ok: boolean;

@@ -7,7 +7,7 @@ import { bodyHash } from '../../api/domain/body-hash';
 import { decodeCursor, encodeCursor } from '../../api/domain/cursor';
 import { pollUntil, type Clock } from '../../api/domain/read-your-writes';
 import { signPayload, verifySignature } from '../../api/domain/webhook-signature';
-import { TokenBuckets } from '../../api/http/token-bucket';
+import { createMemoryRateLimitCounters } from '../../api/adapters/memory-rate-limit-counters';
 
 describe('cursor', () => {
   it('round-trips any position and rejects anything else', () => {
@@ -49,24 +49,17 @@ describe('webhook signature', () => {
   });
 });
 
-describe('TokenBuckets', () => {
-  it('allows the capacity at once, then refills continuously', () => {
-    let now = 0;
-    const buckets = new TokenBuckets({ perMinute: 60, now: () => now });
-    for (let i = 0; i < 60; i++) expect(buckets.take('a').allowed).toBe(true);
-    expect(buckets.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
-    expect(buckets.take('b').allowed).toBe(true);
-    now += 1000;
-    expect(buckets.take('a').allowed).toBe(true);
-    expect(buckets.take('a').allowed).toBe(false);
-  });
-
-  it('keeps at most maxKeys buckets', () => {
-    const buckets = new TokenBuckets({ perMinute: 1, maxKeys: 2, now: () => 0 });
-    buckets.take('a');
-    buckets.take('b');
-    buckets.take('c'); // evicts a
-    expect(buckets.take('a').allowed).toBe(true);
+describe('in-memory rate-limit counters', () => {
+  it('count hits per key and window, take one back, and keep at most maxKeys keys', async () => {
+    const counters = createMemoryRateLimitCounters(2);
+    expect(await counters.hit('a', 0, 60_000)).toBe(1);
+    expect(await counters.hit('a', 0, 60_000)).toBe(2);
+    await counters.unhit('a', 0);
+    expect(await counters.hit('a', 0, 60_000)).toBe(2);
+    expect(await counters.hit('a', 60_000, 60_000)).toBe(1); // a new window starts over
+    await counters.hit('b', 0, 60_000);
+    await counters.hit('c', 0, 60_000); // evicts a, the least recently used
+    expect(await counters.hit('a', 60_000, 60_000)).toBe(1);
   });
 });
 

@@ -197,11 +197,14 @@ export class FakeProcessedWebhooks implements ProcessedWebhooks {
 
 export class FakeReadiness implements Readiness {
   down = new Set<ProbeResult['name']>();
+  /** How many times the probes ran. */
+  checks = 0;
   check(): Promise<ProbeResult[]> {
+    this.checks += 1;
     return Promise.resolve(
       (['temporal', 'kafka', 'mongodb'] as const).map((name) =>
         this.down.has(name)
-          ? { name, ok: false, detail: 'connection refused' }
+          ? { name, ok: false, detail: 'connect ECONNREFUSED 10.1.2.3:27017' }
           : { name, ok: true },
       ),
     );

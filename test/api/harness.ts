@@ -23,8 +23,11 @@ export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => (
   temporalUiUrl: 'http://127.0.0.1:8233',
   temporalNamespace: 'default',
   rateLimitPerMinute: 100_000,
+  webhookRateLimitPerMinute: 100_000,
   defaultWaitMs: 10_000,
-  trustProxy: false,
+  minVersionWaits: { total: 1000, perSubject: 1000 },
+  readinessCacheMs: 0,
+  trustProxy: 0,
   ...overrides,
 });
 
