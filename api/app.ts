@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { tracerOf } from '../lib/tracing';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/verifier';
@@ -11,6 +9,7 @@ import { WaitSlots } from './domain/wait-slots';
 import { createMemoryRateLimitCounters } from './adapters/memory-rate-limit-counters';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
+import { requestLog } from './http/request-log';
 import { addressOf, clientKey, limiter } from './http/rate-limit';
 import { traceRequests } from './http/tracing';
 import { buildOpenApiDocument } from './openapi';
@@ -24,7 +23,6 @@ import './http/locals';
 
 export type { AppDeps, AppSettings } from './routes/context';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Probed by orchestrators and scrapers every few seconds: not rate limited (readiness is served
  * from a short cache instead), not logged at info.
@@ -48,32 +46,7 @@ export function createApp(deps: AppDeps): Express {
   // First, so that every later middleware (and the request log line) runs inside the span.
   app.use(traceRequests(deps.tracer ?? tracerOf()));
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (req, res, err) =>
-        err || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'warn'
-            : UNLIMITED.has(req.url ?? '')
-              ? 'debug'
-              : 'info',
-      // Tokens and webhook signatures are credentials: never written to logs.
-      redact: [
-        'req.headers.authorization',
-        'req.headers["x-signature"]',
-        'req.headers["webhook-signature"]',
-        'req.headers.cookie',
-      ],
-    }),
-  );
+  app.use(requestLog(deps.logger, UNLIMITED));
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(authenticate(createTokenVerifier(deps.settings.auth)));
