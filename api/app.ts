@@ -9,6 +9,7 @@ import { WaitSlots } from './domain/wait-slots';
 import { createMemoryRateLimitCounters } from './adapters/memory-rate-limit-counters';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { requestLog } from './http/request-log';
 import { addressOf, clientKey, limiter } from './http/rate-limit';
 import { traceRequests } from './http/tracing';
@@ -77,11 +78,13 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.codec && deps.settings.codecServer)
     app.use(codecRouter(deps.codec, deps.settings.codecServer));
-  app.use(opsRouter(ctx, buildOpenApiDocument()));
+  const openApiDocument = buildOpenApiDocument();
+  app.use(opsRouter(ctx, openApiDocument));
   app.use(paymentsWebhookRouter(ctx));
   app.use(ordersRouter(ctx));
   app.use(inventoryRouter(ctx));
 
+  app.use(methodNotAllowed(openApiDocument.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

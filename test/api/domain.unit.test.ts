@@ -14,7 +14,7 @@ describe('cursor', () => {
     fc.assert(
       fc.property(
         fc.date({ noInvalidDate: true, min: new Date(0), max: new Date('9999-01-01') }),
-        fc.string({ minLength: 1, maxLength: 128 }),
+        fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/),
         (d, id) => {
           const p = { createdAt: d.toISOString(), orderId: id };
           expect(decodeCursor(encodeCursor(p))).toEqual(p);
@@ -23,7 +23,7 @@ describe('cursor', () => {
     );
     fc.assert(fc.property(fc.string(), (s) => void decodeCursor(s))); // never throws
     expect(decodeCursor('garbage')).toBeNull();
-    expect(decodeCursor(Buffer.from('["x","y"]').toString('base64url'))).toBeNull();
+    expect(decodeCursor('2026-01-01T00:00:00.000Z~ord 1')).toBeNull();
   });
 });
 
