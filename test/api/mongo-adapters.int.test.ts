@@ -6,6 +6,7 @@ import {
   createMongoProcessedWebhooks,
   WEBHOOK_ID_RETENTION_MS,
 } from '../../api/adapters/mongo-processed-webhooks';
+import { createMongoRateLimitCounters } from '../../api/adapters/mongo-rate-limit-counters';
 import { DependencyUnavailableError } from '../../api/ports';
 import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
 import { orderView } from './fakes';
@@ -78,6 +79,19 @@ describe('MongoDB processed webhooks', () => {
     now += WEBHOOK_ID_RETENTION_MS + 3600_000;
     expect(await webhooks.claim('new')).toBe('claimed');
     expect(await webhooks.claim('old')).toBe('claimed');
+  });
+});
+
+describe('MongoDB rate-limit counters', () => {
+  it('two instances on one database count one window together; a new window starts over', async () => {
+    const db = freshDb('limits');
+    const [a, b] = [createMongoRateLimitCounters(db), createMongoRateLimitCounters(db)];
+    const hits = [];
+    for (const counters of [a, b, a, b]) hits.push(await counters.hit('ip:1', 60_000, 60_000));
+    expect(hits).toEqual([1, 2, 3, 4]);
+    await b.unhit('ip:1', 60_000);
+    expect(await a.hit('ip:1', 60_000, 60_000)).toBe(4);
+    expect(await a.hit('ip:1', 120_000, 60_000)).toBe(1);
   });
 });
 
