@@ -212,7 +212,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       401: problem('Missing or bad signature, or a timestamp outside the tolerance.'),
       404: problem('Unknown order.'),
       409: problem(
-        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}).`,
+        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}), or another delivery of this webhook-id is still being processed (…/${PROBLEM_TYPES.webhookInProgress}, Retry-After).`,
       ),
       ...bodyErrors,
       429: common[429],

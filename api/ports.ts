@@ -157,17 +157,26 @@ export interface IdempotencyStore {
   reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult>;
 }
 
-export type WebhookClaim = 'claimed' | 'duplicate';
+/**
+ * `claimed`: this delivery processes the id. `processed`: an earlier delivery of it succeeded.
+ * `processing`: another delivery of it is under way right now (its outcome is not known yet).
+ */
+export type WebhookClaim = 'claimed' | 'processed' | 'processing';
 
 /**
- * The ids of payment webhooks taken for processing, kept durably so a repeated delivery (a
- * provider's retry, or a replay within the signature's time tolerance) is answered as already
- * processed, across restarts and API instances.
+ * The ids of payment webhooks, kept durably so a repeated delivery (a provider's retry, or a
+ * replay within the signature's time tolerance) is answered as already processed, across
+ * restarts and API instances.
  */
 export interface ProcessedWebhooks {
-  /** Atomically takes `id`: exactly one of any number of concurrent claims sees `claimed`. */
+  /**
+   * Atomically takes `id`: exactly one of any number of concurrent claims sees `claimed`. A
+   * claim left `processing` longer than a request can take (its process died) is taken over.
+   */
   claim(id: string): Promise<WebhookClaim>;
-  /** Gives a claim back after a failed delivery, so the provider's retry is processed. */
+  /** The delivery succeeded: later deliveries of `id` are `processed`. */
+  complete(id: string): Promise<void>;
+  /** The delivery failed: the id is free again, so the provider's retry is processed. */
   release(id: string): Promise<void>;
 }
 

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = {
   dependencyUnavailable: 'dependency-unavailable',
   notReady: 'not-ready',
   badSignature: 'bad-signature',
+  webhookInProgress: 'webhook-in-progress',
   internal: 'internal-error',
 } as const;
 export type ProblemKind = keyof typeof PROBLEM_TYPES;

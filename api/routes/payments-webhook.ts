@@ -83,13 +83,26 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
       );
     }
     const { orderId, outcome } = parseRequestPart(PaymentWebhookBody, json, 'body');
-    if (webhookId !== undefined && (await ctx.webhooks.claim(webhookId)) === 'duplicate') {
+    const claim = webhookId === undefined ? 'claimed' : await ctx.webhooks.claim(webhookId);
+    if (claim === 'processed') {
       res.status(200).json({ webhookId, alreadyProcessed: true });
       return;
+    }
+    if (claim === 'processing') {
+      // Its outcome is not known yet: a 2xx now would end the provider's retries even if that
+      // delivery fails. The retry finds it processed, or free again.
+      throw new ProblemError(
+        'webhookInProgress',
+        409,
+        'Conflict',
+        `Webhook ${webhookId} is being processed by another delivery; retry later.`,
+        { headers: { 'Retry-After': '5' } },
+      );
     }
     try {
       const result = await ctx.commands.confirmPayment(orderId, outcome);
       if (result.ok) {
+        if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
         res.status(202).json({ orderId, accepted: true });
         return;
       }

@@ -181,16 +181,21 @@ export class FakeIdempotencyStore implements IdempotencyStore {
   }
 }
 
-/** Same contract as the Mongo adapter: one claim per id until released. */
+/** Same contract as the Mongo adapter (without stale claims): one claim per id until released. */
 export class FakeProcessedWebhooks implements ProcessedWebhooks {
-  readonly ids = new Set<string>();
+  readonly ids = new Map<string, 'processing' | 'processed'>();
   claim(id: string) {
-    if (this.ids.has(id)) return Promise.resolve('duplicate' as const);
-    this.ids.add(id);
+    const state = this.ids.get(id);
+    if (state) return Promise.resolve(state);
+    this.ids.set(id, 'processing');
     return Promise.resolve('claimed' as const);
   }
+  complete(id: string) {
+    this.ids.set(id, 'processed');
+    return Promise.resolve();
+  }
   release(id: string) {
-    this.ids.delete(id);
+    if (this.ids.get(id) === 'processing') this.ids.delete(id);
     return Promise.resolve();
   }
 }

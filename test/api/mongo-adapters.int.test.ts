@@ -4,6 +4,7 @@ import { createMongoIdempotencyStore } from '../../api/adapters/mongo-idempotenc
 import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
 import {
   createMongoProcessedWebhooks,
+  STALE_CLAIM_MS,
   WEBHOOK_ID_RETENTION_MS,
 } from '../../api/adapters/mongo-processed-webhooks';
 import { createMongoRateLimitCounters } from '../../api/adapters/mongo-rate-limit-counters';
@@ -62,23 +63,30 @@ describe('MongoDB idempotency store', () => {
 });
 
 describe('MongoDB processed webhooks', () => {
-  it('10 concurrent claims of one webhook-id: one is claimed; a released id is claimed again', async () => {
+  it('10 concurrent claims of one webhook-id: one is claimed, the others see it processing', async () => {
     const webhooks = createMongoProcessedWebhooks(freshDb('webhooks'));
     const claims = await Promise.all(Array.from({ length: 10 }, () => webhooks.claim('msg_1')));
     expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
-    expect(await webhooks.claim('msg_1')).toBe('duplicate');
+    expect(claims.filter((c) => c === 'processing')).toHaveLength(9);
     await webhooks.release('msg_1');
     expect(await webhooks.claim('msg_1')).toBe('claimed');
+    await webhooks.complete('msg_1');
+    expect(await webhooks.claim('msg_1')).toBe('processed');
+    await webhooks.release('msg_1'); // a processed id is never released
+    expect(await webhooks.claim('msg_1')).toBe('processed');
   });
 
-  it('forgets ids older than the retention', async () => {
+  it('takes over a claim whose owner died; forgets ids older than the retention', async () => {
     let now = Date.now();
-    const db = freshDb('webhooks2');
-    const webhooks = createMongoProcessedWebhooks(db, () => now);
-    expect(await webhooks.claim('old')).toBe('claimed');
+    const webhooks = createMongoProcessedWebhooks(freshDb('webhooks2'), () => now);
+    expect(await webhooks.claim('stuck')).toBe('claimed');
+    expect(await webhooks.claim('stuck')).toBe('processing');
+    now += STALE_CLAIM_MS + 1000;
+    expect(await webhooks.claim('stuck')).toBe('claimed');
+    await webhooks.complete('stuck');
     now += WEBHOOK_ID_RETENTION_MS + 3600_000;
     expect(await webhooks.claim('new')).toBe('claimed');
-    expect(await webhooks.claim('old')).toBe('claimed');
+    expect(await webhooks.claim('stuck')).toBe('claimed');
   });
 });
 

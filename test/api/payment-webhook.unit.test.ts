@@ -67,6 +67,16 @@ describe('payment webhook: Standard Webhooks', () => {
     expect(deliveries()).toBe(1);
   });
 
+  it('a delivery of an id another delivery is still processing is 409 with Retry-After, not 2xx', async () => {
+    const { h, raw, deliveries } = await awaitingConfirmation();
+    h.webhooks.ids.set('msg_busy', 'processing');
+    const res = await post(h.app, raw, { id: 'msg_busy', at: new Date() });
+    expect(res.status).toBe(409);
+    expect(res.headers['retry-after']).toBe('5');
+    expect((res.body as { type: string }).type).toMatch(/webhook-in-progress$/);
+    expect(deliveries()).toBe(0);
+  });
+
   it('a timestamp more than 5 minutes off is refused; within them it is accepted', async () => {
     const { h, raw, deliveries } = await awaitingConfirmation();
     for (const at of [minutes(-6), minutes(6)]) {
