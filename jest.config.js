@@ -4,6 +4,7 @@
 //   *.int.test.ts       adapters against real Temporal, Kafka and MongoDB-wire servers
 //   *.e2e.test.ts       the whole system on the local stack
 //   *.chaos.test.ts     faults injected into a private stack (CHAOS_SCALE=small|full)
+//   *.contract.test.ts  schemathesis against the API in-process over fakes (no servers)
 const swc = [
   '@swc/jest',
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
@@ -32,6 +33,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int.test.ts', '<rootDir>/test/**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/test/setup/start-stack.ts',
       globalTeardown: '<rootDir>/test/setup/stop-stack.ts',
+    },
+    // Schemathesis (from PyPI, cached outside the clone) against the OpenAPI document.
+    {
+      ...common,
+      displayName: 'contract',
+      testMatch: ['<rootDir>/test/**/*.contract.test.ts'],
     },
     // Chaos tests start, kill and restart their own private stack (test/chaos/README.md).
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.test.ts'] },

@@ -1,16 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { tracerOf } from '../lib/tracing';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/verifier';
 import { newOrderId } from './domain/order-id';
 import { systemClock } from './domain/read-your-writes';
+import { WaitSlots } from './domain/wait-slots';
+import { createMemoryRateLimitCounters } from './adapters/memory-rate-limit-counters';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
-import { rateLimit } from './http/rate-limit';
-import { TokenBuckets } from './http/token-bucket';
+import { methodNotAllowed } from './http/method-not-allowed';
+import { requestLog } from './http/request-log';
+import { addressOf, clientKey, limiter } from './http/rate-limit';
 import { traceRequests } from './http/tracing';
 import { buildOpenApiDocument } from './openapi';
 import { codecRouter } from './routes/codec';
@@ -23,9 +24,12 @@ import './http/locals';
 
 export type { AppDeps, AppSettings } from './routes/context';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Probed by orchestrators and scrapers every few seconds: not rate limited, not logged at info. */
+/**
+ * Probed by orchestrators and scrapers every few seconds: not rate limited (readiness is served
+ * from a short cache instead), not logged at info.
+ */
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
+const WEBHOOK_PATH = '/payments/webhook';
 
 /** The HTTP app, wired only to the ports it is given (tests pass in-memory fakes). */
 export function createApp(deps: AppDeps): Express {
@@ -33,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
     ...deps,
     clock: deps.clock ?? systemClock,
     newOrderId: deps.newOrderId ?? newOrderId,
+    waits: new WaitSlots(deps.settings.minVersionWaits),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -42,44 +47,44 @@ export function createApp(deps: AppDeps): Express {
   // First, so that every later middleware (and the request log line) runs inside the span.
   app.use(traceRequests(deps.tracer ?? tracerOf()));
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (req, res, err) =>
-        err || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'warn'
-            : UNLIMITED.has(req.url ?? '')
-              ? 'debug'
-              : 'info',
-      // Tokens and webhook signatures are credentials: never written to logs.
-      redact: ['req.headers.authorization', 'req.headers["x-signature"]', 'req.headers.cookie'],
-    }),
-  );
+  app.use(requestLog(deps.logger, UNLIMITED));
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(authenticate(createTokenVerifier(deps.settings.auth)));
-  const buckets = new TokenBuckets({
-    perMinute: deps.settings.rateLimitPerMinute,
-    now: () => ctx.clock.now(),
-  });
-  const limiter = rateLimit(buckets);
-  app.use((req, res, next) => (UNLIMITED.has(req.path) ? next() : limiter(req, res, next)));
+  // Two limits, so the payment provider's webhooks never share a bucket with anonymous traffic
+  // from the same proxy address.
+  const counters = deps.rateLimits ?? createMemoryRateLimitCounters();
+  const now = () => ctx.clock.now();
+  app.use(
+    limiter({
+      name: 'webhook',
+      perMinute: deps.settings.webhookRateLimitPerMinute,
+      counters,
+      now,
+      key: addressOf,
+      skip: (req) => req.path !== WEBHOOK_PATH,
+    }),
+  );
+  app.use(
+    limiter({
+      name: 'api',
+      perMinute: deps.settings.rateLimitPerMinute,
+      counters,
+      now,
+      key: clientKey,
+      skip: (req) => UNLIMITED.has(req.path) || req.path === WEBHOOK_PATH,
+    }),
+  );
 
   if (deps.codec && deps.settings.codecServer)
     app.use(codecRouter(deps.codec, deps.settings.codecServer));
-  app.use(opsRouter(ctx, buildOpenApiDocument()));
+  const openApiDocument = buildOpenApiDocument();
+  app.use(opsRouter(ctx, openApiDocument));
   app.use(paymentsWebhookRouter(ctx));
   app.use(ordersRouter(ctx));
   app.use(inventoryRouter(ctx));
 
+  app.use(methodNotAllowed(openApiDocument.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -13,6 +13,8 @@ import { createTracing, type Tracing } from '../lib/tracing';
 import { createMongoCatalog } from './adapters/mongo-catalog';
 import { createMongoIdempotencyStore } from './adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from './adapters/mongo-order-read-model';
+import { createMongoProcessedWebhooks } from './adapters/mongo-processed-webhooks';
+import { createMongoRateLimitCounters } from './adapters/mongo-rate-limit-counters';
 import { createReadiness } from './adapters/readiness';
 import { createTemporalOrderCommands } from './adapters/temporal-order-commands';
 import { createApp } from './app';
@@ -110,10 +112,15 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     readModel: createMongoOrderReadModel(mongo.db(config.READ_DB)),
     catalog: createMongoCatalog(mongo.db(config.INVENTORY_DB)),
     idempotency,
+    webhooks: createMongoProcessedWebhooks(mongo.db(config.API_DB)),
     readiness,
     asyncApiDocument: () => (asyncApi ??= buildAsyncApiDocument()),
     codec,
     tracer: tracing?.tracer,
+    // Shared by every instance when scaled out; in memory (per instance) by default.
+    ...(config.RATE_LIMIT_STORE === 'mongodb' && {
+      rateLimits: createMongoRateLimitCounters(mongo.db(config.API_DB)),
+    }),
   });
 
   const server = app.listen(config.PORT);

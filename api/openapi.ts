@@ -12,6 +12,7 @@ import {
   GetOrderQuery,
   HealthResponse,
   HistoryResponse,
+  IdempotencyKeyHeader,
   ListOrdersQuery,
   OrderIdParam,
   OrderPageResponse,
@@ -22,7 +23,9 @@ import {
   ProblemSchema,
   ReadyResponse,
   SkuParam,
+  WebhookAlreadyProcessed,
 } from './schemas';
+import { WEBHOOK_TOLERANCE_SECONDS } from './domain/standard-webhook';
 
 // The OpenAPI document is generated from the zod schemas the routes validate with; nothing
 // here is written by hand except prose.
@@ -53,6 +56,8 @@ const bodyErrors: Responses = {
 };
 
 const bearer = [{ bearerAuth: [] }];
+/** Public operations: the document's default (bearer) does not apply to them. */
+const publicOperation: RouteConfig['security'] = [];
 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
@@ -66,8 +71,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   registry.registerComponent('securitySchemes', 'webhookSignature', {
     type: 'apiKey',
     in: 'header',
-    name: 'X-Signature',
-    description: 'Hex HMAC-SHA256 of the raw request body with PAYMENT_WEBHOOK_SECRET.',
+    name: 'webhook-signature',
+    description:
+      'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">` with PAYMENT_WEBHOOK_SECRET (whsec_ + base64 key, or a plain string used as key bytes); several space-separated signatures are accepted during a key rotation.',
   });
 
   registry.registerPath({
@@ -78,7 +84,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       'Scope orders:write; customerId must be the token subject unless orders:support. With an `Idempotency-Key`, a repeat with the same body answers the same orderId and starts nothing; the same key with another body is 409. The body comparison is made on the validated command in canonical JSON.',
     security: bearer,
     request: {
-      headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional() }),
+      headers: z.object({ 'Idempotency-Key': IdempotencyKeyHeader.optional() }),
       body: { required: true, content: { 'application/json': { schema: PlaceOrder } } },
     },
     responses: {
@@ -179,21 +185,37 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     method: 'post',
     path: '/payments/webhook',
     summary: 'Payment provider confirmation',
-    description:
-      'Authenticated by X-Signature: hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET (an optional `sha256=` prefix is accepted). No bearer token.',
+    description: [
+      'Signed with Standard Webhooks: `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`. No bearer token.',
+      `A timestamp more than ${WEBHOOK_TOLERANCE_SECONDS / 60} minutes from the server's clock is refused; a webhook-id already delivered is answered 200 with \`alreadyProcessed\` and not delivered again.`,
+      'Outside production only, and only with PAYMENT_WEBHOOK_LEGACY_SIGNATURE=true, the legacy `X-Signature` (hex HMAC-SHA256 of the raw body) is accepted instead.',
+      'Rate limited per address, separately from the other operations.',
+    ].join(' '),
     security: [{ webhookSignature: [] }],
     request: {
+      headers: z.object({
+        'webhook-id': z
+          .string()
+          .regex(/^[\x21-\x7e]{1,256}$/)
+          .meta({ description: 'Unique per message; repeated on the provider retries.' }),
+        'webhook-timestamp': z
+          .string()
+          .regex(/^\d{1,12}$/)
+          .meta({ description: 'Unix time in seconds when the message was signed.' }),
+      }),
       body: { required: true, content: { 'application/json': { schema: PaymentWebhookBody } } },
     },
     responses: {
+      200: json(WebhookAlreadyProcessed, 'This webhook-id was delivered before; nothing done.'),
       202: json(CommandAccepted, 'Delivered to the order workflow.'),
       400: problem('Malformed JSON or invalid body.'),
-      401: problem('Missing or bad signature.'),
+      401: problem('Missing or bad signature, or a timestamp outside the tolerance.'),
       404: problem('Unknown order.'),
       409: problem(
-        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}).`,
+        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}), or another delivery of this webhook-id is still being processed (…/${PROBLEM_TYPES.webhookInProgress}, Retry-After).`,
       ),
       ...bodyErrors,
+      429: common[429],
       503: common[503],
     },
   });
@@ -232,12 +254,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     method: 'get',
     path: '/healthz',
     summary: 'Liveness: the process is up',
+    security: publicOperation,
     responses: { 200: json(HealthResponse, 'Alive.') },
   });
   registry.registerPath({
     method: 'get',
     path: '/readyz',
     summary: 'Readiness: Temporal, Kafka and MongoDB reachable',
+    description:
+      'Answered from a cache of READINESS_CACHE_MS (2 s). Probe errors (`detail`) only for a bearer token with orders:support.',
+    security: publicOperation,
     responses: {
       200: json(ReadyResponse, 'Ready.'),
       503: problem('Not ready; `unavailable` names the unreachable dependencies.'),
@@ -247,6 +273,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics',
+    security: publicOperation,
     responses: {
       200: {
         description: 'Prometheus text format.',

@@ -157,6 +157,42 @@ export interface IdempotencyStore {
   reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult>;
 }
 
+/**
+ * `claimed`: this delivery processes the id. `processed`: an earlier delivery of it succeeded.
+ * `processing`: another delivery of it is under way right now (its outcome is not known yet).
+ */
+export type WebhookClaim = 'claimed' | 'processed' | 'processing';
+
+/**
+ * The ids of payment webhooks, kept durably so a repeated delivery (a provider's retry, or a
+ * replay within the signature's time tolerance) is answered as already processed, across
+ * restarts and API instances.
+ */
+export interface ProcessedWebhooks {
+  /**
+   * Atomically takes `id`: exactly one of any number of concurrent claims sees `claimed`. A
+   * claim left `processing` longer than a request can take (its process died) is taken over.
+   */
+  claim(id: string): Promise<WebhookClaim>;
+  /** The delivery succeeded: later deliveries of `id` are `processed`. */
+  complete(id: string): Promise<void>;
+  /** The delivery failed: the id is free again, so the provider's retry is processed. */
+  release(id: string): Promise<void>;
+}
+
+/**
+ * Hit counters for rate limiting in fixed windows. A store all API instances share (MongoDB)
+ * makes a limit hold for the whole deployment, not per instance.
+ */
+export interface RateLimitCounters {
+  /** Counts one hit of `key` in the window starting at `windowStart` (epoch ms); returns its hits. */
+  hit(key: string, windowStart: number, windowMs: number): Promise<number>;
+  /** Takes one hit back. */
+  unhit(key: string, windowStart: number): Promise<void>;
+  /** Forgets the window. */
+  reset(key: string, windowStart: number): Promise<void>;
+}
+
 export interface ProbeResult {
   name: DependencyName;
   ok: boolean;
@@ -174,4 +210,5 @@ export interface ApiPorts {
   catalog: Catalog;
   idempotency: IdempotencyStore;
   readiness: Readiness;
+  webhooks: ProcessedWebhooks;
 }

@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { MinorUnits, OrderStatus, PlaceOrder as PlaceOrderCommand, Sku } from '../contracts/order';
+import {
+  OrderAmount,
+  OrderStatus,
+  PlaceOrder as PlaceOrderCommand,
+  Sku,
+  UnitPrice,
+} from '../contracts/order';
 import { OrderView } from '../contracts/read-models';
+import { CURSOR_PATTERN } from './domain/cursor';
 
 // The HTTP contract as zod schemas: routes validate with them and api/openapi.ts generates the
 // OpenAPI document from the very same objects, so the two cannot drift.
@@ -26,7 +33,19 @@ export const IdempotencyKeyHeader = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
+  .regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only')
+  .meta({
+    description:
+      'Makes the request safe to repeat: the same key with the same body answers the same order. Scoped to the caller.',
+    example: 'checkout-7f3a9c',
+  });
+
+/** The opaque pagination cursor (base64url), as decodeCursor accepts it. */
+export const Cursor = z.string().regex(CURSOR_PATTERN, 'a nextCursor returned by this API').meta({
+  description:
+    'nextCursor of the previous page: `<createdAt>~<orderId>` of the last order served. Pass it back unchanged.',
+  example: '2026-01-01T00:00:00.000Z~ord_1a2b3c4d5e6f7a8b9c0d1e2f',
+});
 
 /** Upper bound for `timeoutMs`, so a request never holds a connection for long. */
 export const MAX_WAIT_MS = 30_000;
@@ -53,12 +72,7 @@ export const ListOrdersQuery = z.object({
   }),
   status: OrderStatus.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .min(1)
-    .max(512)
-    .optional()
-    .meta({ description: 'nextCursor of the previous page.' }),
+  cursor: Cursor.optional(),
 });
 
 export const PlaceOrderAccepted = z
@@ -75,8 +89,8 @@ export const PlaceOrderAccepted = z
 export const OrderItemView = z.object({
   sku: z.string(),
   quantity: z.number().int(),
-  unitPrice: MinorUnits.optional().meta({ description: 'Known once the order is priced.' }),
-  lineTotal: MinorUnits.optional(),
+  unitPrice: UnitPrice.optional().meta({ description: 'Known once the order is priced.' }),
+  lineTotal: OrderAmount.optional(),
 });
 
 /** GET /orders/{orderId}: the read model, without storage details. */
@@ -88,19 +102,22 @@ export type OrderResponse = z.infer<typeof OrderResponse>;
 export const OrderPageResponse = z
   .object({
     items: z.array(OrderResponse),
-    nextCursor: z
-      .string()
-      .nullable()
-      .meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+    nextCursor: Cursor.nullable().meta({
+      description: 'Pass as `cursor` for the next page; null on the last.',
+    }),
   })
   .meta({ id: 'OrderPage' });
+
+export const WebhookAlreadyProcessed = z
+  .object({ webhookId: z.string(), alreadyProcessed: z.literal(true) })
+  .meta({ id: 'WebhookAlreadyProcessed' });
 
 export const CommandAccepted = z
   .object({ orderId: z.string(), accepted: z.literal(true) })
   .meta({ id: 'CommandAccepted' });
 
 export const PaymentWebhookBody = z
-  .object({ orderId: z.string().min(1).max(128), outcome: z.enum(['confirmed', 'failed']) })
+  .strictObject({ orderId: z.string().min(1).max(128), outcome: z.enum(['confirmed', 'failed']) })
   .meta({ id: 'PaymentConfirmation' });
 
 export const HistoryEvent = z.object({
@@ -126,9 +143,12 @@ export const HistoryResponse = z
   .meta({ id: 'WorkflowHistory' });
 
 export const CatalogEntryBody = z
-  .object({
+  .strictObject({
     name: z.string().min(1).max(200),
-    unitPrice: MinorUnits.meta({ description: 'Price in minor units (cents).' }),
+    unitPrice: UnitPrice.meta({
+      description:
+        'Price in minor units (cents), at most 10^10 so that no order total can exceed 10^15.',
+    }),
     available: z.number().int().min(0).max(1_000_000_000),
   })
   .meta({ id: 'CatalogEntryInput' });

@@ -3,7 +3,8 @@ import {
   CancellationReason,
   CurrencyCode,
   MinorUnits,
-  OrderItemRequest,
+  OrderAmount,
+  OrderItem,
   PricedItem,
   CountryCode,
 } from './order';
@@ -17,7 +18,7 @@ const iso = z.iso.datetime();
 export const OrderPlacedV1 = z.object({
   customerId: z.string(),
   currency: CurrencyCode,
-  items: z.array(OrderItemRequest),
+  items: z.array(OrderItem),
   shippingCountry: CountryCode,
 });
 
@@ -28,31 +29,31 @@ export const totalQuantity = (items: readonly { quantity: number }[]): number =>
 /** Current payload schema of every event type (the version in EVENT_SCHEMA_VERSIONS). */
 export const EVENT_PAYLOADS = {
   OrderPlaced: OrderPlacedV1.extend({ totalQuantity: z.number().int().positive() }),
-  OrderPriced: z.object({ items: z.array(PricedItem), total: MinorUnits }),
-  OrderAwaitingApproval: z.object({ total: MinorUnits, threshold: MinorUnits, decideBy: iso }),
+  OrderPriced: z.object({ items: z.array(PricedItem), total: OrderAmount }),
+  OrderAwaitingApproval: z.object({ total: OrderAmount, threshold: MinorUnits, decideBy: iso }),
   OrderApproved: z.object({ decidedBy: z.string().optional() }),
   OrderRejected: z.object({
     reason: z.enum(['APPROVAL_REJECTED', 'APPROVAL_TIMEOUT']),
     decidedBy: z.string().optional(),
   }),
-  InventoryReserved: z.object({ reservationId: z.string(), items: z.array(OrderItemRequest) }),
+  InventoryReserved: z.object({ reservationId: z.string(), items: z.array(OrderItem) }),
   InventoryReleased: z.object({ reservationId: z.string() }),
   PaymentConfirmationRequired: z.object({ paymentId: z.string(), confirmBy: iso }),
   PaymentAuthorized: z.object({
     paymentId: z.string(),
-    amount: MinorUnits,
+    amount: OrderAmount,
     currency: CurrencyCode,
   }),
   PaymentDeclined: z.object({ reason: z.string(), message: z.string().optional() }),
-  PaymentCaptured: z.object({ paymentId: z.string(), amount: MinorUnits }),
+  PaymentCaptured: z.object({ paymentId: z.string(), amount: OrderAmount }),
   PaymentVoided: z.object({ paymentId: z.string() }),
-  PaymentRefunded: z.object({ paymentId: z.string(), amount: MinorUnits }),
+  PaymentRefunded: z.object({ paymentId: z.string(), amount: OrderAmount }),
   ShipmentCreated: z.object({ shipmentId: z.string(), trackingNumber: z.string() }),
   ShipmentCancelled: z.object({ shipmentId: z.string() }),
   OrderCompensating: z.object({ reason: CancellationReason }),
   CompensationFailed: z.object({ step: z.string(), message: z.string() }),
   CompensationRetried: z.object({ step: z.string() }),
-  OrderCompleted: z.object({ total: MinorUnits }),
+  OrderCompleted: z.object({ total: OrderAmount }),
   OrderCancelled: z.object({ reason: CancellationReason, message: z.string().optional() }),
 } as const;
 

@@ -20,15 +20,24 @@ export function loadConfig<S extends z.ZodObject>(
 ): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
-      const name = issue.path.join('.') || '(environment)';
-      const value = env[name];
-      return value === undefined
-        ? `${name}: ${issue.message} (not set)`
-        : `${name}: ${issue.message} (got ${JSON.stringify(value)})`;
-    }),
-  );
+  throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, env)));
+}
+
+/**
+ * One line per problem: the variable and what is wrong with it. The value is never shown: many
+ * variables are secrets or carry one (JWT_SECRET, CODEC_KEYS, a MONGO_URL with a password),
+ * and start-up errors end up in logs that more people read than the secrets' owners.
+ */
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const [variable, ...inner] = issue.path.map(String);
+  if (variable === undefined) return `(environment): ${issue.message}`;
+  // A list variable (KAFKA_BROKERS) reports its bad entry by position, not by content.
+  const where =
+    inner.length > 0
+      ? ` (entry ${inner.map((p) => (/^\d+$/.test(p) ? Number(p) + 1 : p)).join('.')})`
+      : '';
+  const unset = env[variable] === undefined ? ' (not set)' : '';
+  return `${variable}: ${issue.message}${where}${unset}`;
 }
 
 const hostPort = z

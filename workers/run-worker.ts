@@ -6,7 +6,8 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { z } from 'zod';
-import { TASK_QUEUES } from '../contracts/order';
+import { ApplicationFailure } from '@temporalio/common';
+import { BUSINESS_FAILURE_REASONS, TASK_QUEUES } from '../contracts/order';
 import type { EventService } from '../contracts/event-envelope';
 import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
@@ -136,6 +137,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   };
 }
 
+const BUSINESS_FAILURE_TYPES: ReadonlySet<string> = new Set(Object.keys(BUSINESS_FAILURE_REASONS));
+
+/** The type and message of a business failure (contracts/order.ts), else undefined. */
+function businessFailure(error: unknown): { type: string; message: string } | undefined {
+  if (!(error instanceof ApplicationFailure) || !error.nonRetryable) return undefined;
+  const type = error.type;
+  return type && BUSINESS_FAILURE_TYPES.has(type) ? { type, message: error.message } : undefined;
+}
+
 /** Temporal's own logs (core and worker) as structured pino lines. */
 export function temporalLogger(logger: Logger): DefaultLogger {
   const levels = {
@@ -149,6 +159,13 @@ export function temporalLogger(logger: Logger): DefaultLogger {
     // The SDK puts failures under `error`; pino serializes an Error (message, type, stack)
     // only under `err`, and would log `error: {}`.
     const { error, ...meta }: Record<string, unknown> = entry.meta ?? {};
+    // A business rule saying no (declined card, unknown SKU) is an ordinary outcome of the
+    // saga: info, with its type and message, no stack. Everything else keeps its stack.
+    const business = businessFailure(error);
+    if (business) {
+      logger.info({ ...meta, failure: business, temporal: true }, entry.message);
+      return;
+    }
     const fields = error === undefined ? meta : { ...meta, err: error };
     logger[levels[entry.level]]({ ...fields, temporal: true }, entry.message);
   });

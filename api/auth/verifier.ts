@@ -6,9 +6,15 @@ import { parseScopeClaim, type Principal } from './principal';
  * RS256 against an identity provider's JWKS. Only the named algorithm is accepted, so a token
  * cannot pick a weaker one (`alg: none`, or HS256 signed with the public key).
  */
-export type AuthSettings =
-  | { kind: 'hs256'; secret: string; issuer?: string; audience?: string }
-  | { kind: 'jwks'; url: string; issuer?: string; audience?: string };
+export type AuthSettings = ({ kind: 'hs256'; secret: string } | { kind: 'jwks'; url: string }) & {
+  issuer?: string;
+  audience?: string;
+  /**
+   * Leeway for `exp` and `nbf` against clock skew between the identity provider and this
+   * process (JWT_CLOCK_TOLERANCE_SECONDS); 0 when absent.
+   */
+  clockToleranceSeconds?: number;
+};
 
 /** The token is missing something or does not verify: 401. */
 export class InvalidTokenError extends Error {
@@ -27,6 +33,9 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     issuer: settings.issuer,
     audience: settings.audience,
     algorithms: [settings.kind === 'hs256' ? 'HS256' : 'RS256'],
+    // A token without an expiry would be valid forever once leaked.
+    requiredClaims: ['exp'],
+    clockTolerance: settings.clockToleranceSeconds ?? 0,
   };
   const key: Uint8Array | JWTVerifyGetKey =
     settings.kind === 'hs256'
@@ -88,7 +97,9 @@ function isFetchFailure(err: unknown): boolean {
 function describe(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'the token has expired';
   if (err instanceof errors.JWTClaimValidationFailed)
-    return `the token's ${err.claim} claim is not accepted`;
+    return err.reason === 'missing'
+      ? `the token has no ${err.claim} claim`
+      : `the token's ${err.claim} claim is not accepted`;
   if (err instanceof errors.JOSEAlgNotAllowed)
     return 'the token is signed with an algorithm this API does not accept';
   if (err instanceof errors.JWSSignatureVerificationFailed)

@@ -1,28 +1,24 @@
-import { z } from 'zod';
-
-// Opaque pagination cursor: the (createdAt, orderId) of the last item served. Newest-first
-// order is by createdAt then orderId, so the pair is unique and stable under inserts.
+// Pagination cursor: the (createdAt, orderId) of the last item served, as `<createdAt>~<orderId>`.
+// Newest-first order is by createdAt then orderId, so the pair is unique and stable under
+// inserts. Clients pass it back unchanged; its pattern is in the OpenAPI document, and every
+// string that matches it is a position (comparisons are on the strings), so the document and
+// the server agree exactly on which cursors are valid.
 
 export interface Position {
   createdAt: string;
   orderId: string;
 }
 
-const Decoded = z.tuple([z.iso.datetime(), z.string().min(1).max(128)]);
+/** An ISO-8601 UTC timestamp, `~`, an order id. */
+export const CURSOR_PATTERN =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)~([A-Za-z0-9_-]{1,128})$/;
 
 export function encodeCursor(p: Position): string {
-  return Buffer.from(JSON.stringify([p.createdAt, p.orderId]), 'utf8').toString('base64url');
+  return `${p.createdAt}~${p.orderId}`;
 }
 
-/** The position, or null when the cursor was not produced by encodeCursor. */
+/** The position, or null when the cursor does not have the cursor's format. */
 export function decodeCursor(cursor: string): Position | null {
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return null;
-  }
-  const parsed = Decoded.safeParse(json);
-  return parsed.success ? { createdAt: parsed.data[0], orderId: parsed.data[1] } : null;
+  const match = CURSOR_PATTERN.exec(cursor);
+  return match ? { createdAt: match[1], orderId: match[2] } : null;
 }

@@ -55,7 +55,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof DependencyUnavailableError) {
-      req.log?.warn({ err, dependency: err.dependency }, 'dependency unavailable');
+      // An outage, not a bug: the cause's message says enough, a stack would only be noise.
+      const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
+      req.log?.warn({ dependency: err.dependency, cause }, 'dependency unavailable');
       sendProblem(
         res,
         {

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = {
   dependencyUnavailable: 'dependency-unavailable',
   notReady: 'not-ready',
   badSignature: 'bad-signature',
+  webhookInProgress: 'webhook-in-progress',
   internal: 'internal-error',
 } as const;
 export type ProblemKind = keyof typeof PROBLEM_TYPES;
@@ -81,22 +82,37 @@ export function sendProblem(res: Response, problem: Problem, headers: Record<str
   res.type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
-/** Zod issues as `{ path, message }`, the path prefixed by the request part (body, query…). */
+const pointer = (part: string, path: readonly PropertyKey[]) =>
+  '/' + [part, ...path.map((p) => String(p))].join('/');
+
+/**
+ * Zod issues as `{ path, message }`, the path prefixed by the request part (body, query…). An
+ * unknown field is reported at its own path, one entry per field, so the client sees its name.
+ */
 export function issuesOf(part: string, error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: '/' + [part, ...issue.path.map((p) => String(p))].join('/'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: pointer(part, [...issue.path, key]),
+          message: 'unknown field',
+        }))
+      : [{ path: pointer(part, issue.path), message: issue.message }],
+  );
 }
 
-export const validationProblem = (part: string, error: z.ZodError): ProblemError =>
-  new ProblemError(
+export function validationProblem(part: string, error: z.ZodError): ProblemError {
+  const errors = issuesOf(part, error);
+  const unknown = errors.filter((e) => e.message === 'unknown field').map((e) => e.path);
+  return new ProblemError(
     'validation',
     400,
     'Request validation failed',
-    `The request ${part} does not match the schema; see errors.`,
-    { errors: issuesOf(part, error) },
+    unknown.length > 0
+      ? `The request ${part} has fields this API does not know: ${unknown.join(', ')}.`
+      : `The request ${part} does not match the schema; see errors.`,
+    { errors },
   );
+}
 
 export const notFoundProblem = (detail: string): ProblemError =>
   new ProblemError('notFound', 404, 'Not Found', detail);

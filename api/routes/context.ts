@@ -4,21 +4,35 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/logger';
 import type { AuthSettings } from '../auth/verifier';
 import type { Clock } from '../domain/read-your-writes';
-import type { ApiPorts } from '../ports';
+import type { WaitSlotLimits, WaitSlots } from '../domain/wait-slots';
+import type { ApiPorts, RateLimitCounters } from '../ports';
 import type { CodecServerSettings } from './codec';
+
+export interface PaymentWebhookSettings {
+  /** PAYMENT_WEBHOOK_SECRET: `whsec_` + base64 key, or a plain string used as key bytes. */
+  secret: string;
+  /** Also accept the legacy `X-Signature` (body-only HMAC, no replay protection): never in production. */
+  acceptLegacySignature: boolean;
+}
 
 /** Settings createApp needs, already validated (see api/config.ts for their env variables). */
 export interface AppSettings {
   auth: AuthSettings;
-  paymentWebhookSecret: string;
+  paymentWebhook: PaymentWebhookSettings;
   /** Base URL of the Temporal Web UI, for links in the history view. */
   temporalUiUrl: string;
   temporalNamespace: string;
   rateLimitPerMinute: number;
+  /** The payment webhook's own limit, per address: anonymous traffic cannot exhaust it. */
+  webhookRateLimitPerMinute: number;
   /** How long `minVersion` waits when the client gives no timeoutMs. */
   defaultWaitMs: number;
-  /** Express "trust proxy": set when behind a load balancer so req.ip is the client. */
-  trustProxy: boolean | number | string;
+  /** minVersion waits in flight, in total and per subject; beyond them 429. */
+  minVersionWaits: WaitSlotLimits;
+  /** How long a readiness answer is reused. */
+  readinessCacheMs: number;
+  /** Express "trust proxy": hop count or proxy addresses, so req.ip is the client behind them. */
+  trustProxy: number | string[];
   /** Serve the codec server at /codec (needs AppDeps.codec); off when absent. */
   codecServer?: CodecServerSettings;
 }
@@ -36,8 +50,15 @@ export interface AppDeps extends ApiPorts {
   codec?: PayloadCodec;
   /** Traces each request (a no-op tracer unless a provider is registered). */
   tracer?: Tracer;
+  /** Rate-limit counters; default: in this process. */
+  rateLimits?: RateLimitCounters;
 }
 
 /** What route modules receive: deps with the optional parts resolved. */
-export type RouteContext = Required<Omit<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'>> &
-  Pick<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'>;
+export type RouteContext = Required<
+  Omit<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer' | 'rateLimits'>
+> &
+  Pick<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'> & {
+    /** minVersion waits in flight in this instance. */
+    waits: WaitSlots;
+  };

@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import { SCOPES } from '../auth/principal';
+import { cached } from '../domain/cached';
 import swaggerUi from 'swagger-ui-express';
 import { ProblemError, problemTypeUri, sendProblem } from '../http/problem';
 import type { ProbeResult } from '../ports';
@@ -10,13 +12,22 @@ const READINESS_TIMEOUT_MS = 3000;
 /** Unauthenticated operational routes: health, readiness, metrics and the API documents. */
 export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unknown>): Router {
   const router = Router();
+  // Orchestrators probe every few seconds, and anyone may call /readyz: the three probes run at
+  // most once per readinessCacheMs whatever the request rate.
+  const readiness = cached(
+    () => probeAll(ctx, READINESS_TIMEOUT_MS),
+    ctx.settings.readinessCacheMs,
+    () => ctx.clock.now(),
+  );
 
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   router.get('/readyz', async (req, res) => {
-    const checks = await probeAll(ctx, READINESS_TIMEOUT_MS);
+    const probed = await readiness();
+    // Probe errors name hosts and ports: only support staff see them.
+    const checks = mayReadDetail(res) ? probed : probed.map(({ name, ok }) => ({ name, ok }));
     const failing = checks.filter((c) => !c.ok).map((c) => c.name);
     if (failing.length === 0) {
       res.json({ status: 'ready', checks });
@@ -61,6 +72,11 @@ export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unk
   );
 
   return router;
+}
+
+function mayReadDetail(res: Response): boolean {
+  const auth = res.locals.auth;
+  return auth?.kind === 'authenticated' && auth.principal.scopes.has(SCOPES.support);
 }
 
 async function probeAll(ctx: RouteContext, timeoutMs: number): Promise<ProbeResult[]> {

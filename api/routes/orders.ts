@@ -4,6 +4,7 @@ import { mayActFor, SCOPES, type Principal } from '../auth/principal';
 import { bodyHash } from '../domain/body-hash';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { pollUntil } from '../domain/read-your-writes';
+import type { WaitSlotLimits } from '../domain/wait-slots';
 import { jsonBody } from '../http/body';
 import { notFoundProblem, ProblemError } from '../http/problem';
 import { parseRequestPart } from '../http/validate';
@@ -125,14 +126,21 @@ export function ordersRouter(ctx: RouteContext): Router {
     const minVersion = query.minVersion;
     const timeoutMs =
       minVersion === undefined ? 0 : (query.timeoutMs ?? ctx.settings.defaultWaitMs);
-    const outcome = await pollUntil(
-      () => readModel.get(orderId),
-      // Someone else's order ends the wait at once: it is answered as not found.
-      (view) =>
-        view !== null &&
-        (!mayActFor(principal, view.customerId) || view.version >= (minVersion ?? 0)),
-      { timeoutMs, clock, signal: abortOnClose(res) },
-    );
+    const slot = timeoutMs > 0 ? ctx.waits.acquire(principal.sub) : undefined;
+    if (slot && !slot.ok) throw tooManyWaits(slot.limit, ctx.settings.minVersionWaits);
+    let outcome;
+    try {
+      outcome = await pollUntil(
+        () => readModel.get(orderId),
+        // Someone else's order ends the wait at once: it is answered as not found.
+        (view) =>
+          view !== null &&
+          (!mayActFor(principal, view.customerId) || view.version >= (minVersion ?? 0)),
+        { timeoutMs, clock, signal: abortOnClose(res) },
+      );
+    } finally {
+      slot?.release();
+    }
     const view = outcome.value;
     if (view !== null && !mayActFor(principal, view.customerId)) throw orderNotFound(orderId);
     if (view === null) {
@@ -197,6 +205,18 @@ export function ordersRouter(ctx: RouteContext): Router {
   });
 
   return router;
+}
+
+/** 429 for a minVersion wait over the cap; a plain read (no minVersion) is never refused here. */
+function tooManyWaits(limit: 'total' | 'subject', limits: WaitSlotLimits): ProblemError {
+  const detail =
+    limit === 'subject'
+      ? `You already have ${limits.perSubject} minVersion waits in flight; retry when one has ended.`
+      : `The server has ${limits.total} minVersion waits in flight; retry shortly.`;
+  return new ProblemError('rateLimited', 429, 'Too Many Requests', detail, {
+    limit: limit === 'subject' ? 'minVersionWaitsPerSubject' : 'minVersionWaits',
+    headers: { 'Retry-After': '1' },
+  });
 }
 
 function answerCommand(

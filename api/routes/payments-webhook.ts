@@ -1,4 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import {
+  createStandardWebhookVerifier,
+  WEBHOOK_HEADERS,
+  webhookKey,
+  type WebhookHeaders,
+} from '../domain/standard-webhook';
 import { verifySignature } from '../domain/webhook-signature';
 import { rawBody } from '../http/body';
 import { notFoundProblem, ProblemError } from '../http/problem';
@@ -6,32 +12,57 @@ import { parseRequestPart } from '../http/validate';
 import { PaymentWebhookBody } from '../schemas';
 import type { RouteContext } from './context';
 
-export const SIGNATURE_HEADER = 'x-signature';
+export const LEGACY_SIGNATURE_HEADER = 'x-signature';
+
+const header = (req: Request, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+const badSignature = (detail: string) =>
+  new ProblemError('badSignature', 401, 'Unauthorized', detail, {
+    headers: {
+      'WWW-Authenticate': `StandardWebhooks headers="${Object.values(WEBHOOK_HEADERS).join(' ')}"`,
+    },
+  });
 
 /**
- * The payment provider's confirmation. No bearer token: the provider proves itself with an
- * HMAC of the exact bytes it sent, so the body is read raw and checked before it is parsed.
+ * The payment provider's confirmation. No bearer token: the provider signs the exact bytes it
+ * sent (Standard Webhooks), so the body is read raw and checked before it is parsed. A
+ * webhook-id seen before is answered as already processed and not delivered again.
  */
 export function paymentsWebhookRouter(ctx: RouteContext): Router {
   const router = Router();
+  const settings = ctx.settings.paymentWebhook;
+  const verifyStandard = createStandardWebhookVerifier(settings.secret);
+  const legacyKey = webhookKey(settings.secret);
+
+  /** The verified webhook-id, or undefined for a legacy delivery (which has none). */
+  function authenticate(req: Request, raw: Buffer): string | undefined {
+    const headers: WebhookHeaders = {
+      'webhook-id': header(req, WEBHOOK_HEADERS.id),
+      'webhook-timestamp': header(req, WEBHOOK_HEADERS.timestamp),
+      'webhook-signature': header(req, WEBHOOK_HEADERS.signature),
+    };
+    const legacy = header(req, LEGACY_SIGNATURE_HEADER);
+    const standard = Object.values(headers).some((v) => v !== undefined);
+    if (!standard && legacy !== undefined) {
+      if (!settings.acceptLegacySignature)
+        throw badSignature(
+          'X-Signature is not accepted here; sign with the Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature).',
+        );
+      if (verifySignature(legacyKey, raw, legacy)) return undefined;
+      throw badSignature('X-Signature must be the hex HMAC-SHA256 of the raw body.');
+    }
+    const verified = verifyStandard(raw, headers);
+    if (!verified.ok)
+      throw badSignature(`Standard Webhooks signature refused: ${verified.reason}.`);
+    return verified.id;
+  }
+
   router.post('/payments/webhook', rawBody, async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const signature = req.headers[SIGNATURE_HEADER];
-    if (
-      !verifySignature(
-        ctx.settings.paymentWebhookSecret,
-        raw,
-        typeof signature === 'string' ? signature : undefined,
-      )
-    ) {
-      throw new ProblemError(
-        'badSignature',
-        401,
-        'Unauthorized',
-        'X-Signature must be the hex HMAC-SHA256 of the raw body with the shared webhook secret.',
-        { headers: { 'WWW-Authenticate': 'HMAC-SHA256 header="X-Signature"' } },
-      );
-    }
+    const webhookId = authenticate(req, raw);
     if (!req.is(['application/json', '+json'])) {
       throw new ProblemError(
         'unsupportedMediaType',
@@ -52,22 +83,50 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
       );
     }
     const { orderId, outcome } = parseRequestPart(PaymentWebhookBody, json, 'body');
-    const result = await ctx.commands.confirmPayment(orderId, outcome);
-    if (result.ok) {
-      res.status(202).json({ orderId, accepted: true });
+    const claim = webhookId === undefined ? 'claimed' : await ctx.webhooks.claim(webhookId);
+    if (claim === 'processed') {
+      res.status(200).json({ webhookId, alreadyProcessed: true });
       return;
     }
-    switch (result.reason) {
-      case 'NOT_FOUND':
-        throw notFoundProblem(`No order ${orderId}.`);
-      case 'NOT_AWAITING_CONFIRMATION':
-        throw new ProblemError('notAwaitingConfirmation', 409, 'Conflict', result.detail, {
-          reason: result.reason,
-        });
-      default: {
-        const unexpected: never = result;
-        throw new Error(`unhandled confirmation result ${JSON.stringify(unexpected)}`);
+    if (claim === 'processing') {
+      // Its outcome is not known yet: a 2xx now would end the provider's retries even if that
+      // delivery fails. The retry finds it processed, or free again.
+      throw new ProblemError(
+        'webhookInProgress',
+        409,
+        'Conflict',
+        `Webhook ${webhookId} is being processed by another delivery; retry later.`,
+        { headers: { 'Retry-After': '5' } },
+      );
+    }
+    try {
+      const result = await ctx.commands.confirmPayment(orderId, outcome);
+      if (result.ok) {
+        if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
+        res.status(202).json({ orderId, accepted: true });
+        return;
       }
+      switch (result.reason) {
+        case 'NOT_FOUND':
+          throw notFoundProblem(`No order ${orderId}.`);
+        case 'NOT_AWAITING_CONFIRMATION':
+          throw new ProblemError('notAwaitingConfirmation', 409, 'Conflict', result.detail, {
+            reason: result.reason,
+          });
+        default: {
+          const unexpected: never = result;
+          throw new Error(`unhandled confirmation result ${JSON.stringify(unexpected)}`);
+        }
+      }
+    } catch (err) {
+      // Only a delivered confirmation counts as processed: a retry of a failed one runs again.
+      if (webhookId !== undefined)
+        await ctx.webhooks
+          .release(webhookId)
+          .catch((releaseError: unknown) =>
+            req.log.error({ err: releaseError, webhookId }, 'webhook id not released'),
+          );
+      throw err;
     }
   });
   return router;

@@ -19,11 +19,14 @@ export function parseCodecKeys(value: string): { keys: CodecKeyRing } | { proble
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     const id = colon === -1 ? entry : entry.slice(0, colon);
     if (colon === -1 || !KEY_ID.test(id)) {
-      problems.push(`"${id}": expected keyId:base64key with a key id of [A-Za-z0-9._-]`);
+      // By position only: an entry without its id is likely a bare key, so it is not echoed.
+      problems.push(
+        `entry ${index + 1}: expected keyId:base64key with a key id of [A-Za-z0-9._-]{1,64}`,
+      );
       continue;
     }
     const key = Buffer.from(entry.slice(colon + 1), 'base64');

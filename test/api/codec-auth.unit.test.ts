@@ -135,6 +135,8 @@ describe('CODEC_SERVER_AUTH', () => {
     NODE_ENV: 'production',
     JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
     PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
+    JWT_ISSUER: 'https://idp.example/',
+    JWT_AUDIENCE: 'order-saga',
     CODEC_KEYS: keys,
     CODEC_SERVER_ENABLED: 'true',
   };

@@ -15,6 +15,8 @@ const production = {
   NODE_ENV: 'production',
   JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
   PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
+  JWT_ISSUER: 'https://idp.example/',
+  JWT_AUDIENCE: 'order-saga',
 };
 const enabled = () =>
   harness({ codec, settings: settings({ codecServer: { allowedOrigins: [UI] } }) }).app;

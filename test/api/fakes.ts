@@ -13,6 +13,7 @@ import type {
   OrderPage,
   OrderReadModel,
   ProbeResult,
+  ProcessedWebhooks,
   Readiness,
   ReservationResult,
 } from '../../api/ports';
@@ -180,13 +181,35 @@ export class FakeIdempotencyStore implements IdempotencyStore {
   }
 }
 
+/** Same contract as the Mongo adapter (without stale claims): one claim per id until released. */
+export class FakeProcessedWebhooks implements ProcessedWebhooks {
+  readonly ids = new Map<string, 'processing' | 'processed'>();
+  claim(id: string) {
+    const state = this.ids.get(id);
+    if (state) return Promise.resolve(state);
+    this.ids.set(id, 'processing');
+    return Promise.resolve('claimed' as const);
+  }
+  complete(id: string) {
+    this.ids.set(id, 'processed');
+    return Promise.resolve();
+  }
+  release(id: string) {
+    if (this.ids.get(id) === 'processing') this.ids.delete(id);
+    return Promise.resolve();
+  }
+}
+
 export class FakeReadiness implements Readiness {
   down = new Set<ProbeResult['name']>();
+  /** How many times the probes ran. */
+  checks = 0;
   check(): Promise<ProbeResult[]> {
+    this.checks += 1;
     return Promise.resolve(
       (['temporal', 'kafka', 'mongodb'] as const).map((name) =>
         this.down.has(name)
-          ? { name, ok: false, detail: 'connection refused' }
+          ? { name, ok: false, detail: 'connect ECONNREFUSED 10.1.2.3:27017' }
           : { name, ok: true },
       ),
     );

@@ -9,6 +9,7 @@ import {
   FakeCatalog,
   FakeCommands,
   FakeIdempotencyStore,
+  FakeProcessedWebhooks,
   FakeReadiness,
   FakeReadModel,
 } from './fakes';
@@ -18,12 +19,15 @@ export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 
 export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => ({
   auth: { kind: 'hs256', secret: TEST_SECRET },
-  paymentWebhookSecret: WEBHOOK_SECRET,
+  paymentWebhook: { secret: WEBHOOK_SECRET, acceptLegacySignature: true },
   temporalUiUrl: 'http://127.0.0.1:8233',
   temporalNamespace: 'default',
   rateLimitPerMinute: 100_000,
+  webhookRateLimitPerMinute: 100_000,
   defaultWaitMs: 10_000,
-  trustProxy: false,
+  minVersionWaits: { total: 1000, perSubject: 1000 },
+  readinessCacheMs: 0,
+  trustProxy: 0,
   ...overrides,
 });
 
@@ -35,6 +39,7 @@ export function harness(overrides: Partial<AppDeps> = {}) {
     catalog: new FakeCatalog(),
     idempotency: new FakeIdempotencyStore(),
     readiness: new FakeReadiness(),
+    webhooks: new FakeProcessedWebhooks(),
   };
   let ids = 0;
   const metrics = new Registry();

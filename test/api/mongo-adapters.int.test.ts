@@ -5,6 +5,12 @@ import {
   IDEMPOTENCY_COLLECTION,
 } from '../../api/adapters/mongo-idempotency-store';
 import { createMongoOrderReadModel } from '../../api/adapters/mongo-order-read-model';
+import {
+  createMongoProcessedWebhooks,
+  STALE_CLAIM_MS,
+  WEBHOOK_ID_RETENTION_MS,
+} from '../../api/adapters/mongo-processed-webhooks';
+import { createMongoRateLimitCounters } from '../../api/adapters/mongo-rate-limit-counters';
 import { DependencyUnavailableError } from '../../api/ports';
 import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
 import { orderView } from './fakes';
@@ -94,6 +100,47 @@ describe('MongoDB idempotency store: retention', () => {
       orderId: 'ord_new',
     });
   }, 180_000);
+});
+
+describe('MongoDB processed webhooks', () => {
+  it('10 concurrent claims of one webhook-id: one is claimed, the others see it processing', async () => {
+    const webhooks = createMongoProcessedWebhooks(freshDb('webhooks'));
+    const claims = await Promise.all(Array.from({ length: 10 }, () => webhooks.claim('msg_1')));
+    expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
+    expect(claims.filter((c) => c === 'processing')).toHaveLength(9);
+    await webhooks.release('msg_1');
+    expect(await webhooks.claim('msg_1')).toBe('claimed');
+    await webhooks.complete('msg_1');
+    expect(await webhooks.claim('msg_1')).toBe('processed');
+    await webhooks.release('msg_1'); // a processed id is never released
+    expect(await webhooks.claim('msg_1')).toBe('processed');
+  });
+
+  it('takes over a claim whose owner died; forgets ids older than the retention', async () => {
+    let now = Date.now();
+    const webhooks = createMongoProcessedWebhooks(freshDb('webhooks2'), () => now);
+    expect(await webhooks.claim('stuck')).toBe('claimed');
+    expect(await webhooks.claim('stuck')).toBe('processing');
+    now += STALE_CLAIM_MS + 1000;
+    expect(await webhooks.claim('stuck')).toBe('claimed');
+    await webhooks.complete('stuck');
+    now += WEBHOOK_ID_RETENTION_MS + 3600_000;
+    expect(await webhooks.claim('new')).toBe('claimed');
+    expect(await webhooks.claim('stuck')).toBe('claimed');
+  });
+});
+
+describe('MongoDB rate-limit counters', () => {
+  it('two instances on one database count one window together; a new window starts over', async () => {
+    const db = freshDb('limits');
+    const [a, b] = [createMongoRateLimitCounters(db), createMongoRateLimitCounters(db)];
+    const hits = [];
+    for (const counters of [a, b, a, b]) hits.push(await counters.hit('ip:1', 60_000, 60_000));
+    expect(hits).toEqual([1, 2, 3, 4]);
+    await b.unhit('ip:1', 60_000);
+    expect(await a.hit('ip:1', 60_000, 60_000)).toBe(4);
+    expect(await a.hit('ip:1', 120_000, 60_000)).toBe(1);
+  });
 });
 
 describe('MongoDB order read model', () => {

@@ -135,7 +135,7 @@ describe('codec configuration', () => {
     };
     const keys = `new:${b64(key())},old:${b64(key())}`;
     expect(problems({ CODEC_KEYS: keys, CODEC_ACTIVE_KEY_ID: 'newer' })).toEqual([
-      'CODEC_ACTIVE_KEY_ID: names no key of CODEC_KEYS (its key ids: new, old) (got "newer")',
+      'CODEC_ACTIVE_KEY_ID: names no key of CODEC_KEYS (its key ids: new, old)',
     ]);
     expect(problems({ CODEC_ACTIVE_KEY_ID: 'new' })).toEqual([
       expect.stringMatching(/^CODEC_ACTIVE_KEY_ID: names a key but CODEC_KEYS is not set/),
@@ -147,7 +147,7 @@ describe('codec configuration', () => {
     const result = parseCodecKeys('short:AAAA,nocolon,dup:' + b64(key()) + ',dup:' + b64(key()));
     expect('problems' in result && result.problems).toEqual([
       'key "short" is 3 bytes, AES-256 needs 32',
-      '"nocolon": expected keyId:base64key with a key id of [A-Za-z0-9._-]',
+      'entry 2: expected keyId:base64key with a key id of [A-Za-z0-9._-]{1,64}',
       'key id "dup" appears twice',
     ]);
     expect(schema.safeParse({ CODEC_KEYS: 'x:AAAA' }).success).toBe(false);

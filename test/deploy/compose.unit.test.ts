@@ -60,9 +60,16 @@ const leftToDefaults: Record<string, string[]> = {
     'JWKS_URL',
     'JWT_ISSUER',
     'JWT_AUDIENCE',
+    'JWT_CLOCK_TOLERANCE_SECONDS',
+    'PAYMENT_WEBHOOK_LEGACY_SIGNATURE',
     'RATE_LIMIT_PER_MINUTE',
+    'WEBHOOK_RATE_LIMIT_PER_MINUTE',
+    'RATE_LIMIT_STORE',
     'MIN_VERSION_WAIT_MS',
     'IDEMPOTENCY_KEY_RETENTION_MS',
+    'MIN_VERSION_MAX_WAITS',
+    'MIN_VERSION_MAX_WAITS_PER_SUBJECT',
+    'READINESS_CACHE_MS',
     'TRUST_PROXY',
     'SHUTDOWN_GRACE_MS',
   ],
@@ -83,11 +90,22 @@ const envOf = (name: string): Record<string, string> =>
     Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v)]),
   );
 
+/** A short-syntax port mapping: `[host address:]host port:container port`. */
+interface Published {
+  address?: string;
+  host: string;
+  container: number;
+}
+const published = (name: string): Published[] =>
+  (services[name]?.ports ?? []).map((p) => {
+    const parts = String(p).split(':');
+    const [container, host, address] = parts.reverse();
+    return { address, host, container: Number(container) };
+  });
+
 /** The host port a service publishes for a container port. */
 const hostPort = (name: string, containerPort: number): string | undefined =>
-  (services[name]?.ports ?? [])
-    .map((p) => String(p).split(':'))
-    .find((p) => Number(p[p.length - 1]) === containerPort)?.[0];
+  published(name).find((p) => p.container === containerPort)?.host;
 
 const readmeServices = [
   'postgresql',
@@ -113,9 +131,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes no host port twice', () => {
-    const hostPorts = Object.values(services).flatMap((s) =>
-      (s.ports ?? []).map((p) => String(p).split(':')[0]),
-    );
+    const hostPorts = Object.keys(services).flatMap((name) => published(name).map((p) => p.host));
     expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 
@@ -169,6 +185,14 @@ describe('docker-compose.yml', () => {
       'worker-payments',
       'worker-shipping',
     ];
+
+    it('the unauthenticated codec server (the API port) is published on the host loopback only', () => {
+      const api = envOf('api');
+      expect(api.CODEC_SERVER_AUTH).toBe('none');
+      expect(published('api')).toEqual([
+        { address: '127.0.0.1', host: api.PORT, container: Number(api.PORT) },
+      ]);
+    });
 
     it('the API and every worker encrypt with the same keys', () => {
       const keys = codecUsers.map((name) => [

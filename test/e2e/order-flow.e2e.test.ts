@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { signStandardWebhook } from '../../api/domain/standard-webhook';
 import type { CancellationReason, OrderStatus, PlaceOrder } from '../../contracts/order';
 import type { OrderView } from '../../contracts/read-models';
 import { getOrderStateQuery } from '../../workflows/messages';
@@ -131,12 +132,22 @@ async function expectCancelled(orderId: string, reason: CancellationReason): Pro
   return view;
 }
 
-async function webhook(orderId: string, outcome: 'confirmed' | 'failed'): Promise<number> {
+/** The provider's delivery, signed with Standard Webhooks; `id` repeats for a redelivery. */
+async function webhook(
+  orderId: string,
+  outcome: 'confirmed' | 'failed',
+  id = `msg_${randomUUID()}`,
+): Promise<number> {
   const raw = JSON.stringify({ orderId, outcome });
-  const signature = createHmac('sha256', system.webhookSecret).update(raw).digest('hex');
+  const at = new Date();
   const res = await fetch(`${system.apiUrl}/payments/webhook`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signStandardWebhook(system.webhookSecret, id, at, raw),
+    },
     body: raw,
   });
   return res.status;
@@ -239,7 +250,9 @@ it('3-D Secure: the signed webhook confirms, and a failed confirmation cancels',
   for (const { orderId } of [confirmed, failed])
     await readUntil(orderId, (o) => o.status === 'AWAITING_PAYMENT_CONFIRMATION');
 
-  expect(await webhook(confirmed.orderId, 'confirmed')).toBe(202);
+  expect(await webhook(confirmed.orderId, 'confirmed', `msg_${confirmed.orderId}`)).toBe(202);
+  // The provider's redelivery of the same message: already processed (ids kept in MongoDB).
+  expect(await webhook(confirmed.orderId, 'confirmed', `msg_${confirmed.orderId}`)).toBe(200);
   expect((await final(confirmed.orderId)).status).toBe('COMPLETED');
 
   expect(await webhook(failed.orderId, 'failed')).toBe(202);

@@ -1,0 +1,67 @@
+import type { Db } from 'mongodb';
+import type { RateLimitCounters } from '../ports';
+import { isDuplicateKey, mongoCall } from './mongo-errors';
+
+export const RATE_LIMIT_COLLECTION = 'rate_limit_windows';
+const PRUNE_EVERY_MS = 60_000;
+
+interface WindowDoc {
+  /** `<key>@<windowStart>`: one document per client and window. */
+  _id: string;
+  hits: number;
+  expiresAt: Date;
+}
+
+const idOf = (key: string, windowStart: number) => `${key}@${windowStart}`;
+
+/**
+ * Rate-limit windows in MongoDB, shared by every API instance: one upserting `$inc` per hit.
+ * Past windows are deleted here, at most once a minute per instance (FerretDB has no TTL
+ * indexes). On FerretDB racing increments of one document can be lost (README, "Known limits"),
+ * so there a limit may let a few more requests through; on MongoDB the count is exact.
+ */
+export function createMongoRateLimitCounters(
+  db: Db,
+  now: () => number = Date.now,
+): RateLimitCounters {
+  const windows = db.collection<WindowDoc>(RATE_LIMIT_COLLECTION);
+  let prunedAt = 0;
+  function prune() {
+    if (now() - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = now();
+    // Not awaited: cleaning up must not slow the request that happened to trigger it.
+    windows.deleteMany({ expiresAt: { $lt: new Date(now()) } }).catch(() => undefined);
+  }
+  async function increment(key: string, windowStart: number, windowMs: number) {
+    const doc = await windows.findOneAndUpdate(
+      { _id: idOf(key, windowStart) },
+      { $inc: { hits: 1 }, $setOnInsert: { expiresAt: new Date(windowStart + windowMs) } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    return doc?.hits ?? 1;
+  }
+  return {
+    hit: (key, windowStart, windowMs) =>
+      mongoCall(async () => {
+        prune();
+        try {
+          return await increment(key, windowStart, windowMs);
+        } catch (err) {
+          // Two first hits of a window raced to insert it; the loser increments the winner's.
+          if (!isDuplicateKey(err)) throw err;
+          return increment(key, windowStart, windowMs);
+        }
+      }),
+    unhit: (key, windowStart) =>
+      mongoCall(async () => {
+        await windows.updateOne(
+          { _id: idOf(key, windowStart), hits: { $gt: 0 } },
+          { $inc: { hits: -1 } },
+        );
+      }),
+    reset: (key, windowStart) =>
+      mongoCall(async () => {
+        await windows.deleteOne({ _id: idOf(key, windowStart) });
+      }),
+  };
+}

@@ -1,0 +1,51 @@
+import request from 'supertest';
+import { MAX_UNIT_PRICE } from '../../contracts/order';
+import { harness } from './harness';
+
+// The document says exactly what the server does (test/contract runs schemathesis on it; these
+// are the points it once disagreed on).
+
+type Json = Record<string, unknown>;
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, key) => (v as Json | undefined)?.[key], value);
+
+describe('the OpenAPI document is exact', () => {
+  let doc: Json;
+  beforeAll(async () => {
+    doc = (await request(harness().app).get('/openapi.json')).body as Json;
+  });
+
+  it('health, readiness and metrics have no security requirement; the rest need a token', () => {
+    for (const path of ['/healthz', '/readyz', '/metrics'])
+      expect(at(doc, 'paths', path, 'get', 'security')).toEqual([]);
+    expect(at(doc, 'security')).toEqual([{ bearerAuth: [] }]);
+    expect(at(doc, 'paths', '/orders', 'get', 'security')).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it('unitPrice has its maximum; Idempotency-Key and the cursor have their patterns', () => {
+    const schemas = at(doc, 'components', 'schemas') as Json;
+    expect(at(schemas, 'CatalogEntryInput', 'properties', 'unitPrice', 'maximum')).toBe(
+      MAX_UNIT_PRICE,
+    );
+    expect(at(schemas, 'CatalogEntryInput', 'additionalProperties')).toBe(false);
+    expect(at(schemas, 'PlaceOrder', 'additionalProperties')).toBe(false);
+    const params = (method: string, path: string) =>
+      at(doc, 'paths', path, method, 'parameters') as { name: string; schema: Json }[];
+    const key = params('post', '/orders').find((p) => p.name === 'Idempotency-Key');
+    expect(key?.schema.pattern).toBe('^[\\x21-\\x7e]+$');
+    const cursor = params('get', '/orders').find((p) => p.name === 'cursor');
+    expect(cursor?.schema.pattern).toMatch(/~/);
+  });
+
+  it('unsupported methods on known paths answer 405 with Allow; unknown paths 404', async () => {
+    const { app } = harness();
+    const trace = await request(app).trace('/orders');
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toBe('POST, GET, HEAD');
+    expect(trace.headers['content-type']).toMatch(/application\/problem\+json/);
+    const del = await request(app).delete('/orders/ord_1');
+    expect(del.status).toBe(405);
+    expect(del.headers.allow).toBe('GET, HEAD');
+    expect((await request(app).delete('/nope')).status).toBe(404);
+  });
+});
