@@ -52,9 +52,16 @@ describe('publishing while the broker restarts', () => {
     let failures = 0;
     let published = 0;
 
+    // After a third of the events, publishing waits until the broker is down, so the outage
+    // always falls mid-stream (on an idle machine the whole stream once finished before the
+    // broker had stopped, and nothing was tested).
+    let brokerDown!: () => void;
+    const outage = new Promise<void>((resolve) => (brokerDown = resolve));
+
     // What Temporal's retry-forever policy does with a throwing activity, in miniature.
     const publishing = (async () => {
       for (const draft of drafts) {
+        if (published >= drafts.length / 3) await outage;
         const activities = createEventActivities({
           publisher,
           service: EVENT_OWNER[draft.type],
@@ -75,6 +82,7 @@ describe('publishing while the broker restarts', () => {
 
     await waitFor('a third of the events', () => Promise.resolve(published >= drafts.length / 3));
     await stack!.stop();
+    brokerDown();
     await new Promise((r) => setTimeout(r, 2_000));
     await start();
     await publishing;
