@@ -110,19 +110,15 @@ export function createMongoInventoryStore(
 
   /**
    * Takes one line (idempotent): `taken`, `out-of-stock`, or `settled` when the reservation is no
-   * longer pending (it was released). Runs under the reservation's lock, so the reservation read
-   * first is current: a line an earlier attempt recorded is not taken again.
+   * longer pending (it was released). Runs under the reservation's lock, so `taken` (what the
+   * reservation records, read when this attempt began) is current: only this attempt changes it.
    */
   async function take(
     id: string,
     line: ReservationLine,
+    taken: readonly string[],
   ): Promise<'taken' | 'out-of-stock' | 'settled'> {
-    const current = await reservations.findOne(
-      { _id: id },
-      { projection: { status: 1, taken: 1 } },
-    );
-    if (current?.status !== 'PENDING') return 'settled';
-    if (current.taken.includes(line.sku)) {
+    if (taken.includes(line.sku)) {
       await clearHoldMarker(id, line.sku); // left by an attempt that stopped after recording
       return 'taken';
     }
@@ -215,46 +211,42 @@ export function createMongoInventoryStore(
     orderId: string,
     items: readonly OrderItemRequest[],
   ): Promise<{ reservationId: string; items: ReservationLine[] }> {
-    await ignoreDuplicateKey(() =>
-      reservations.updateOne(
-        { _id: id },
-        {
-          $setOnInsert: {
-            orderId,
-            status: 'PENDING',
-            lines: planReservation(items),
-            taken: [],
-            createdAt: now(),
+    // Created, or found as an earlier attempt left it, in one round trip.
+    let doc =
+      (await ignoreDuplicateKey(() =>
+        reservations.findOneAndUpdate(
+          { _id: id },
+          {
+            $setOnInsert: {
+              orderId,
+              status: 'PENDING',
+              lines: planReservation(items),
+              taken: [],
+              createdAt: now(),
+            },
           },
-        },
-        { upsert: true },
-      ),
-    );
-    let doc = await load(id);
+          { upsert: true, returnDocument: 'after' },
+        ),
+      )) ?? (await load(id));
     if (doc.status === 'PENDING') {
       // Every line, taken ones included: take() clears a marker an earlier attempt left.
+      let outcome: 'taken' | 'out-of-stock' | 'settled' = 'taken';
       let outOfStock: string | undefined;
       for (const line of doc.lines) {
-        const outcome = await take(id, line);
-        if (outcome === 'settled') break;
-        if (outcome === 'out-of-stock') {
-          outOfStock = line.sku;
-          break;
-        }
+        outcome = await take(id, line, doc.taken);
+        if (outcome === 'out-of-stock') outOfStock = line.sku;
+        if (outcome !== 'taken') break;
       }
-      if (outOfStock) {
-        await restoreAll(await load(id)); // all or nothing: give back what this order took
-        await reservations.updateOne(
-          { _id: id, status: 'PENDING' },
-          { $set: { status: 'FAILED', failedSku: outOfStock } },
-        );
-      } else {
-        await reservations.updateOne(
-          { _id: id, status: 'PENDING' },
-          { $set: { status: 'RESERVED' } },
-        );
-      }
-      doc = await load(id);
+      const final = outOfStock
+        ? { status: 'FAILED' as const, failedSku: outOfStock }
+        : { status: 'RESERVED' as const };
+      if (outOfStock) await restoreAll(await load(id)); // all or nothing: give back what it took
+      const settled =
+        outcome !== 'settled' &&
+        (await reservations.updateOne({ _id: id, status: 'PENDING' }, { $set: final }))
+          .matchedCount === 1;
+      // What we wrote is what is stored; otherwise another attempt settled it: read that.
+      doc = settled ? { ...doc, ...final } : await load(id);
     }
     switch (doc.status) {
       case 'RESERVED':

@@ -3,11 +3,12 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
 }
 
-/** Runs an insert/upsert that may lose a race to an identical one; losing is fine. */
-export async function ignoreDuplicateKey(write: () => Promise<unknown>): Promise<void> {
+/** Runs an insert/upsert that may lose a race to an identical one; losing is fine (undefined). */
+export async function ignoreDuplicateKey<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
-    await write();
+    return await write();
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
+    return undefined;
   }
 }
