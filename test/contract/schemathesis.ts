@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { cacheRoot, ensureCached } from '../../stack/cache';
-import { runCommand } from '../../stack/run-command';
-import { requireTools } from '../../stack/tools';
+import { cacheRoot } from '../../stack/cache';
+import { provisionPipVenv } from '../../stack/pip-venv';
 import type { Progress } from '../../stack/types';
 
 // Schemathesis (PyPI) in a virtualenv in the project's cache, outside the clone, provisioned the
@@ -14,34 +13,12 @@ export async function provisionSchemathesis(
   progress: Progress,
   root: string = cacheRoot(),
 ): Promise<string> {
-  const pkg = `schemathesis==${SCHEMATHESIS_VERSION}`;
-  const dir = await ensureCached({
+  const bin = await provisionPipVenv({
     root,
     name: `schemathesis-${SCHEMATHESIS_VERSION}`,
-    stamp: pkg,
+    packages: [`schemathesis==${SCHEMATHESIS_VERSION}`],
+    check: 'schemathesis',
     progress,
-    build: async (target) => {
-      const { python3 } = requireTools(['python3'], 'schemathesis');
-      const venv = path.join(target, 'venv');
-      const logFile = path.join(target, 'provision.log');
-      await runCommand(python3, ['-m', 'venv', venv], {
-        progress,
-        logFile,
-        label: 'python3 -m venv: creating the schemathesis venv',
-        hint: 'Debian needs `apt-get install python3-venv` for `python3 -m venv`.',
-      });
-      await runCommand(
-        path.join(venv, 'bin', 'pip'),
-        ['install', '--disable-pip-version-check', '--no-input', pkg],
-        { progress, logFile, label: `pip install ${pkg}` },
-      );
-      const version = await runCommand(path.join(venv, 'bin', 'schemathesis'), ['--version'], {
-        progress,
-        logFile,
-        label: 'checking schemathesis',
-      });
-      progress(version.trim());
-    },
   });
-  return path.join(dir, 'venv', 'bin', 'schemathesis');
+  return path.join(bin, 'schemathesis');
 }
