@@ -70,6 +70,14 @@ export interface ProjectorOptions {
   /** Default: 3 minutes (a chunk's database operation gives up after `operationTimeoutMs`). */
   stallLimitMs?: number;
   /**
+   * Chunks failing with nothing written for this long make the instance fatal too. Seen once in
+   * the chaos suite: after the MongoDB-wire server was killed and restarted, every operation of
+   * one projector's client failed server selection ("connection 2 closed") for two minutes while
+   * the workers' clients had recovered in seconds; a fresh process connects at once. Default:
+   * 45 s, longer than one server-selection timeout (30 s) of the driver.
+   */
+  failingLimitMs?: number;
+  /**
    * Longest one database operation, or one broker call of the liveness checks, may take
    * before it fails; a chunk whose operation fails is read again. Default: 1 minute.
    */
@@ -180,6 +188,13 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     options.stallLimitMs ?? 180_000,
     Date.now(),
   );
+  // Like `progress`, but fed by the chunks themselves, so it fires before the slower stall rule.
+  const chunks = createConditionWatch(
+    'chunks failing with nothing written',
+    options.failingLimitMs ?? 45_000,
+    Date.now(),
+  );
+  let chunksFailing = false;
   let committedSinceCheck = false;
   const bounded = <T>(what: string, call: () => Promise<T>) =>
     withDeadline(what, operationTimeoutMs, call);
@@ -240,12 +255,21 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
             chunk,
           );
         } catch (error) {
-          if (!(error instanceof ReadModelBehindError)) throw error;
+          if (!(error instanceof ReadModelBehindError)) {
+            const now = Date.now();
+            if (!chunksFailing) chunks.observe(true, now); // a streak of failures starts here
+            chunksFailing = true;
+            const failing = chunks.observe(false, now);
+            if (failing) reportFatal(failing);
+            throw error;
+          }
           rewind(batch.partition, error.chunkStart, error.resumeAt);
           return;
         } finally {
           clearInterval(beat);
         }
+        chunksFailing = false;
+        chunks.observe(true, Date.now());
         rewoundTo.delete(batch.partition);
         const last = chunk[chunk.length - 1];
         payload.resolveOffset(last.offset);

@@ -151,6 +151,25 @@ describe('projector and a database that stops answering', () => {
     expect(fatal[0].message).toMatch(/^lag and no chunk committed for \d+ ms$/);
   });
 
+  it('reports a fatal error once its chunks have failed for failingLimitMs, long before the stall rule', async () => {
+    // What a client that never reconnects looks like from the projector: every chunk fails.
+    const { topic, proxy, fatal, caughtUp } = await setup({
+      operationTimeoutMs: 300,
+      failingLimitMs: 2_000,
+      stallLimitMs: 600_000,
+    });
+    const [a] = sampleSagas({ count: 1, prefix: unique('c') }).map(sagaEvents);
+    await publisher.publish(topic, messagesOf(a.slice(0, 1)));
+    await caughtUp(); // chunks succeeded: an idle time before the failures does not count
+
+    proxy.hangRequestsWith(POSITIONS_COLLECTION);
+    await publisher.publish(topic, messagesOf(a.slice(1)));
+
+    await waitFor('the fatal report', () => Promise.resolve(fatal.length > 0));
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].message).toMatch(/^chunks failing with nothing written for \d+ ms$/);
+  });
+
   it('a write larger than the socket buffers to a server that stopped reading fails after its deadline, which socketTimeoutMS alone does not do', async () => {
     // The driver waits for such a write to drain with no timer: socketTimeoutMS closes the
     // socket, but the wait never ends (mongodb 7.9, measured with a 5 000-document bulk).
