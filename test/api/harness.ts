@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createApp, type AppDeps } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
 import type { AppSettings } from '../../api/routes/context';
+import { ConfigError } from '../../lib/config';
 import { devToken } from '../../scripts/token';
 import {
   FakeCatalog,
@@ -89,3 +91,14 @@ export const validOrder = (customerId = 'alice') => ({
     country: 'US',
   },
 });
+
+/** The problems `loadApiConfig` reports for `env` (none when it loads). */
+export function apiConfigProblems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadApiConfig(env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}

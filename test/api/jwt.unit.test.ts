@@ -1,8 +1,7 @@
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
-import { ConfigError } from '../../lib/config';
-import { harness, settings, TEST_SECRET } from './harness';
+import { apiConfigProblems as problemsOf, harness, settings, TEST_SECRET } from './harness';
 
 const key = new TextEncoder().encode(TEST_SECRET);
 const now = () => Math.floor(Date.now() / 1000);
@@ -25,16 +24,6 @@ const statusWith = async (token: string, toleranceSeconds?: number) => {
   });
   const res = await request(app).get('/orders').set('Authorization', `Bearer ${token}`);
   return { status: res.status, challenge: res.headers['www-authenticate'] };
-};
-
-const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
-  try {
-    loadApiConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
 };
 
 describe('bearer tokens', () => {

@@ -1,16 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadApiConfig } from '../../api/config';
-import { ConfigError } from '../../lib/config';
-
-const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
-  try {
-    loadApiConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-};
+import { apiConfigProblems as problemsOf } from '../api/harness';
 
 describe('configuration errors', () => {
   it('name each variable and what is wrong, never the value of a secret', () => {

@@ -8,7 +8,9 @@ import { toEventMessage } from '../../contracts/event-envelope';
 import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
 import type { ReadModelNames } from '../../projections/pointers';
+import { foldOrder } from '../../projections/order-view';
 import { startProjector, type Projector, type ProjectorOptions } from '../../projections/projector';
+import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 
 // Shared plumbing of the projection integration tests: servers from KAFKA_BROKERS/MONGO_URL,
 // unique topic, group and database names per test so parallel tests never collide.
@@ -63,6 +65,25 @@ export async function readAll(db: Db, names: ReadModelNames) {
     customers: new Map(customers.map((c) => [c.customerId, c])),
     skus: new Map(skus.map((s) => [s.sku, s])),
   };
+}
+
+/**
+ * The read models hold exactly the clean fold of `streams`: every order once, at its final
+ * version, and the aggregates recomputed from those orders.
+ */
+export async function expectCleanReadModels(
+  db: Db,
+  names: ReadModelNames,
+  streams: readonly (readonly OrderEvent[])[],
+): Promise<void> {
+  const got = await readAll(db, names);
+  const clean = new Map(streams.map((s) => [s[0].orderId, foldOrder(s)!]));
+  expect(got.orders).toEqual(clean);
+  const expected = expectedAggregates(clean.values());
+  expect(new Map([...got.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
+    expected.customers,
+  );
+  expect(got.skus).toEqual(expected.skus);
 }
 
 /** The clients a projector integration test file shares: a connected admin, Mongo, a publisher. */
