@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { OrderEventData, OrderEventDraft, OrderEventType } from './events';
 import {
-  EVENT_OWNER,
   EVENT_PAYLOADS,
   EVENT_SCHEMA_VERSIONS,
   ORDER_EVENT_TYPES,
@@ -127,10 +126,6 @@ export function envelopeFromDraft(
   // Validate on the way out too: a bad payload fails at its producer, not in every consumer.
   return OrderEventEnvelope.parse(candidate);
 }
-
-/** True when `service` is the one EVENT_OWNER names for the event's type. */
-export const isOwner = (type: OrderEventType, service: EventService): boolean =>
-  EVENT_OWNER[type] === service;
 
 /** A Kafka message without the client library's types, so adapters stay replaceable. */
 export interface EventMessage {

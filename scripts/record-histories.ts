@@ -17,19 +17,21 @@ import { historyToFixture } from '../test/workflows/history-fixtures';
 import type { Overrides } from '../test/workflows/fake-services';
 import { createSagaTestEnv, waitForState } from '../test/workflows/saga-test-env';
 
-// Records one workflow history per main path of the saga into test/fixtures/histories/, for
-// test/workflows/replay.workflow.test.ts. It runs each path on a real Temporal dev server
-// (TEMPORAL_CLI_PATH: path of the `temporal` binary; the server is started on a free port and
-// stopped afterwards) with deterministic in-process fakes on the service task queues
-// (test/workflows/fake-services.ts), so the histories do not depend on Mongo or Kafka.
+// Records one workflow history per main path of the saga into
+// test/fixtures/histories/<generation>/, for test/workflows/replay.workflow.test.ts. It runs
+// each path on a real Temporal dev server (TEMPORAL_CLI_PATH: path of the `temporal` binary; the
+// server is started on a free port and stopped afterwards) with deterministic in-process fakes
+// on the service task queues (test/workflows/fake-services.ts), so the histories do not depend
+// on Mongo or Kafka.
 //
-// Re-record after a change that is meant to alter histories, and KEEP the old fixtures under a
-// new name: replaying both proves orders in flight survive the change (see the versioning note
-// in workflows/order-saga.ts).
+// A generation is the workflow code's shape between two patches (e.g. `2-local-publish`). After
+// a change that is meant to alter histories, record a NEW generation and keep the old ones:
+// replaying all of them proves orders in flight survive the change (see the versioning note in
+// workflows/order-saga.ts).
 //
-//   TEMPORAL_CLI_PATH=/path/to/temporal npx tsx scripts/record-histories.ts
+//   TEMPORAL_CLI_PATH=/path/to/temporal npx tsx scripts/record-histories.ts <generation>
 
-const OUT = path.resolve(__dirname, '../test/fixtures/histories');
+const HISTORIES = path.resolve(__dirname, '../test/fixtures/histories');
 
 interface Path {
   name: string;
@@ -96,6 +98,12 @@ const PATHS: Path[] = [
 async function main(): Promise<void> {
   const cli = process.env.TEMPORAL_CLI_PATH;
   if (!cli) throw new Error('Set TEMPORAL_CLI_PATH to the path of the temporal binary');
+  const generation = process.argv[2];
+  if (!generation || !/^\d+-[a-z0-9-]+$/.test(generation))
+    throw new Error(
+      'Name the generation to record as the first argument, <number>-<what changed> (e.g. 3-batched-upserts)',
+    );
+  const out = path.join(HISTORIES, generation);
   const t = await createSagaTestEnv(() =>
     TestWorkflowEnvironment.createLocal({
       server: {
@@ -105,14 +113,14 @@ async function main(): Promise<void> {
     }),
   );
   try {
-    mkdirSync(OUT, { recursive: true });
+    mkdirSync(out, { recursive: true });
     for (const p of PATHS) {
       const input = orderInput({ ...p.input, orderId: `replay-${p.name}` });
       t.fakes.scenario(input.orderId, p.overrides);
       const handle = await t.start(input);
       await p.drive?.(handle);
       const result = await handle.result();
-      const file = path.join(OUT, `${p.name}.json`);
+      const file = path.join(out, `${p.name}.json`);
       writeFileSync(file, historyToFixture(await handle.fetchHistory()));
       console.log(`${p.name}: ${result.status} ${result.cancellationReason ?? ''} → ${file}`);
     }

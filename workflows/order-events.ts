@@ -1,4 +1,10 @@
-import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/workflow';
 import { EVENT_OWNER } from '../contracts/events';
 import type { OrderEventDraft, OrderEventType } from '../contracts/events';
 import { TASK_QUEUES } from '../contracts/order';
@@ -7,6 +13,41 @@ import type { EventActivities } from '../activities/events/api';
 /** The payload a producer supplies for an event of type `T` (as in OrderEventDraft). */
 export type EventData<T extends OrderEventType> = Extract<OrderEventDraft, { type: T }>['data'];
 export type Emit = <T extends OrderEventType>(type: T, data: EventData<T>) => Promise<void>;
+
+/**
+ * Patch id of publishing events as local activities. Before it, each event was an activity of
+ * its own on its owner's task queue: a round trip through the server and one more workflow task
+ * per event. Orders started before it replay that path (test/fixtures/histories/).
+ */
+export const LOCAL_EVENT_PUBLISHING = 'local-event-publishing';
+
+// Retry forever, backoff capped at 30 s: a Kafka outage delays the events and the saga waits
+// for them, rather than losing one and leaving a gap read models cannot get past.
+const publishRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+};
+
+// A local activity runs in the orders worker, inside the workflow task that emits the event, so
+// the saga's next command goes out with the same task completion. Its outcome is recorded as a
+// marker. If the worker dies before the task completes, the task runs again and publishes the
+// same event again (same id, sequence and data; occurredAt is the new task's time), which
+// consumers drop as a duplicate by id and projections by version.
+const { publishOrderEvent: publishLocally } = proxyLocalActivities<EventActivities>({
+  startToCloseTimeout: '30s',
+  retry: publishRetry,
+  summary: 'Publish an order event',
+});
+
+/** The pre-patch path: one activity per event, on the task queue of the service that owns it. */
+const publishAsActivity = (draft: OrderEventDraft) =>
+  proxyActivities<EventActivities>({
+    taskQueue: TASK_QUEUES[EVENT_OWNER[draft.type]],
+    startToCloseTimeout: '30s',
+    retry: publishRetry,
+    summary: `Publish ${draft.type} #${draft.sequence}`,
+  }).publishOrderEvent(draft);
 
 /**
  * The saga's event seam. Sequence numbers are assigned here, in order of emission (1, 2, 3 …),
@@ -26,17 +67,10 @@ export function createEventEmitter(orderId: string, onPublished: (sequence: numb
       occurredAt: new Date().toISOString(), // workflow time: deterministic on replay
       data,
     } as OrderEventDraft;
-    const { publishOrderEvent } = proxyActivities<EventActivities>({
-      taskQueue: TASK_QUEUES[EVENT_OWNER[type]],
-      startToCloseTimeout: '30s',
-      // Retry forever, backoff capped at 30 s: a Kafka outage delays the events and the saga
-      // waits for them, rather than losing one and leaving a gap read models cannot get past.
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-      summary: `Publish ${type} #${sequence}`,
-    });
+    const publish = patched(LOCAL_EVENT_PUBLISHING) ? publishLocally : publishAsActivity;
     // Non-cancellable: once a sequence number is assigned it must be published, even when the
     // customer cancels meanwhile, or the stream would have a hole.
-    await CancellationScope.nonCancellable(() => publishOrderEvent(draft));
+    await CancellationScope.nonCancellable(() => publish(draft));
     onPublished(sequence);
   };
 }

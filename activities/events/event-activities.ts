@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { MetricMeter } from '@temporalio/common';
 import type { OrderEventDraft } from '../../contracts/events';
+import { EVENT_OWNER } from '../../contracts/events';
 import type { EventService } from '../../contracts/event-envelope';
-import { envelopeFromDraft, isOwner, toEventMessage } from '../../contracts/event-envelope';
+import { envelopeFromDraft, toEventMessage } from '../../contracts/event-envelope';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
@@ -17,7 +18,11 @@ export interface TraceContext {
 
 export interface EventActivitiesDeps {
   publisher: MessagePublisher;
-  /** The service whose task queue runs these activities; becomes the events' `ce_source`. */
+  /**
+   * The service whose worker runs these activities, for the logs. The events' `ce_source` is
+   * the service that owns the fact (EVENT_OWNER), whoever sends it: the orders worker publishes
+   * every event of a saga as a local activity (workflows/order-events.ts).
+   */
   service: EventService;
   logger: Logger;
   /** The current W3C trace context, when the process is traced (e.g. from OpenTelemetry). */
@@ -51,11 +56,10 @@ export function createEventActivities(deps: EventActivitiesDeps): EventActivitie
       sequence: draft.sequence,
       type: draft.type,
     });
-    if (!isOwner(draft.type, deps.service)) {
-      // Still published (the fact happened); the source says who really published it.
-      log.warn({ service: deps.service }, 'event published by a service that does not own it');
-    }
-    const event = envelopeFromDraft(draft, { service: deps.service, ...traceContext?.() });
+    const event = envelopeFromDraft(draft, {
+      service: EVENT_OWNER[draft.type],
+      ...traceContext?.(),
+    });
     await measurePublish(meter(), { topic, event_type: draft.type }, () =>
       deps.publisher.publish(topic, [toEventMessage(event)]),
     );

@@ -28,11 +28,13 @@ function fakePublisher(failures = 0) {
 describe('publishOrderEvent activity', () => {
   const logger = pino({ level: 'silent' });
 
-  it('publishes the event to order.events, keyed by order, with type, version and trace context', async () => {
+  it('publishes the event to order.events, keyed by order, with type, version, owner as source and trace context', async () => {
     const { publisher, sent } = fakePublisher();
+    // The orders worker publishes every saga event (local activities); the source stays the
+    // service that owns the fact, as the AsyncAPI document declares.
     const activities = createEventActivities({
       publisher,
-      service: 'payments',
+      service: 'orders',
       logger,
       traceContext: () => ({
         traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',

@@ -12,7 +12,23 @@ import { installQuietRuntime, workflowBundle } from './saga-test-env';
 jest.setTimeout(60_000);
 
 const DIR = path.resolve(__dirname, '../fixtures/histories');
-const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+const MAIN_PATHS = [
+  'approval-rejected',
+  'compensation-failed-retried',
+  'customer-cancelled',
+  'happy',
+  'out-of-stock',
+  'payment-confirmed',
+  'payment-declined',
+];
+/** One folder per shape the workflow has had (scripts/record-histories.ts), oldest first. */
+const generations = readdirSync(DIR).sort();
+const LATEST = generations[generations.length - 1];
+const fixtures = generations.flatMap((g) =>
+  readdirSync(path.join(DIR, g))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `${g}/${f}`),
+);
 const load = (file: string) => readFileSync(path.join(DIR, file), 'utf8');
 
 async function replay(histories: { workflowId: string; history: unknown }[]) {
@@ -22,27 +38,42 @@ async function replay(histories: { workflowId: string; history: unknown }[]) {
   return results;
 }
 
+/** How many times the recorded happy path scheduled `publishOrderEvent` as an activity. */
+const publishActivities = (generation: string) =>
+  historyFromFixture(load(`${generation}/happy.json`)).events.filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'publishOrderEvent',
+  ).length;
+
 beforeAll(() => installQuietRuntime());
 
-it('has a fixture for every main path', () => {
-  expect(fixtures.sort()).toEqual(
-    [
-      'approval-rejected.json',
-      'compensation-failed-retried.json',
-      'customer-cancelled.json',
-      'happy.json',
-      'out-of-stock.json',
-      'payment-confirmed.json',
-      'payment-declined.json',
-    ].sort(),
-  );
+it('has a fixture for every main path in every generation', () => {
+  expect(generations).toEqual(['1-publish-activities', '2-local-publish']);
+  for (const g of generations)
+    expect(
+      readdirSync(path.join(DIR, g))
+        .map((f) => f.replace(/\.json$/, ''))
+        .sort(),
+    ).toEqual(MAIN_PATHS);
 });
 
-it('replays every recorded history without a determinism error', async () => {
+it('records the local-event-publishing patch: events were activities before it, local after', () => {
+  expect(publishActivities('1-publish-activities')).toBe(7);
+  expect(publishActivities('2-local-publish')).toBe(0);
+  const markers = historyFromFixture(load('2-local-publish/happy.json')).events.filter(
+    (e) => e.markerRecordedEventAttributes,
+  );
+  // One patch marker, then one marker per event published as a local activity.
+  expect(markers.map((e) => e.markerRecordedEventAttributes?.markerName)).toEqual([
+    'core_patch',
+    ...Array<string>(7).fill('core_local_activity'),
+  ]);
+});
+
+it('replays every recorded history of every generation without a determinism error', async () => {
   const results = await replay(
     fixtures.map((f) => ({ workflowId: f, history: historyFromFixture(load(f)) })),
   );
-  expect(results).toHaveLength(fixtures.length);
+  expect(results).toHaveLength(generations.length * MAIN_PATHS.length);
   for (const result of results)
     expect({ id: result.workflowId, error: result.error }).toEqual({
       id: result.workflowId,
@@ -52,11 +83,11 @@ it('replays every recorded history without a determinism error', async () => {
 
 it('fails with a DeterminismViolationError when the history no longer matches the code', async () => {
   // As if the code now scheduled a different activity than the one this order recorded.
-  const tampered = load('happy.json').replace(
+  const tampered = load(`${LATEST}/happy.json`).replace(
     /"name": "reserveInventory"/,
     '"name": "reserveStock"',
   );
-  expect(tampered).not.toBe(load('happy.json'));
+  expect(tampered).not.toBe(load(`${LATEST}/happy.json`));
   const [result] = await replay([
     { workflowId: 'tampered', history: historyFromFixture(tampered) },
   ]);
