@@ -118,6 +118,8 @@ export interface OrderPage {
 /** The read side: the `orders` read model built by the projector. */
 export interface OrderReadModel {
   get(orderId: string): Promise<OrderView | null>;
+  /** The orders among `orderIds` that exist, in one read (for minVersion waits). */
+  getMany(orderIds: readonly string[]): Promise<Map<string, OrderView>>;
   list(query: ListOrdersQuery): Promise<OrderPage>;
 }
 

@@ -29,6 +29,12 @@ export function createMongoOrderReadModel(db: Db, now: () => number = Date.now):
         return doc ? toView(doc) : null;
       }),
 
+    getMany: (orderIds) =>
+      mongoCall(async () => {
+        const docs = await (await orders()).find({ _id: { $in: [...orderIds] } }).toArray();
+        return new Map(docs.map((doc) => [doc._id, toView(doc)]));
+      }),
+
     list: (query: ListOrdersQuery) =>
       mongoCall(async (): Promise<OrderPage> => {
         const filter: Filter<OrderDoc> = {};

@@ -3,7 +3,7 @@ import { principalOf, requireScope } from '../auth/middleware';
 import { mayActFor, SCOPES, type Principal } from '../auth/principal';
 import { bodyHash } from '../domain/body-hash';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
-import { pollUntil } from '../domain/read-your-writes';
+import { createReadModelWatch } from '../domain/read-your-writes';
 import type { WaitSlotLimits } from '../domain/wait-slots';
 import { jsonBody } from '../http/body';
 import { notFoundProblem, ProblemError } from '../http/problem';
@@ -26,6 +26,12 @@ const orderNotFound = (orderId: string) => notFoundProblem(`No order ${orderId}.
 export function ordersRouter(ctx: RouteContext): Router {
   const router = Router();
   const { commands, readModel, idempotency, clock } = ctx;
+  // Every minVersion wait of this instance is served by one loop of batched reads.
+  const versions = createReadModelWatch({
+    loadOne: (orderId) => readModel.get(orderId),
+    loadMany: (orderIds) => readModel.getMany(orderIds),
+    clock,
+  });
 
   router.post('/orders', requireScope(SCOPES.write), ...jsonBody, async (req, res) => {
     const principal = principalOf(res);
@@ -130,14 +136,14 @@ export function ordersRouter(ctx: RouteContext): Router {
     if (slot && !slot.ok) throw tooManyWaits(slot.limit, ctx.settings.minVersionWaits);
     let outcome;
     try {
-      outcome = await pollUntil(
-        () => readModel.get(orderId),
+      outcome = await versions.wait(orderId, {
         // Someone else's order ends the wait at once: it is answered as not found.
-        (view) =>
+        isDone: (view) =>
           view !== null &&
           (!mayActFor(principal, view.customerId) || view.version >= (minVersion ?? 0)),
-        { timeoutMs, clock, signal: abortOnClose(res) },
-      );
+        timeoutMs,
+        signal: abortOnClose(res),
+      });
     } finally {
       slot?.release();
     }

@@ -5,7 +5,7 @@ import { ConfigError } from '../../lib/config';
 import { appSettings, DEV_JWT_SECRET, loadApiConfig } from '../../api/config';
 import { bodyHash } from '../../api/domain/body-hash';
 import { decodeCursor, encodeCursor } from '../../api/domain/cursor';
-import { pollUntil, type Clock } from '../../api/domain/read-your-writes';
+import { createReadModelWatch, type Clock } from '../../api/domain/read-your-writes';
 import { signPayload, verifySignature } from '../../api/domain/webhook-signature';
 import { createMemoryRateLimitCounters } from '../../api/adapters/memory-rate-limit-counters';
 
@@ -63,43 +63,132 @@ describe('in-memory rate-limit counters', () => {
   });
 });
 
-describe('pollUntil', () => {
-  const fakeClock = () => {
-    let now = 0;
-    const sleeps: number[] = [];
-    const clock: Clock = {
-      now: () => now,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        now += ms;
-        return Promise.resolve();
+/** Time moves only when the test says; sleepers wake when their time has come. */
+function manualClock() {
+  let now = 0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  const clock: Clock = {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((wake) => sleepers.push({ at: now + ms, wake })),
+  };
+  const settle = () => new Promise((r) => setImmediate(r));
+  return {
+    clock,
+    settle,
+    /** Moves time forward one sleeper at a time, letting each woken round run. */
+    async advance(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        await settle();
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers[0];
+        if (!next || next.at > until) break;
+        sleepers.shift();
+        now = next.at;
+        next.wake();
+      }
+      now = until;
+      await settle();
+    },
+  };
+}
+
+describe('createReadModelWatch', () => {
+  const views = () => {
+    const docs = new Map<string, { version: number }>();
+    const batches: string[][] = [];
+    const options = {
+      loadOne: (id: string) => Promise.resolve(docs.get(id) ?? null),
+      loadMany: (ids: readonly string[]) => {
+        batches.push([...ids]);
+        return Promise.resolve(
+          new Map(ids.flatMap((id) => (docs.has(id) ? [[id, docs.get(id)!] as const] : []))),
+        );
       },
     };
-    return { clock, sleeps };
+    return { docs, batches, options };
   };
+  const atLeast =
+    (n: number) =>
+    (v: { version: number } | null): boolean =>
+      (v?.version ?? 0) >= n;
 
-  it('backs off exponentially up to the cap and stops at the deadline with one last look', async () => {
-    const { clock, sleeps } = fakeClock();
-    let loads = 0;
-    const outcome = await pollUntil(
-      () => Promise.resolve(++loads),
-      () => false,
-      { timeoutMs: 1000, clock },
-    );
-    expect(outcome).toMatchObject({ reached: false, waitedMs: 1000 });
-    expect(sleeps).toEqual([25, 50, 100, 200, 400, 225]);
-    expect(loads).toBe(sleeps.length + 1);
+  it('reads all open waits together once a round, however many clients wait', async () => {
+    const { clock, advance, settle } = manualClock();
+    const { docs, batches, options } = views();
+    const watch = createReadModelWatch({ ...options, clock, intervalMs: 25 });
+    const ids = Array.from({ length: 50 }, (_, i) => `ord_${i}`);
+    for (const id of ids) docs.set(id, { version: 1 });
+    const waits = ids.map((id) => watch.wait(id, { isDone: atLeast(2), timeoutMs: 1000 }));
+    await settle();
+    await advance(1000);
+    const outcomes = await Promise.all(waits);
+    // 40 rounds in 1 s (the last one at the deadline), each one read of all 50 ids; a poll per
+    // wait would have read 50 times as often.
+    expect(batches).toHaveLength(40);
+    for (const batch of batches) expect(batch.sort()).toEqual([...ids].sort());
+    for (const outcome of outcomes)
+      expect(outcome).toEqual({ value: { version: 1 }, reached: false, waitedMs: 1000 });
   });
 
-  it('returns as soon as the value is done', async () => {
-    const { clock } = fakeClock();
-    let version = 0;
-    const outcome = await pollUntil(
-      () => Promise.resolve({ version: ++version }),
-      (v) => (v?.version ?? 0) >= 3,
-      { timeoutMs: 10_000, clock },
-    );
-    expect(outcome).toMatchObject({ reached: true, value: { version: 3 }, waitedMs: 75 });
+  it('settles a wait in the round after its version appears, and only that wait', async () => {
+    const { clock, advance, settle } = manualClock();
+    const { docs, options } = views();
+    const watch = createReadModelWatch({ ...options, clock, intervalMs: 25 });
+    let settled = 0;
+    const a = watch.wait('ord_a', { isDone: atLeast(3), timeoutMs: 5000 }).finally(() => settled++);
+    const b = watch.wait('ord_b', { isDone: atLeast(1), timeoutMs: 100 }).finally(() => settled++);
+    await settle();
+    await advance(60);
+    docs.set('ord_a', { version: 3 });
+    await advance(15);
+    expect(await a).toEqual({ value: { version: 3 }, reached: true, waitedMs: 75 });
+    expect(settled).toBe(1);
+    await advance(25);
+    expect(await b).toEqual({ value: null, reached: false, waitedMs: 100 });
+  });
+
+  it('answers a wait that is already satisfied from one read, without a round', async () => {
+    const { clock } = manualClock();
+    const { docs, batches, options } = views();
+    docs.set('ord_a', { version: 4 });
+    const watch = createReadModelWatch({ ...options, clock });
+    expect(await watch.wait('ord_a', { isDone: atLeast(4), timeoutMs: 1000 })).toEqual({
+      value: { version: 4 },
+      reached: true,
+      waitedMs: 0,
+    });
+    expect(batches).toHaveLength(0);
+  });
+
+  it('fails the waits a failed read carried, with its error', async () => {
+    const { clock, advance, settle } = manualClock();
+    const { options } = views();
+    const down = new Error('database down');
+    const watch = createReadModelWatch({
+      ...options,
+      loadMany: () => Promise.reject(down),
+      clock,
+    });
+    const failed = watch
+      .wait('ord_a', { isDone: atLeast(1), timeoutMs: 1000 })
+      .then(() => 'settled', (error: unknown) => error);
+    await settle();
+    await advance(25);
+    expect(await failed).toBe(down);
+  });
+
+  it('ends the wait of a client that went away at once, with what it last saw', async () => {
+    const { clock, advance, settle } = manualClock();
+    const { docs, options } = views();
+    docs.set('ord_a', { version: 1 });
+    const watch = createReadModelWatch({ ...options, clock });
+    const gone = new AbortController();
+    const wait = watch.wait('ord_a', { isDone: atLeast(2), timeoutMs: 1000, signal: gone.signal });
+    await settle();
+    await advance(30);
+    gone.abort();
+    expect(await wait).toEqual({ value: { version: 1 }, reached: false, waitedMs: 30 });
   });
 });
 

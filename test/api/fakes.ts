@@ -114,8 +114,11 @@ export class FakeCommands implements OrderCommands {
 
 export class FakeReadModel implements OrderReadModel {
   readonly views = new Map<string, OrderView>();
+  /** Reads so far, single and batched (one per batch). */
   gets = 0;
-  /** Called before each get: lets a test make a document appear or advance over time. */
+  /** The ids of each batched read, in order. */
+  readonly batches: string[][] = [];
+  /** Called before each read of an order: lets a test make a document appear or advance. */
   onGet?: (orderId: string, attempt: number) => void;
   failWith?: Error;
 
@@ -124,6 +127,18 @@ export class FakeReadModel implements OrderReadModel {
     this.gets += 1;
     this.onGet?.(orderId, this.gets);
     return Promise.resolve(this.views.get(orderId) ?? null);
+  }
+
+  getMany(orderIds: readonly string[]): Promise<Map<string, OrderView>> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    this.gets += 1;
+    this.batches.push([...orderIds]);
+    for (const id of orderIds) this.onGet?.(id, this.gets);
+    const found = orderIds.flatMap((id) => {
+      const view = this.views.get(id);
+      return view ? [[id, view] as const] : [];
+    });
+    return Promise.resolve(new Map(found));
   }
 
   list(q: Parameters<OrderReadModel['list']>[0]): Promise<OrderPage> {

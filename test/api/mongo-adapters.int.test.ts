@@ -163,6 +163,13 @@ describe('MongoDB order read model', () => {
     const one = await model.get('ord_a');
     expect(one).toEqual(docs[0]);
     expect(await model.get('ord_zz')).toBeNull();
+    // One read for many waits: the ids that exist, as views, and none of the others.
+    expect(await model.getMany(['ord_a', 'ord_zz', 'ord_x'])).toEqual(
+      new Map([
+        ['ord_a', docs[0]],
+        ['ord_x', docs[4]],
+      ]),
+    );
 
     const seen: string[] = [];
     let after: { createdAt: string; orderId: string } | undefined;
