@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import type { OrderEventData, OrderEventDraft, OrderEventType } from './events';
-import {
-  EVENT_PAYLOADS,
-  EVENT_SCHEMA_VERSIONS,
-  ORDER_EVENT_TYPES,
-  totalQuantity,
-} from './events';
+import { EVENT_PAYLOADS, EVENT_SCHEMA_VERSIONS, ORDER_EVENT_TYPES, totalQuantity } from './events';
 import { orderEventId } from './event-id';
 import { upcast, UnsupportedSchemaVersionError } from './event-upcasters';
 

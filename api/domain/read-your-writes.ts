@@ -104,8 +104,7 @@ export function createReadModelWatch<T>(options: ReadModelWatchOptions<T>): Read
       } catch (error) {
         // The waits of this read answer with the error, as a direct read would.
         const ids = new Set(chunk);
-        for (const w of waiters)
-          if (ids.has(w.id) && open.delete(w)) w.fail(error);
+        for (const w of waiters) if (ids.has(w.id) && open.delete(w)) w.fail(error);
         continue;
       }
       for (const w of waiters) if (found.has(w.id)) w.last = found.get(w.id) ?? null;

@@ -170,9 +170,10 @@ describe('createReadModelWatch', () => {
       loadMany: () => Promise.reject(down),
       clock,
     });
-    const failed = watch
-      .wait('ord_a', { isDone: atLeast(1), timeoutMs: 1000 })
-      .then(() => 'settled', (error: unknown) => error);
+    const failed = watch.wait('ord_a', { isDone: atLeast(1), timeoutMs: 1000 }).then(
+      () => 'settled',
+      (error: unknown) => error,
+    );
     await settle();
     await advance(25);
     expect(await failed).toBe(down);
