@@ -1,6 +1,7 @@
 import type { OrderEvent } from '../contracts/event-envelope';
 import type { OrderStatus } from '../contracts/order';
 import { FINAL_ORDER_STATUSES } from '../contracts/order';
+import { statusAfter } from '../contracts/order-status';
 import type { OrderView } from '../contracts/read-models';
 
 // The `orders` read model as a pure fold: evolve(doc | null, event) → doc. No I/O, no clock:
@@ -21,53 +22,6 @@ export class SequenceGapError extends ProjectionError {
   constructor(orderId: string, version: number, sequence: number) {
     super(`order ${orderId} is at #${version}; #${sequence} leaves a gap (events lost or parked)`);
     this.name = 'SequenceGapError';
-  }
-}
-
-/**
- * The status an event moves an order to, or `undefined` when the event records something
- * beside the status (pricing, compensation steps such as InventoryReleased, payment outcomes
- * that are followed by a status event of their own).
- */
-export function statusAfter(event: OrderEvent): OrderStatus | undefined {
-  switch (event.type) {
-    case 'OrderPlaced':
-      return 'PENDING';
-    case 'OrderAwaitingApproval':
-      return 'AWAITING_APPROVAL';
-    case 'OrderApproved':
-      // Approved orders carry on with the saga: back to PENDING until inventory is reserved.
-      return 'PENDING';
-    case 'InventoryReserved':
-      return 'INVENTORY_RESERVED';
-    case 'PaymentConfirmationRequired':
-      return 'AWAITING_PAYMENT_CONFIRMATION';
-    case 'PaymentAuthorized':
-      return 'PAYMENT_AUTHORIZED';
-    case 'ShipmentCreated':
-      return 'SHIPMENT_CREATED';
-    case 'OrderCompleted':
-      return 'COMPLETED';
-    case 'OrderCompensating':
-    case 'CompensationRetried':
-      return 'COMPENSATING';
-    case 'CompensationFailed':
-      return 'COMPENSATION_FAILED';
-    case 'OrderCancelled':
-      return 'CANCELLED';
-    case 'OrderPriced':
-    case 'OrderRejected': // followed by OrderCancelled, which carries the status and reason
-    case 'InventoryReleased':
-    case 'PaymentDeclined':
-    case 'PaymentCaptured':
-    case 'PaymentVoided':
-    case 'PaymentRefunded':
-    case 'ShipmentCancelled':
-      return undefined;
-    default: {
-      const unreachable: never = event;
-      return unreachable;
-    }
   }
 }
 
@@ -118,7 +72,7 @@ function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
 /** A final status is sticky: nothing published after COMPLETED/CANCELLED may regress it. */
 function nextStatus(current: OrderStatus, event: OrderEvent): OrderStatus {
   if (FINAL_ORDER_STATUSES.includes(current)) return current;
-  return statusAfter(event) ?? current;
+  return statusAfter(event.type) ?? current;
 }
 
 /**

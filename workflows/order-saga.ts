@@ -1,17 +1,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
   condition,
   isCancellation,
-  setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import { BUSINESS_FAILURE_REASONS, OrderSagaInput } from '../contracts/order';
-import type { CancellationReason, OrderStatus } from '../contracts/order';
+import type { CancellationReason } from '../contracts/order';
 import {
   authorizePayment,
   cancelShipment,
@@ -24,38 +20,20 @@ import {
   reserveInventory,
   voidPayment,
 } from './activity-stubs';
-import { CompensationStack } from './compensations';
-import { idempotencyKey } from './idempotency';
-import {
-  approveOrderUpdate,
-  CancelOrderInput,
-  cancelOrderUpdate,
-  confirmPaymentUpdate,
-  getOrderStateQuery,
-  PaymentConfirmation,
-  rejectOrderUpdate,
-  retryCompensationUpdate,
-  SupportDecision,
-} from './messages';
 import { createSagaMetrics } from './metrics';
-import { createEventEmitter } from './order-events';
-import {
-  cancelRejection,
-  confirmationRejection,
-  decisionRejection,
-  initialOrderState,
-  needsApproval,
-  retryRejection,
-} from './order-state';
+import { registerOrderHandlers } from './order-handlers';
+import { needsApproval } from './order-state';
 import type { OrderState, SagaStep } from './order-state';
-import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
+import { parse, SagaRun } from './saga-run';
+import { OrderTotalKey } from './search-attributes';
 
 // Versioning: orders in flight replay this code from their history, so a change in what the
 // workflow schedules, or in what order, must not apply to them. Wrap the new behaviour in
-// `if (patched('<change-id>')) { new } else { old }`, record a new history fixture for it
-// (scripts/record-histories.ts) and keep the old fixtures: the replay tests then prove both
-// old and new histories still replay. Once no workflow started before the change is open,
-// replace `patched` with `deprecatePatch('<change-id>')`; later remove it with the old branch.
+// `if (patched('<change-id>')) { new } else { old }`, record a new generation of history
+// fixtures for it (scripts/record-histories.ts) and keep the old ones: the replay tests then
+// prove both old and new histories still replay. Once no workflow started before the change is
+// open, replace `patched` with `deprecatePatch('<change-id>')`; later remove it with the old
+// branch. (workflows/order-events.ts has one: `local-event-publishing`.)
 
 /** Tunables of one saga; the starter may override them (tests and support tooling do). */
 export const OrderSagaSettings = z.object({
@@ -73,6 +51,7 @@ export const OrderSagaSettings = z.object({
     .default(15 * 60 * 1000),
 });
 export type OrderSagaSettings = z.input<typeof OrderSagaSettings>;
+type Settings = z.output<typeof OrderSagaSettings>;
 
 /**
  * Ends the forward path with a reason that is not an activity's business failure. Always
@@ -99,18 +78,6 @@ const messageOf = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  // Non-retryable: a malformed input will not get better on the next workflow task.
-  throw ApplicationFailure.nonRetryable(`Invalid ${what}: ${result.error.message}`, 'InvalidInput');
-}
-
-/** Validators throw the reason as the update's rejection (the caller sees the message). */
-function refuse(reason: string | undefined): void {
-  if (reason) throw new Error(reason);
-}
-
 /** One saga per order: price, (approve), reserve, authorize, ship, capture; or compensate. */
 export async function orderSaga(
   rawInput: OrderSagaInput,
@@ -118,319 +85,238 @@ export async function orderSaga(
 ): Promise<OrderState> {
   const input = parse(OrderSagaInput, rawInput, 'order');
   const settings = parse(OrderSagaSettings, rawSettings, 'settings');
-  const { orderId } = input;
-  const key = (step: string) => idempotencyKey(workflowInfo().workflowId, step);
-
-  const state = initialOrderState(input);
+  const run = new SagaRun(input);
   const metrics = createSagaMetrics();
-  const compensations = new CompensationStack();
-  let compensating = false;
-  const saga = new CancellationScope();
-  let decision: { approved: boolean } | undefined;
-  let awaitingConfirmation = false;
-  let confirmation: PaymentConfirmation | undefined;
-  let retryRequested = false;
+  registerOrderHandlers(run);
 
-  const snapshot = (): OrderState => ({
-    ...state,
-    steps: { ...state.steps },
-    pendingCompensations: compensating ? compensations.pending : [],
-  });
-  const setStatus = (status: OrderStatus): void => {
-    state.status = status;
-    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
-  };
-  const emit = createEventEmitter(orderId, (sequence) => {
-    state.version = sequence;
-  });
-
-  setHandler(getOrderStateQuery, snapshot);
-  setHandler(
-    cancelOrderUpdate,
-    () => {
-      if (!state.cancellationRequested) {
-        state.cancellationRequested = true;
-        saga.cancel();
-      }
-      return snapshot();
-    },
-    {
-      validator: (request) => {
-        parse(CancelOrderInput, request, 'cancellation');
-        refuse(cancelRejection(state));
-      },
-    },
-  );
-  const decide = (approved: boolean) => () => {
-    decision = { approved };
-    return snapshot();
-  };
-  const decisionValidator = (request: SupportDecision) => {
-    parse(SupportDecision, request, 'decision');
-    refuse(decision ? 'A decision has already been made.' : decisionRejection(state));
-  };
-  setHandler(approveOrderUpdate, decide(true), { validator: decisionValidator });
-  setHandler(rejectOrderUpdate, decide(false), { validator: decisionValidator });
-  setHandler(
-    confirmPaymentUpdate,
-    (request) => {
-      confirmation = request;
-      return snapshot();
-    },
-    {
-      validator: (request) => {
-        const { paymentId } = parse(PaymentConfirmation, request, 'payment confirmation');
-        refuse(
-          confirmation
-            ? 'The confirmation has already been received.'
-            : confirmationRejection(state, awaitingConfirmation, paymentId),
-        );
-      },
-    },
-  );
-  setHandler(
-    retryCompensationUpdate,
-    () => {
-      retryRequested = true;
-      return snapshot();
-    },
-    {
-      validator: (request) => {
-        parse(SupportDecision, request, 'retry request');
-        refuse(retryRequested ? 'A retry is already scheduled.' : retryRejection(state));
-      },
-    },
-  );
-
-  upsertSearchAttributes([
-    { key: CustomerIdKey, value: input.customerId },
-    { key: OrderStatusKey, value: state.status },
-  ]);
-  await emit('OrderPlaced', {
+  run.announceStart();
+  await run.emit('OrderPlaced', {
     customerId: input.customerId,
     currency: input.currency,
     items: input.items,
     shippingCountry: input.shippingAddress.country,
   });
 
-  /**
-   * A step that finished after the customer cancelled must not be followed by another one (not
-   * even by registering its compensation, which would then run for nothing).
-   */
-  function throwIfCancelled(): void {
-    if (saga.consideredCancelled) throw new CancelledFailure('Cancelled by the customer.');
+  let total = 0;
+  try {
+    total = await run.scope.run(() => forward(run, settings));
+  } catch (error) {
+    const failure = classify(error, run.current, run.state.cancellationRequested);
+    if (run.state.steps[run.current] === 'RUNNING')
+      run.state.steps[run.current] =
+        failure.reason === 'CUSTOMER_CANCELLED' ? 'CANCELLED' : 'FAILED';
+    await compensate(run, failure, metrics);
+    await run.emit('OrderCancelled', { reason: failure.reason, message: failure.message });
+    metrics.ended('CANCELLED', failure.reason);
+    return run.snapshot();
   }
+  await run.emit('OrderCompleted', { total });
+  metrics.ended('COMPLETED');
+  return run.snapshot();
+}
 
-  /** Runs one forward step, keeping its outcome in the state; a failure ends the forward path. */
-  let current: SagaStep = 'priceOrder';
-  async function step<T>(name: SagaStep, run: () => Promise<T>): Promise<T> {
-    throwIfCancelled();
-    current = name;
-    state.steps[name] = 'RUNNING';
-    const result = await run();
-    state.steps[name] = 'SUCCEEDED';
-    return result;
-  }
+/** The forward path: each step in order; the first failure (or a cancellation) ends it. */
+async function forward(run: SagaRun, settings: Settings): Promise<number> {
+  const { input, state } = run;
+  const { orderId } = input;
 
-  async function forward(): Promise<number> {
-    const priced = await step('priceOrder', () => priceOrder({ orderId, items: input.items }));
-    state.items = priced.items;
-    state.total = priced.total;
-    upsertSearchAttributes([{ key: OrderTotalKey, value: priced.total }]);
-    await emit('OrderPriced', { items: priced.items, total: priced.total });
+  const priced = await run.step('priceOrder', () => priceOrder({ orderId, items: input.items }));
+  state.items = priced.items;
+  state.total = priced.total;
+  upsertSearchAttributes([{ key: OrderTotalKey, value: priced.total }]);
+  await run.emit('OrderPriced', { items: priced.items, total: priced.total });
 
-    if (needsApproval(priced.total, settings.approvalThreshold)) {
-      await step('approval', async () => {
-        setStatus('AWAITING_APPROVAL');
-        const decideBy = new Date(Date.now() + settings.approvalTimeoutMs).toISOString();
-        await emit('OrderAwaitingApproval', {
-          total: priced.total,
-          threshold: settings.approvalThreshold,
-          decideBy,
-        });
-        const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs, {
-          summary: 'Wait for a support decision on a large order',
-        });
-        if (!decided || !decision?.approved) {
-          // Closed before the next await, so a late decision is refused by the validator.
-          state.steps.approval = 'FAILED';
-          const reason = decided ? 'APPROVAL_REJECTED' : 'APPROVAL_TIMEOUT';
-          await emit('OrderRejected', { reason });
-          throw new SagaAborted(
-            reason,
-            decided ? 'Rejected by support.' : 'No support decision in time.',
-          );
-        }
-        state.steps.approval = 'SUCCEEDED'; // before the await, for the same reason
-        setStatus('PENDING');
-        await emit('OrderApproved', {});
-      });
-    } else {
-      state.steps.approval = 'SKIPPED';
-    }
+  if (needsApproval(priced.total, settings.approvalThreshold))
+    await run.step('approval', () => awaitApproval(run, priced.total, settings));
+  else state.steps.approval = 'SKIPPED';
 
-    // Each compensation is registered BEFORE its step: a step that timed out may have happened.
-    const reservationId = key('reserve-inventory');
-    throwIfCancelled();
-    compensations.push('releaseInventory', async () => {
-      const { released } = await releaseInventory({
-        idempotencyKey: key('release-inventory'),
-        orderId,
-        reservationId,
-      });
-      state.steps.reserveInventory = 'COMPENSATED';
-      if (released) await emit('InventoryReleased', { reservationId });
-    });
-    const reserved = await step('reserveInventory', () =>
-      reserveInventory({ idempotencyKey: reservationId, orderId, items: input.items }),
-    );
-    state.reservationId = reserved.reservationId;
-    setStatus('INVENTORY_RESERVED');
-    await emit('InventoryReserved', { reservationId, items: reserved.items });
-
-    const paymentId = key('authorize-payment');
-    throwIfCancelled();
-    compensations.push('voidPayment', async () => {
-      const { voided } = await voidPayment({ idempotencyKey: key('void-payment'), paymentId });
-      state.steps.authorizePayment = 'COMPENSATED';
-      if (voided) await emit('PaymentVoided', { paymentId });
-    });
-    await step('authorizePayment', async () => {
-      state.paymentId = paymentId;
-      const declined = async (reason: CancellationReason, message: string) => {
-        await emit('PaymentDeclined', { reason, message });
-        return new SagaAborted(reason, message);
-      };
-      let authorized: Awaited<ReturnType<typeof authorizePayment>>;
-      try {
-        authorized = await authorizePayment({
-          idempotencyKey: paymentId,
+  const reservationId = run.key('reserve-inventory');
+  const reserved = await run.reversibleStep(
+    'reserveInventory',
+    {
+      step: 'releaseInventory',
+      run: async () => {
+        const { released } = await releaseInventory({
+          idempotencyKey: run.key('release-inventory'),
           orderId,
-          amount: priced.total,
-          currency: input.currency,
-          paymentToken: input.paymentToken,
+          reservationId,
         });
-      } catch (error) {
-        if (businessFailureType(error) === 'PaymentDeclined')
-          throw await declined('PAYMENT_DECLINED', messageOf(error));
-        throw error;
-      }
-      if (authorized.status === 'REQUIRES_CONFIRMATION') {
-        setStatus('AWAITING_PAYMENT_CONFIRMATION');
-        awaitingConfirmation = true;
-        const confirmBy = new Date(
-          Date.now() + settings.paymentConfirmationTimeoutMs,
-        ).toISOString();
-        await emit('PaymentConfirmationRequired', { paymentId, confirmBy });
-        const arrived = await condition(
-          () => confirmation !== undefined,
-          settings.paymentConfirmationTimeoutMs,
-          { summary: 'Wait for the payment provider to confirm the authorization' },
-        );
-        awaitingConfirmation = false;
-        if (!confirmation || !arrived)
-          throw await declined('PAYMENT_CONFIRMATION_TIMEOUT', 'No payment confirmation in time.');
-        const recorded = await recordPaymentConfirmation({
-          idempotencyKey: key('record-payment-confirmation'),
-          paymentId,
-          outcome: confirmation.outcome,
-        });
-        if (recorded.status !== 'AUTHORIZED')
-          throw await declined('PAYMENT_DECLINED', 'The provider did not confirm the payment.');
-      }
-    });
-    setStatus('PAYMENT_AUTHORIZED');
-    await emit('PaymentAuthorized', { paymentId, amount: priced.total, currency: input.currency });
+        return released ? () => run.emit('InventoryReleased', { reservationId }) : undefined;
+      },
+    },
+    () => reserveInventory({ idempotencyKey: reservationId, orderId, items: input.items }),
+  );
+  state.reservationId = reserved.reservationId;
+  await run.emit('InventoryReserved', { reservationId, items: reserved.items });
 
-    const shipmentId = key('create-shipment');
-    throwIfCancelled();
-    compensations.push('cancelShipment', async () => {
-      const { cancelled } = await cancelShipment({
-        idempotencyKey: key('cancel-shipment'),
-        orderId,
-        shipmentId,
-      });
-      state.steps.createShipment = 'COMPENSATED';
-      if (cancelled) await emit('ShipmentCancelled', { shipmentId });
-    });
-    const shipment = await step('createShipment', () =>
+  const paymentId = run.key('authorize-payment');
+  await run.reversibleStep(
+    'authorizePayment',
+    {
+      step: 'voidPayment',
+      run: async () => {
+        const { voided } = await voidPayment({
+          idempotencyKey: run.key('void-payment'),
+          paymentId,
+        });
+        return voided ? () => run.emit('PaymentVoided', { paymentId }) : undefined;
+      },
+    },
+    () => authorize(run, paymentId, priced.total, settings),
+  );
+  await run.emit('PaymentAuthorized', {
+    paymentId,
+    amount: priced.total,
+    currency: input.currency,
+  });
+
+  const shipmentId = run.key('create-shipment');
+  const shipment = await run.reversibleStep(
+    'createShipment',
+    {
+      step: 'cancelShipment',
+      run: async () => {
+        const { cancelled } = await cancelShipment({
+          idempotencyKey: run.key('cancel-shipment'),
+          orderId,
+          shipmentId,
+        });
+        return cancelled ? () => run.emit('ShipmentCancelled', { shipmentId }) : undefined;
+      },
+    },
+    () =>
       createShipment({
         idempotencyKey: shipmentId,
         orderId,
         address: input.shippingAddress,
         items: input.items,
       }),
-    );
-    state.shipmentId = shipment.shipmentId;
-    state.trackingNumber = shipment.trackingNumber;
-    setStatus('SHIPMENT_CREATED'); // from here on the customer can no longer cancel
-    await emit('ShipmentCreated', shipment);
+  );
+  state.shipmentId = shipment.shipmentId;
+  state.trackingNumber = shipment.trackingNumber;
+  // From SHIPMENT_CREATED on the customer can no longer cancel (order-state.ts).
+  await run.emit('ShipmentCreated', shipment);
 
-    throwIfCancelled();
-    compensations.push('refundPayment', async () => {
-      const { refunded, amount } = await refundPayment({
-        idempotencyKey: key('refund-payment'),
-        paymentId,
-      });
-      state.steps.capturePayment = 'COMPENSATED';
-      if (refunded) await emit('PaymentRefunded', { paymentId, amount });
-    });
-    const captured = await step('capturePayment', () =>
-      capturePayment({ idempotencyKey: key('capture-payment'), paymentId }),
+  const captured = await run.reversibleStep(
+    'capturePayment',
+    {
+      step: 'refundPayment',
+      run: async () => {
+        const { refunded, amount } = await refundPayment({
+          idempotencyKey: run.key('refund-payment'),
+          paymentId,
+        });
+        return refunded ? () => run.emit('PaymentRefunded', { paymentId, amount }) : undefined;
+      },
+    },
+    () => capturePayment({ idempotencyKey: run.key('capture-payment'), paymentId }),
+  );
+  await run.emit('PaymentCaptured', { paymentId, amount: captured.amount });
+  return priced.total;
+}
+
+/** A large order waits for support's decision, or for the timeout, which rejects it. */
+async function awaitApproval(run: SagaRun, total: number, settings: Settings): Promise<void> {
+  const { state, inbox } = run;
+  const decideBy = new Date(Date.now() + settings.approvalTimeoutMs).toISOString();
+  await run.emit('OrderAwaitingApproval', {
+    total,
+    threshold: settings.approvalThreshold,
+    decideBy,
+  });
+  const decided = await condition(() => inbox.decision !== undefined, settings.approvalTimeoutMs, {
+    summary: 'Wait for a support decision on a large order',
+  });
+  if (!decided || !inbox.decision?.approved) {
+    // Closed before the next await, so a late decision is refused by the validator.
+    state.steps.approval = 'FAILED';
+    const reason = decided ? 'APPROVAL_REJECTED' : 'APPROVAL_TIMEOUT';
+    await run.emit('OrderRejected', { reason });
+    throw new SagaAborted(
+      reason,
+      decided ? 'Rejected by support.' : 'No support decision in time.',
     );
-    await emit('PaymentCaptured', { paymentId, amount: captured.amount });
-    return priced.total;
   }
+  state.steps.approval = 'SUCCEEDED'; // before the await, for the same reason
+  await run.emit('OrderApproved', {});
+}
 
-  let failure: Failure | undefined;
-  let total = 0;
+/** Authorizes the payment; a 3-D Secure style authorization waits for the provider's word. */
+async function authorize(
+  run: SagaRun,
+  paymentId: string,
+  amount: number,
+  settings: Settings,
+): Promise<void> {
+  const { input, state, inbox } = run;
+  state.paymentId = paymentId;
+  const declined = async (reason: CancellationReason, message: string) => {
+    await run.emit('PaymentDeclined', { reason, message });
+    return new SagaAborted(reason, message);
+  };
+  let authorized: Awaited<ReturnType<typeof authorizePayment>>;
   try {
-    total = await saga.run(forward);
+    authorized = await authorizePayment({
+      idempotencyKey: paymentId,
+      orderId: input.orderId,
+      amount,
+      currency: input.currency,
+      paymentToken: input.paymentToken,
+    });
   } catch (error) {
-    failure = classify(error, current, state.cancellationRequested);
-    if (state.steps[current] === 'RUNNING')
-      state.steps[current] = failure.reason === 'CUSTOMER_CANCELLED' ? 'CANCELLED' : 'FAILED';
+    if (businessFailureType(error) === 'PaymentDeclined')
+      throw await declined('PAYMENT_DECLINED', messageOf(error));
+    throw error;
   }
+  if (authorized.status !== 'REQUIRES_CONFIRMATION') return;
 
-  if (!failure) {
-    setStatus('COMPLETED');
-    await emit('OrderCompleted', { total });
-    metrics.ended('COMPLETED');
-    return snapshot();
-  }
+  inbox.awaitingConfirmation = true;
+  const confirmBy = new Date(Date.now() + settings.paymentConfirmationTimeoutMs).toISOString();
+  await run.emit('PaymentConfirmationRequired', { paymentId, confirmBy });
+  const arrived = await condition(
+    () => inbox.confirmation !== undefined,
+    settings.paymentConfirmationTimeoutMs,
+    { summary: 'Wait for the payment provider to confirm the authorization' },
+  );
+  inbox.awaitingConfirmation = false;
+  if (!inbox.confirmation || !arrived)
+    throw await declined('PAYMENT_CONFIRMATION_TIMEOUT', 'No payment confirmation in time.');
+  const recorded = await recordPaymentConfirmation({
+    idempotencyKey: run.key('record-payment-confirmation'),
+    paymentId,
+    outcome: inbox.confirmation.outcome,
+  });
+  if (recorded.status !== 'AUTHORIZED')
+    throw await declined('PAYMENT_DECLINED', 'The provider did not confirm the payment.');
+}
 
+/**
+ * Undoes the steps that ran, most recent first. A compensation that keeps failing is never
+ * swallowed: the order waits in COMPENSATION_FAILED, visible to support, until they retry.
+ */
+async function compensate(
+  run: SagaRun,
+  failure: Failure,
+  metrics: ReturnType<typeof createSagaMetrics>,
+): Promise<void> {
+  const { state, inbox } = run;
   state.failure = { step: failure.step, message: failure.message };
   state.cancellationReason = failure.reason;
-  if (!compensations.isEmpty) {
-    compensating = true;
-    setStatus('COMPENSATING');
-    await emit('OrderCompensating', { reason: failure.reason });
-    // Non-cancellable: compensations must finish whatever else happens to the workflow.
-    await CancellationScope.nonCancellable(() =>
-      compensations.unwind({
-        onStart: (step) => metrics.compensationStarted(step),
-        onFailure: async (step, error) => {
-          metrics.compensationFailed(step);
-          const message = messageOf(error);
-          state.failingCompensation = { step, message };
-          retryRequested = false;
-          setStatus('COMPENSATION_FAILED');
-          await emit('CompensationFailed', { step, message });
-          // Never swallowed: the order waits here, visible to support, until they retry.
-          await condition(() => retryRequested);
-          state.failingCompensation = undefined;
-          setStatus('COMPENSATING');
-          await emit('CompensationRetried', { step });
-          retryRequested = false;
-        },
-      }),
-    );
-    compensating = false;
-  }
-  setStatus('CANCELLED');
-  await emit('OrderCancelled', { reason: failure.reason, message: failure.message });
-  metrics.ended('CANCELLED', failure.reason);
-  return snapshot();
+  if (run.compensations.isEmpty) return;
+  await run.unwind(() => run.emit('OrderCompensating', { reason: failure.reason }), {
+    onStart: (step) => metrics.compensationStarted(step),
+    onFailure: async (step, error) => {
+      metrics.compensationFailed(step);
+      const message = messageOf(error);
+      state.failingCompensation = { step, message };
+      inbox.retryRequested = false;
+      await run.emit('CompensationFailed', { step, message });
+      await condition(() => inbox.retryRequested);
+      state.failingCompensation = undefined;
+      await run.emit('CompensationRetried', { step });
+      inbox.retryRequested = false;
+    },
+  });
 }
 
 function businessFailureType(error: unknown): keyof typeof BUSINESS_FAILURE_REASONS | undefined {

@@ -5,6 +5,8 @@ import type {
   PricedItem,
 } from '../contracts/order';
 import type { CompensationStep } from './compensations';
+import { rejection } from './update-rejections';
+import type { UpdateRejection } from './update-rejections';
 
 // The order's state as the workflow keeps it and the `getOrderState` query returns it, plus the
 // pure rules that decide which messages are accepted in which state. No Temporal imports.
@@ -76,38 +78,63 @@ const FORWARD_STATUSES: readonly OrderStatus[] = [
 ];
 
 // Each `…Rejection` returns why a message is refused in this state, or undefined when accepted.
-// Update validators throw the text, so the API can answer 409 with it.
+// Update validators throw it as a typed failure, which the API answers with 409.
 
 /** The customer may cancel until the shipment exists. */
-export function cancelRejection(state: OrderState): string | undefined {
+export function cancelRejection(state: OrderState): UpdateRejection | undefined {
   if (state.cancellationRequested) return undefined; // a repeated request is accepted, changes nothing
   if (state.status === 'SHIPMENT_CREATED' || state.status === 'COMPLETED')
-    return 'The shipment has already been created; the order can no longer be cancelled.';
+    return rejection(
+      'TOO_LATE_TO_CANCEL',
+      'The shipment has already been created; the order can no longer be cancelled.',
+    );
   if (!FORWARD_STATUSES.includes(state.status))
-    return `The order is already being cancelled (status ${state.status}).`;
+    return rejection(
+      'ALREADY_CANCELLING',
+      `The order is already being cancelled (status ${state.status}).`,
+    );
   return undefined;
 }
 
-export function decisionRejection(state: OrderState): string | undefined {
+export function decisionRejection(
+  state: OrderState,
+  decided: boolean,
+): UpdateRejection | undefined {
+  if (decided) return rejection('ALREADY_DECIDED', 'A decision has already been made.');
   if (state.status !== 'AWAITING_APPROVAL' || state.steps.approval !== 'RUNNING')
-    return `The order is not awaiting approval (status ${state.status}).`;
+    return rejection(
+      'NOT_AWAITING_APPROVAL',
+      `The order is not awaiting approval (status ${state.status}).`,
+    );
   return undefined;
 }
 
 export function confirmationRejection(
   state: OrderState,
-  waiting: boolean,
+  inbox: { awaitingConfirmation: boolean; confirmed: boolean },
   paymentId: string | undefined,
-): string | undefined {
-  if (state.status !== 'AWAITING_PAYMENT_CONFIRMATION' || !waiting)
-    return `The order is not awaiting a payment confirmation (status ${state.status}).`;
+): UpdateRejection | undefined {
+  if (inbox.confirmed)
+    return rejection('ALREADY_CONFIRMED', 'The confirmation has already been received.');
+  if (state.status !== 'AWAITING_PAYMENT_CONFIRMATION' || !inbox.awaitingConfirmation)
+    return rejection(
+      'NOT_AWAITING_CONFIRMATION',
+      `The order is not awaiting a payment confirmation (status ${state.status}).`,
+    );
   if (paymentId !== undefined && paymentId !== state.paymentId)
-    return `Payment ${paymentId} is not this order's payment.`;
+    return rejection('PAYMENT_MISMATCH', `Payment ${paymentId} is not this order's payment.`);
   return undefined;
 }
 
-export function retryRejection(state: OrderState): string | undefined {
+export function retryRejection(
+  state: OrderState,
+  retryRequested: boolean,
+): UpdateRejection | undefined {
+  if (retryRequested) return rejection('RETRY_ALREADY_SCHEDULED', 'A retry is already scheduled.');
   if (state.status !== 'COMPENSATION_FAILED')
-    return `No compensation is waiting for a retry (status ${state.status}).`;
+    return rejection(
+      'NO_FAILED_COMPENSATION',
+      `No compensation is waiting for a retry (status ${state.status}).`,
+    );
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import {
   isGrpcServiceError,
   ServiceError,
@@ -13,13 +14,13 @@ import {
   approveOrderUpdate,
   cancelOrderUpdate,
   confirmPaymentUpdate,
-  getOrderStateQuery,
   rejectOrderUpdate,
   type OrderState,
 } from '../../workflows/messages';
 import type { orderSaga } from '../../workflows/order-saga';
 import { CustomerIdKey } from '../../workflows/search-attributes';
 import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { UpdateRejectionReason } from '../../workflows/update-rejections';
 import {
   DependencyUnavailableError,
   notFound,
@@ -45,7 +46,7 @@ const START_DEADLINE_MS = 5_000;
 
 type Outcome<T> =
   | { kind: 'done'; value: T }
-  | { kind: 'rejected'; message: string }
+  | { kind: 'rejected'; reason: UpdateRejectionReason | undefined; message: string }
   | { kind: 'closed'; state: OrderState | undefined; status: string }
   | { kind: 'missing' };
 
@@ -70,9 +71,8 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
       return { kind: 'done', value: await withDeadline(() => call(handle)) };
     } catch (err) {
       // A validator rejection: the workflow refused the message in its current state.
-      if (err instanceof WorkflowUpdateFailedError) {
-        return { kind: 'rejected', message: causeMessage(err) };
-      }
+      if (err instanceof WorkflowUpdateFailedError)
+        return { kind: 'rejected', ...rejectionOf(err) };
       // Updates to a closed workflow answer NOT_FOUND as well: tell closed from unknown.
       if (err instanceof WorkflowNotFoundError) return closedOrMissing(handle);
       throw unavailable(err);
@@ -148,15 +148,15 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
           return { ok: true };
         case 'missing':
           return notFound;
-        case 'rejected': {
-          const state = await send(orderId, (h) => h.query(getOrderStateQuery)).catch(
-            () => undefined,
-          );
-          const status = state?.kind === 'done' ? state.value.status : undefined;
-          return classifyCancelRejection(status, outcome.message);
-        }
+        case 'rejected':
+          return {
+            ok: false,
+            // The workflow refuses a cancellation for exactly these two reasons.
+            reason: outcome.reason === 'TOO_LATE_TO_CANCEL' ? 'TOO_LATE' : 'ALREADY_CANCELLED',
+            detail: outcome.message,
+          };
         case 'closed':
-          return classifyCancelRejection(outcome.state?.status, closedDetail(outcome));
+          return classifyClosedCancel(outcome.state?.status, closedDetail(outcome));
       }
     },
 
@@ -212,14 +212,12 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
   };
 }
 
-/** Shipment created (or completed) means too late; otherwise a cancellation is already under way. */
-export function classifyCancelRejection(
+/** A finished order: too late once shipped (or completed), otherwise it was cancelled. */
+export function classifyClosedCancel(
   status: OrderStatus | undefined,
   detail: string,
 ): CancelResult {
   if (status === 'SHIPMENT_CREATED' || status === 'COMPLETED')
-    return { ok: false, reason: 'TOO_LATE', detail };
-  if (status === undefined && /shipment|no longer/i.test(detail))
     return { ok: false, reason: 'TOO_LATE', detail };
   return { ok: false, reason: 'ALREADY_CANCELLED', detail };
 }
@@ -230,8 +228,20 @@ function closedDetail(outcome: { state: OrderState | undefined; status: string }
     : `The order's workflow is closed (${outcome.status}).`;
 }
 
-function causeMessage(err: WorkflowUpdateFailedError): string {
-  return err.cause instanceof Error ? err.cause.message : err.message;
+/**
+ * The workflow's typed reason (the ApplicationFailure type its validator threw) and message.
+ * No reason when the failure is not one of ours (e.g. the workflow's input check).
+ */
+function rejectionOf(err: WorkflowUpdateFailedError): {
+  reason: UpdateRejectionReason | undefined;
+  message: string;
+} {
+  const cause = err.cause;
+  if (!(cause instanceof Error)) return { reason: undefined, message: err.message };
+  const reason = UpdateRejectionReason.safeParse(
+    cause instanceof ApplicationFailure ? cause.type : undefined,
+  );
+  return { reason: reason.success ? reason.data : undefined, message: cause.message };
 }
 
 /** Anything else from the client means the server (or any worker) is not answering. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { classifyCancelRejection } from '../../api/adapters/temporal-order-commands';
+import { classifyClosedCancel } from '../../api/adapters/temporal-order-commands';
 import { summarizeHistory } from '../../api/adapters/temporal-history';
 import { ConfigError } from '../../lib/config';
 import { appSettings, DEV_JWT_SECRET, loadApiConfig } from '../../api/config';
@@ -245,16 +245,12 @@ describe('summarizeHistory', () => {
   });
 });
 
-describe('classifyCancelRejection', () => {
-  it('too late once the shipment exists; otherwise already cancelled', () => {
-    expect(classifyCancelRejection('SHIPMENT_CREATED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
-    expect(classifyCancelRejection('COMPLETED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
-    expect(classifyCancelRejection('COMPENSATING', 'x')).toMatchObject({
-      reason: 'ALREADY_CANCELLED',
-    });
-    expect(
-      classifyCancelRejection(undefined, 'The shipment has already been created'),
-    ).toMatchObject({ reason: 'TOO_LATE' });
+describe('classifyClosedCancel', () => {
+  it('a finished order: too late once the shipment exists; otherwise already cancelled', () => {
+    expect(classifyClosedCancel('SHIPMENT_CREATED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
+    expect(classifyClosedCancel('COMPLETED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
+    expect(classifyClosedCancel('CANCELLED', 'x')).toMatchObject({ reason: 'ALREADY_CANCELLED' });
+    expect(classifyClosedCancel(undefined, 'x')).toMatchObject({ reason: 'ALREADY_CANCELLED' });
   });
 });
 

@@ -36,9 +36,11 @@ describe('which messages each state accepts', () => {
       CANCELLED: false,
       COMPENSATION_FAILED: false,
     });
-    expect(cancelRejection(stateIn('SHIPMENT_CREATED'))).toMatch(
-      /shipment has already been created/,
-    );
+    expect(cancelRejection(stateIn('SHIPMENT_CREATED'))).toEqual({
+      reason: 'TOO_LATE_TO_CANCEL',
+      message: expect.stringMatching(/shipment has already been created/) as string,
+    });
+    expect(cancelRejection(stateIn('COMPENSATING'))?.reason).toBe('ALREADY_CANCELLING');
   });
 
   it('cancellation: a repeated request is accepted (idempotent) even once compensating', () => {
@@ -50,23 +52,44 @@ describe('which messages each state accepts', () => {
   it('support decisions only while the approval step runs', () => {
     const waiting = stateIn('AWAITING_APPROVAL');
     waiting.steps.approval = 'RUNNING';
-    expect(decisionRejection(waiting)).toBeUndefined();
+    expect(decisionRejection(waiting, false)).toBeUndefined();
+    expect(decisionRejection(waiting, true)?.reason).toBe('ALREADY_DECIDED');
     waiting.steps.approval = 'FAILED'; // timed out, the rejection is being published
-    expect(decisionRejection(waiting)).toMatch(/not awaiting approval/);
-    expect(decisionRejection(stateIn('PENDING'))).toMatch(/not awaiting approval/);
+    expect(decisionRejection(waiting, false)).toEqual({
+      reason: 'NOT_AWAITING_APPROVAL',
+      message: expect.stringMatching(/not awaiting approval/) as string,
+    });
+    expect(decisionRejection(stateIn('PENDING'), false)?.reason).toBe('NOT_AWAITING_APPROVAL');
   });
 
   it('payment confirmation only while awaited, and only for this order’s payment', () => {
     const waiting = stateIn('AWAITING_PAYMENT_CONFIRMATION', { paymentId: 'p-1' });
-    expect(confirmationRejection(waiting, true, undefined)).toBeUndefined();
-    expect(confirmationRejection(waiting, true, 'p-1')).toBeUndefined();
-    expect(confirmationRejection(waiting, true, 'p-2')).toMatch(/not this order's payment/);
-    expect(confirmationRejection(waiting, false, 'p-1')).toMatch(/not awaiting/);
+    const awaited = { awaitingConfirmation: true, confirmed: false };
+    expect(confirmationRejection(waiting, awaited, undefined)).toBeUndefined();
+    expect(confirmationRejection(waiting, awaited, 'p-1')).toBeUndefined();
+    expect(confirmationRejection(waiting, awaited, 'p-2')).toEqual({
+      reason: 'PAYMENT_MISMATCH',
+      message: expect.stringMatching(/not this order's payment/) as string,
+    });
+    expect(
+      confirmationRejection(waiting, { awaitingConfirmation: false, confirmed: false }, 'p-1')
+        ?.reason,
+    ).toBe('NOT_AWAITING_CONFIRMATION');
+    expect(
+      confirmationRejection(waiting, { awaitingConfirmation: true, confirmed: true }, 'p-1')
+        ?.reason,
+    ).toBe('ALREADY_CONFIRMED');
   });
 
   it('compensation retry only after a compensation failed', () => {
-    expect(retryRejection(stateIn('COMPENSATION_FAILED'))).toBeUndefined();
-    expect(retryRejection(stateIn('COMPENSATING'))).toMatch(/No compensation is waiting/);
+    expect(retryRejection(stateIn('COMPENSATION_FAILED'), false)).toBeUndefined();
+    expect(retryRejection(stateIn('COMPENSATION_FAILED'), true)?.reason).toBe(
+      'RETRY_ALREADY_SCHEDULED',
+    );
+    expect(retryRejection(stateIn('COMPENSATING'), false)).toEqual({
+      reason: 'NO_FAILED_COMPENSATION',
+      message: expect.stringMatching(/No compensation is waiting/) as string,
+    });
   });
 });
 

@@ -1,0 +1,78 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { createTemporalOrderCommands } from '../../api/adapters/temporal-order-commands';
+import type { OrderCommands } from '../../api/ports';
+import { business, orderInput } from '../workflows/fake-services';
+import type { Overrides } from '../workflows/fake-services';
+import { createSagaTestEnv, waitForState } from '../workflows/saga-test-env';
+import type { SagaTestEnv } from '../workflows/saga-test-env';
+
+// The API's order commands against a running saga: a refused update comes back as the result
+// its typed reason names (the ApplicationFailure type the validator threw), not as parsed text.
+
+jest.setTimeout(60_000);
+
+let t: SagaTestEnv;
+let commands: OrderCommands;
+beforeAll(async () => {
+  t = await createSagaTestEnv();
+  commands = createTemporalOrderCommands(t.env.client);
+});
+afterAll(async () => {
+  await t?.shutdown();
+});
+
+const customer = { sub: 'cust-1', support: false };
+
+async function startWith(overrides: Overrides, extra = {}) {
+  const input = orderInput(extra);
+  t.fakes.scenario(input.orderId, overrides);
+  return { input, handle: await t.start(input) };
+}
+
+it('cancel: too late once the shipment exists (workflow still running)', async () => {
+  const gate = t.fakes.gate();
+  const { input, handle } = await startWith({
+    capturePayment: async (i) => {
+      await gate.opened;
+      return { paymentId: i.paymentId, amount: 3000 };
+    },
+  });
+  await waitForState(handle, (s) => s.status === 'SHIPMENT_CREATED');
+  expect(await commands.cancel(input.orderId, customer)).toEqual({
+    ok: false,
+    reason: 'TOO_LATE',
+    detail: 'The shipment has already been created; the order can no longer be cancelled.',
+  });
+  gate.open();
+  expect((await handle.result()).status).toBe('COMPLETED');
+});
+
+it('cancel: already cancelled while a compensation waits for support', async () => {
+  const { input, handle } = await startWith({
+    createShipment: () => Promise.reject(business('ShippingUnavailable')),
+    voidPayment: () => Promise.reject(ApplicationFailure.nonRetryable('locked', 'ProviderError')),
+  });
+  await waitForState(handle, (s) => s.status === 'COMPENSATION_FAILED');
+  expect(await commands.cancel(input.orderId, customer)).toEqual({
+    ok: false,
+    reason: 'ALREADY_CANCELLED',
+    detail: 'The order is already being cancelled (status COMPENSATION_FAILED).',
+  });
+  await handle.terminate('test done');
+});
+
+it('approve and confirm: refused with the reason of the state the order is in', async () => {
+  const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
+  await waitForState(handle, (s) => s.status === 'AWAITING_PAYMENT_CONFIRMATION');
+  expect(await commands.approve(input.orderId, { sub: 'support-1', support: true })).toEqual({
+    ok: false,
+    reason: 'NOT_AWAITING_APPROVAL',
+    detail: 'The order is not awaiting approval (status AWAITING_PAYMENT_CONFIRMATION).',
+  });
+  expect(await commands.confirmPayment(input.orderId, 'confirmed')).toEqual({ ok: true });
+  expect((await handle.result()).status).toBe('COMPLETED');
+  expect(await commands.confirmPayment(input.orderId, 'confirmed')).toMatchObject({
+    ok: false,
+    reason: 'NOT_AWAITING_CONFIRMATION',
+  });
+});
