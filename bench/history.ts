@@ -20,7 +20,11 @@ export interface HistoryEventLike {
   workflowTaskScheduledEventAttributes?: unknown;
   workflowTaskStartedEventAttributes?: { scheduledEventId?: unknown } | null;
   workflowTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
+  markerRecordedEventAttributes?: { markerName?: string | null } | null;
 }
+
+/** The marker the SDK records for each completed local activity. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 /** The key under which workflow tasks (the workflow code's own turns) are summed. */
 export const WORKFLOW_TASK = '(workflow task)';
@@ -40,10 +44,12 @@ export interface Breakdown {
   workflowMs: number;
   /** Per activity type: attempts, and summed queue (scheduled→started) and run (started→closed) ms. */
   activities: Map<string, { count: number; queueMs: number; runMs: number }>;
+  /** Local activities (the saga's event publishes): they run inside the workflow tasks. */
+  localActivities: number;
 }
 
 export function emptyBreakdown(): Breakdown {
-  return { workflows: 0, workflowMs: 0, activities: new Map() };
+  return { workflows: 0, workflowMs: 0, activities: new Map(), localActivities: 0 };
 }
 
 /** Adds one workflow's history to `into`. */
@@ -55,6 +61,8 @@ export function addHistory(into: Breakdown, events: readonly HistoryEventLike[])
     const at = ms(e.eventTime);
     if (e.workflowExecutionStartedEventAttributes) started = at;
     if (e.workflowExecutionCompletedEventAttributes) completed = at;
+    if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER)
+      into.localActivities++;
     if (e.activityTaskScheduledEventAttributes)
       scheduled.set(num(e.eventId), {
         type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?',
@@ -106,5 +114,9 @@ export function formatBreakdown(b: Breakdown): string {
       const n = per(a.count);
       return `${type}=${Number(n.toFixed(1))}x(q${Math.round(a.queueMs / a.count)}+r${Math.round(a.runMs / a.count)})`;
     });
-  return [`wf=${Math.round(per(b.workflowMs))}ms`, ...types].join(' ');
+  // Their time is part of the workflow tasks' run time; the history has no timing of their own.
+  const local = b.localActivities
+    ? [`local=${Number(per(b.localActivities).toFixed(1))}x(in workflow tasks)`]
+    : [];
+  return [`wf=${Math.round(per(b.workflowMs))}ms`, ...types, ...local].join(' ');
 }

@@ -49,12 +49,23 @@ describe('history breakdown', () => {
           eventTime: t(offset + 395),
           workflowTaskCompletedEventAttributes: { scheduledEventId: 11 },
         },
-        { eventId: 14, eventTime: t(offset + 400), workflowExecutionCompletedEventAttributes: {} },
+        {
+          eventId: 14,
+          eventTime: t(offset + 396),
+          markerRecordedEventAttributes: { markerName: 'core_local_activity' },
+        },
+        {
+          eventId: 15,
+          eventTime: t(offset + 396),
+          markerRecordedEventAttributes: { markerName: 'core_patch' },
+        },
+        { eventId: 16, eventTime: t(offset + 400), workflowExecutionCompletedEventAttributes: {} },
       ]);
     expect(b.workflows).toBe(2);
+    expect(b.localActivities).toBe(2);
     expect(b.activities.get('reserve')).toEqual({ count: 2, queueMs: 20, runMs: 400 });
     expect(formatBreakdown(b)).toBe(
-      'wf=400ms reserve=1x(q10+r200) (workflow task)=1x(q5+r30) publish=1x(q10+r20)',
+      'wf=400ms reserve=1x(q10+r200) (workflow task)=1x(q5+r30) publish=1x(q10+r20) local=1x(in workflow tasks)',
     );
   });
 
