@@ -48,7 +48,7 @@ import {
   retryRejection,
 } from './order-state';
 import type { OrderState, SagaStep } from './order-state';
-import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
+import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from '../contracts/search-attributes';
 
 // Versioning: orders in flight replay this code from their history, so a change in what the
 // workflow schedules, or in what order, must not apply to them. Wrap the new behaviour in
