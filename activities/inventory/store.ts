@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { OrderItemRequest } from '../../contracts/order';
+import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 import { createDocumentLock, type LockOptions } from '../shared/document-lock';
-import { ignoreDuplicateKey } from '../shared/mongo-errors';
 import { OutOfStockError, ReservationReleasedError } from './errors';
 import { linesToRestore, planReservation } from './reservation-plan';
 import type { ReservationLine } from './reservation-plan';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './mongo-errors';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
 
 // A short lease lock per key, taken by inserting a document with a unique `_id`.
 //
