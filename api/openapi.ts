@@ -4,7 +4,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { PROBLEM_TYPES } from './http/problem';
+import { PROBLEM_TYPES, type ProblemKey } from './http/problem-types';
 import {
   CatalogEntryBody,
   CatalogEntryResponse,
@@ -40,6 +40,8 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
+/** A problem type as descriptions name it (`…/<type>`), from the table the API answers with. */
+const type = (key: ProblemKey) => `…/${PROBLEM_TYPES[key].type}`;
 
 const common: Responses = {
   400: problem('Validation failed (see `errors`) or malformed JSON.'),
@@ -98,7 +100,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...common,
       ...bodyErrors,
       409: problem(
-        `Idempotency-Key reused with a different body (type …/${PROBLEM_TYPES.idempotencyConflict}).`,
+        `Idempotency-Key reused with a different body (type ${type('idempotency-key-reused')}).`,
       ),
     },
   });
@@ -122,7 +124,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       "Scope orders:read; other customers' orders need orders:support (otherwise 404).",
       'With `minVersion`, the request waits (default 10 s, `timeoutMs` up to 30 s, polling with backoff) until the read model has applied that event sequence, so `GET …?minVersion={version from POST}` right after placing an order does not 404.',
       'If the wait times out: with an older version of the order it answers 200 with that document and `X-Min-Version-Reached: false`;',
-      `with nothing at all, 404 with problem type …/${PROBLEM_TYPES.notYetVisible} and Retry-After (distinguishable from a plain unknown id, …/${PROBLEM_TYPES.notFound}).`,
+      `with nothing at all, 404 with problem type ${type('order-not-yet-visible')} and Retry-After (distinguishable from a plain unknown id, ${type('order-not-found')}).`,
     ].join(' '),
     security: bearer,
     request: { params: OrderIdParam, query: GetOrderQuery },
@@ -152,19 +154,19 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     '/orders/{orderId}/cancel',
     'Cancel an order',
     "Scope orders:write; another customer's order needs orders:support. The workflow decides whether it is too late.",
-    `Too late (a shipment exists, …/${PROBLEM_TYPES.tooLate}) or already cancelled or being cancelled (…/${PROBLEM_TYPES.alreadyCancelled}); \`reason\` says which.`,
+    `Too late (a shipment exists, ${type('too-late-to-cancel')}) or already cancelled or being cancelled (${type('order-already-cancelled')}); \`reason\` says which.`,
   );
   command(
     '/orders/{orderId}/approve',
     'Approve an order awaiting manual approval',
     'Scope orders:support.',
-    `The order is not awaiting approval (…/${PROBLEM_TYPES.notAwaitingApproval}).`,
+    `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
   );
   command(
     '/orders/{orderId}/reject',
     'Reject an order awaiting manual approval',
     'Scope orders:support.',
-    `The order is not awaiting approval (…/${PROBLEM_TYPES.notAwaitingApproval}).`,
+    `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
   );
 
   registry.registerPath({
@@ -212,7 +214,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       401: problem('Missing or bad signature, or a timestamp outside the tolerance.'),
       404: problem('Unknown order.'),
       409: problem(
-        `The order is not awaiting payment confirmation (…/${PROBLEM_TYPES.notAwaitingConfirmation}), or another delivery of this webhook-id is still being processed (…/${PROBLEM_TYPES.webhookInProgress}, Retry-After).`,
+        `The order is not awaiting payment confirmation (${type('not-awaiting-payment-confirmation')}), or another delivery of this webhook-id is still being processed (${type('webhook-in-progress')}, Retry-After).`,
       ),
       ...bodyErrors,
       429: common[429],

@@ -11,7 +11,7 @@ import {
   retryCompensationUpdate,
 } from '../workflows/messages';
 import type { OrderState } from '../workflows/messages';
-import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from '../workflows/search-attributes';
+import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from '../contracts/search-attributes';
 import { business, orderInput } from '../test/workflows/fake-services';
 import { historyToFixture } from '../test/workflows/history-fixtures';
 import type { Overrides } from '../test/workflows/fake-services';

@@ -5,7 +5,7 @@ export interface TemporalArgsInput {
   uiPort: number;
   dbFile: string;
   namespace?: string;
-  /** Name → type as `--search-attribute Name=Type` expects (workflows/search-attributes.ts). */
+  /** Name → type as `--search-attribute Name=Type` expects (contracts/search-attributes.ts). */
   searchAttributes: Record<string, string>;
   /** Remote codec endpoint the Web UI calls to decode payloads (the API's /codec). */
   uiCodecEndpoint?: string;

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import type { LaunchSpec } from './launch';
 import { provisionPipVenv } from './pip-venv';
 import { probeTemporal } from './probes';

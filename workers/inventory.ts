@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { createInventoryActivities } from '../activities/inventory/activities';
-import { createMongoInventoryStore } from '../activities/inventory/store';
+import { createMongoCatalogStore } from '../activities/inventory/catalog';
+import { createMongoReservationStore } from '../activities/inventory/reservations';
 import { inventoryWorkerConfigSchema } from './config';
 import type { InventoryWorkerConfig } from './config';
 import { runAsMain, runWorker } from './run-worker';
@@ -12,12 +13,15 @@ export async function startInventoryWorker(
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
   const mongo = await MongoClient.connect(config.MONGO_URL);
-  const store = createMongoInventoryStore(mongo.db(config.INVENTORY_DB));
+  const db = mongo.db(config.INVENTORY_DB);
   return runWorker({
     service: 'inventory',
     config,
     deps,
-    activities: createInventoryActivities({ store }),
+    activities: createInventoryActivities({
+      catalog: createMongoCatalogStore(db),
+      reservations: createMongoReservationStore(db),
+    }),
     close: () => mongo.close(),
   }).catch(async (error: unknown) => {
     await mongo.close();

@@ -25,7 +25,7 @@ import { registerOrderHandlers } from './order-handlers';
 import { needsApproval } from './order-state';
 import type { OrderState, SagaStep } from './order-state';
 import { parse, SagaRun } from './saga-run';
-import { OrderTotalKey } from './search-attributes';
+import { OrderTotalKey } from '../contracts/search-attributes';
 
 // Versioning: orders in flight replay this code from their history, so a change in what the
 // workflow schedules, or in what order, must not apply to them. Wrap the new behaviour in

@@ -8,7 +8,7 @@ import {
 import type { z } from 'zod';
 import type { OrderSagaInput, OrderStatus } from '../contracts/order';
 import { statusAfter } from '../contracts/order-status';
-import { CustomerIdKey, OrderStatusKey } from './search-attributes';
+import { CustomerIdKey, OrderStatusKey } from '../contracts/search-attributes';
 import { CompensationStack } from './compensations';
 import type { CompensationStep } from './compensations';
 import { idempotencyKey } from './idempotency';

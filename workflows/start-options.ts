@@ -2,7 +2,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { SearchAttributePair } from '@temporalio/common';
 import { orderWorkflowId, TASK_QUEUES } from '../contracts/order';
 import type { OrderSagaInput } from '../contracts/order';
-import { CustomerIdKey, OrderStatusKey } from './search-attributes';
+import { CustomerIdKey, OrderStatusKey } from '../contracts/search-attributes';
 
 /** The saga's workflow type name, for clients that start it by name. */
 export const ORDER_SAGA_WORKFLOW_TYPE = 'orderSaga';

@@ -1,21 +1,26 @@
 import type { InventoryActivities } from './api';
+import type { CatalogStore } from './catalog';
 import { priceItems } from './pricing';
-import type { InventoryStore } from './store';
+import type { ReservationStore } from './reservations';
 import { mapBusinessFailures } from '../shared/business-failure';
 
 export interface InventoryDeps {
-  store: InventoryStore;
+  catalog: CatalogStore;
+  reservations: ReservationStore;
 }
 
-/** The inventory service's activities; tests pass a store of their own. */
-export function createInventoryActivities({ store }: InventoryDeps): InventoryActivities {
+/** The inventory service's activities; tests pass stores of their own. */
+export function createInventoryActivities({
+  catalog,
+  reservations,
+}: InventoryDeps): InventoryActivities {
   return mapBusinessFailures<InventoryActivities>({
     async priceOrder({ items }) {
-      return priceItems(items, await store.unitPrices(items.map((i) => i.sku)));
+      return priceItems(items, await catalog.unitPrices(items.map((i) => i.sku)));
     },
     reserveInventory: ({ idempotencyKey, orderId, items }) =>
       // The idempotency key is the reservation's id: the reservation document is the record.
-      store.reserve(idempotencyKey, orderId, items),
-    releaseInventory: ({ reservationId, orderId }) => store.release(reservationId, orderId),
+      reservations.reserve(idempotencyKey, orderId, items),
+    releaseInventory: ({ reservationId, orderId }) => reservations.release(reservationId, orderId),
   });
 }

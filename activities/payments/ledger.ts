@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 
 // The payments service's ledger: one document per payment, `_id` = the payment id (the
 // authorization's idempotency key, unique by construction). Every change is a compare-and-set

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 import { ProviderUnavailableError } from './errors';
 import type { PaymentProvider } from './provider';
 import { simulatedAuthorization, simulatedCaptureDeclined } from './simulated-behaviour';

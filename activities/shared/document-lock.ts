@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './mongo-errors';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
 
 // A short lease lock per key, taken by inserting a document with a unique `_id`.
 //
 // Why: some work spans two documents, and without multi-document transactions (the local
-// MongoDB-wire server has none) single-document conditions cannot stop two runs of the same
-// work from interleaving. The inventory store runs the attempts of one reservation under the
-// reservation's key (activities/inventory/store.ts explains the race). A unique-key insert is
-// atomic on MongoDB and FerretDB alike. A holder that crashed leaves its lease to expire, then it
-// is taken over; a live holder renews its lease while it runs, so a critical section slowed down
+// MongoDB-wire server has none) single-document conditions cannot stop two runs of the same work
+// from interleaving. The reservation store runs the attempts of one reservation under the
+// reservation's key (activities/inventory/reservations.ts explains the race). A unique-key insert
+// is atomic on MongoDB and FerretDB alike. A holder that crashed leaves its lease to expire, then
+// it is taken over; a live holder renews its lease while it runs, so a critical section slowed down
 // by load (longer than one lease) is not taken over half-way, which would let two runs race again.
 
 export const LOCKS_COLLECTION = 'locks';

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 
 // The shipping service's shipments, `_id` = the shipment id (the creation's idempotency key,
 // unique by construction). Cancelling before creation leaves a tombstone so a late creation

@@ -1,15 +1,15 @@
 import type { Db } from 'mongodb';
-import { createMongoInventoryStore } from '../../activities/inventory/store';
+import { createMongoCatalogStore } from '../../activities/inventory/catalog';
 import type { Catalog } from '../ports';
 import { mongoCall } from './mongo-errors';
 
 /**
  * The inventory service's catalog, for support to set prices and stock. It goes through the
- * inventory store rather than writing the collection itself: one module knows the catalog's
- * documents (their reservation markers included).
+ * inventory service's catalog module rather than writing the collection itself: the service
+ * owns its documents (reservations keep markers on them).
  */
 export function createMongoCatalog(db: Db, now: () => Date = () => new Date()): Catalog {
-  const store = createMongoInventoryStore(db, now);
+  const store = createMongoCatalogStore(db, now);
   return {
     upsert: (sku, entry) =>
       mongoCall(async () => {

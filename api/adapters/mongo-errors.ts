@@ -6,11 +6,6 @@ import {
 } from 'mongodb';
 import { DependencyUnavailableError } from '../ports';
 
-export const DUPLICATE_KEY = 11000;
-
-export const isDuplicateKey = (err: unknown): boolean =>
-  (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
-
 /** Runs a MongoDB call; "cannot reach the server" becomes DependencyUnavailableError('mongodb'). */
 export async function mongoCall<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { IdempotencyStore, ReservationResult } from '../ports';
-import { isDuplicateKey, mongoCall } from './mongo-errors';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
+import { mongoCall } from './mongo-errors';
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 /** How long a key is honoured by default: a day, as payment APIs commonly keep them. */
@@ -47,7 +48,7 @@ export function createMongoIdempotencyStore(
           await keys.insertOne({ _id: key, bodyHash, orderId, createdAt, expiresAt });
           return { kind: 'reserved', orderId };
         } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
         }
         const existing = await keys.findOne({ _id: key });
         // The winner's insert is durable before our duplicate-key error, so it is found.

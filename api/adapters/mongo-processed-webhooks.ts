@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { ProcessedWebhooks, WebhookClaim } from '../ports';
-import { isDuplicateKey, mongoCall } from './mongo-errors';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
+import { mongoCall } from './mongo-errors';
 
 export const PROCESSED_WEBHOOKS_COLLECTION = 'processed_webhooks';
 
@@ -51,7 +52,7 @@ export function createMongoProcessedWebhooks(
           await ids.insertOne({ _id: id, state: 'processing', receivedAt: new Date(now()) });
           return 'claimed';
         } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
         }
         return existing(id);
       }),

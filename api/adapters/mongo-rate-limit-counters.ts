@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { RateLimitCounters } from '../ports';
-import { isDuplicateKey, mongoCall } from './mongo-errors';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
+import { mongoCall } from './mongo-errors';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limit_windows';
 const PRUNE_EVERY_MS = 60_000;
@@ -49,7 +50,7 @@ export function createMongoRateLimitCounters(
           return await increment(key, windowStart, windowMs);
         } catch (err) {
           // Two first hits of a window raced to insert it; the loser increments the winner's.
-          if (!isDuplicateKey(err)) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
           return increment(key, windowStart, windowMs);
         }
       }),

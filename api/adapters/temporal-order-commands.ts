@@ -18,7 +18,7 @@ import {
   type OrderState,
 } from '../../workflows/messages';
 import type { orderSaga } from '../../workflows/order-saga';
-import { CustomerIdKey } from '../../workflows/search-attributes';
+import { CustomerIdKey } from '../../contracts/search-attributes';
 import { orderWorkflowStartOptions } from '../../workflows/start-options';
 import { UpdateRejectionReason } from '../../workflows/update-rejections';
 import {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ProblemError } from '../http/problem';
+import { problem } from '../http/problem';
 import type { Principal, Scope } from './principal';
 import {
   IdentityProviderUnavailableError,
@@ -57,39 +57,31 @@ export function requireScope(scope: Scope) {
 export function principalOf(res: Response, scope?: Scope): Principal {
   const auth = res.locals.auth ?? { kind: 'anonymous' };
   if (auth.kind === 'anonymous') {
-    throw new ProblemError('unauthorized', 401, 'Unauthorized', 'A bearer token is required.', {
+    throw problem('unauthorized', 'A bearer token is required.', {
       headers: { 'WWW-Authenticate': `Bearer realm="${REALM}"` },
     });
   }
   if (auth.kind === 'unverifiable') {
-    throw new ProblemError(
-      'dependencyUnavailable',
-      503,
-      'Service Unavailable',
+    throw problem(
+      'dependency-unavailable',
       'The identity provider (JWKS) is unreachable, so the token cannot be verified. Retry later.',
       { dependency: 'jwks', headers: { 'Retry-After': '5' } },
     );
   }
   if (auth.kind === 'invalid') {
-    throw new ProblemError('unauthorized', 401, 'Unauthorized', `Invalid token: ${auth.reason}.`, {
+    throw problem('unauthorized', `Invalid token: ${auth.reason}.`, {
       headers: {
         'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${quote(auth.reason)}"`,
       },
     });
   }
   if (scope !== undefined && !auth.principal.scopes.has(scope)) {
-    throw new ProblemError(
-      'forbidden',
-      403,
-      'Forbidden',
-      `This operation needs the scope "${scope}".`,
-      {
-        requiredScope: scope,
-        headers: {
-          'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`,
-        },
+    throw problem('forbidden', `This operation needs the scope "${scope}".`, {
+      requiredScope: scope,
+      headers: {
+        'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`,
       },
-    );
+    });
   }
   return auth.principal;
 }

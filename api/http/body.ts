@@ -1,6 +1,6 @@
 import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ProblemError } from './problem';
+import { problem } from './problem';
 
 /** The issue's limit for any request body. */
 export const BODY_LIMIT = '100kb';
@@ -20,10 +20,8 @@ export function isJson(req: Request): boolean {
 /** 415 before reading anything: a body that is not JSON is never parsed. */
 export function requireJsonContentType(req: Request, _res: Response, next: NextFunction) {
   if (hasBody(req) && !isJson(req)) {
-    throw new ProblemError(
-      'unsupportedMediaType',
-      415,
-      'Unsupported Media Type',
+    throw problem(
+      'unsupported-media-type',
       `Send the body as application/json (got ${JSON.stringify(req.headers['content-type'] ?? 'no Content-Type')}).`,
       { headers: { 'Accept-Post': 'application/json' } },
     );

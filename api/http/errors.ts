@@ -1,43 +1,27 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from '../../lib/logger';
 import { DependencyUnavailableError } from '../ports';
-import { ProblemError, problemTypeUri, sendProblem, type Problem } from './problem';
+import { problem, problemDocument, ProblemError, sendProblem, type Problem } from './problem';
 
 /** Unknown routes: a problem document, not Express's HTML page. */
 export const notFoundHandler: RequestHandler = (req) => {
-  throw new ProblemError('notFound', 404, 'Not Found', `No route for ${req.method} ${req.path}.`);
+  throw problem('not-found', `No route for ${req.method} ${req.path}.`);
 };
 
 /** body-parser marks its errors with `type` and `status`; these are the client's fault. */
 function bodyParserProblem(err: { type?: unknown; status?: unknown }): Problem | undefined {
-  const make = (
-    kind: Parameters<typeof problemTypeUri>[0],
-    status: number,
-    title: string,
-    detail: string,
-  ) => ({
-    type: problemTypeUri(kind),
-    title,
-    status,
-    detail,
-  });
   switch (err.type) {
     case 'entity.parse.failed':
-      return make('malformedJson', 400, 'Malformed JSON', 'The request body is not valid JSON.');
+      return problemDocument('malformed-json', 'The request body is not valid JSON.');
     case 'entity.too.large':
-      return make('payloadTooLarge', 413, 'Payload Too Large', 'The request body exceeds 100 kB.');
+      return problemDocument('payload-too-large', 'The request body exceeds 100 kB.');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return make(
-        'unsupportedMediaType',
-        415,
-        'Unsupported Media Type',
-        'Send UTF-8 JSON without content encoding.',
-      );
+      return problemDocument('unsupported-media-type', 'Send UTF-8 JSON without content encoding.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return make('malformedJson', 400, 'Bad Request', 'The request body could not be read.');
+      return problemDocument('unreadable-body', 'The request body could not be read.');
     default:
       return undefined;
   }
@@ -61,11 +45,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(
         res,
         {
-          type: problemTypeUri('dependencyUnavailable'),
-          title: 'Service Unavailable',
-          status: 503,
-          detail: `A dependency is unavailable: ${err.dependency}. Retry later.`,
-          dependency: err.dependency,
+          ...problemDocument(
+            'dependency-unavailable',
+            `A dependency is unavailable: ${err.dependency}. Retry later.`,
+            { dependency: err.dependency },
+          ),
           instance,
         },
         { 'Retry-After': '5' },
@@ -81,10 +65,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     (req.log ?? logger).error({ err }, 'unhandled error');
     sendProblem(res, {
-      type: problemTypeUri('internal'),
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'An unexpected error occurred; it has been logged with the request id.',
+      ...problemDocument(
+        'internal-error',
+        'An unexpected error occurred; it has been logged with the request id.',
+      ),
       instance,
     });
   };

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { ProblemError } from './problem';
+import { problem } from './problem';
 
 type Paths = Record<string, Record<string, unknown>>;
 
@@ -27,10 +27,8 @@ export function methodNotAllowed(paths: Paths): RequestHandler {
     const route = routes.find((r) => r.matches.test(req.path));
     if (!route) return next();
     const allow = route.allow.join(', ');
-    throw new ProblemError(
-      'methodNotAllowed',
-      405,
-      'Method Not Allowed',
+    throw problem(
+      'method-not-allowed',
       `${req.method} is not supported on ${req.path}; allowed: ${allow}.`,
       { headers: { Allow: allow } },
     );

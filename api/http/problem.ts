@@ -1,40 +1,11 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
+import { PROBLEM_TYPES, problemTypeUri, type ProblemKey } from './problem-types';
 
 // RFC 9457 problem details: every error this API returns has this shape and the
 // `application/problem+json` media type, so clients handle errors in one place.
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** Problem type URIs are stable identifiers documented in the OpenAPI description. */
-const TYPE_BASE = 'https://order-saga.example/problems/';
-
-export const PROBLEM_TYPES = {
-  validation: 'validation-error',
-  malformedJson: 'malformed-json',
-  unsupportedMediaType: 'unsupported-media-type',
-  payloadTooLarge: 'payload-too-large',
-  notFound: 'not-found',
-  methodNotAllowed: 'method-not-allowed',
-  unauthorized: 'unauthorized',
-  forbidden: 'forbidden',
-  conflict: 'conflict',
-  idempotencyConflict: 'idempotency-key-reused',
-  tooLate: 'too-late-to-cancel',
-  notAwaitingApproval: 'not-awaiting-approval',
-  notAwaitingConfirmation: 'not-awaiting-payment-confirmation',
-  alreadyCancelled: 'order-already-cancelled',
-  notYetVisible: 'order-not-yet-visible',
-  rateLimited: 'rate-limited',
-  dependencyUnavailable: 'dependency-unavailable',
-  notReady: 'not-ready',
-  badSignature: 'bad-signature',
-  webhookInProgress: 'webhook-in-progress',
-  internal: 'internal-error',
-} as const;
-export type ProblemKind = keyof typeof PROBLEM_TYPES;
-
-export const problemTypeUri = (kind: ProblemKind): string => TYPE_BASE + PROBLEM_TYPES[kind];
 
 export interface ValidationIssue {
   /** JSON Pointer-like path inside the request part, e.g. `/body/items/0/quantity`. */
@@ -52,28 +23,34 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-/** Thrown anywhere in a request; the error middleware renders it. */
+/** Extension members of a problem (RFC 9457 §3.2), such as `errors` or `reason`. */
+export type ProblemMembers = { errors?: ValidationIssue[] } & Record<string, unknown>;
+/** A thrown problem's members and the headers of its response. */
+type ProblemExtras = ProblemMembers & { headers?: Record<string, string> };
+
+/** The document of the problem `key`: type, title and status from the table, then the rest. */
+export function problemDocument(key: ProblemKey, detail: string, members: ProblemMembers = {}) {
+  const { status, title } = PROBLEM_TYPES[key];
+  return { type: problemTypeUri(key), title, status, detail, ...members } satisfies Problem;
+}
+
+/** Thrown anywhere in a request; the error middleware renders it. Made with problem(). */
 export class ProblemError extends Error {
   readonly problem: Problem;
   readonly headers: Record<string, string>;
 
-  constructor(
-    kind: ProblemKind,
-    status: number,
-    title: string,
-    detail: string,
-    extras: { errors?: ValidationIssue[]; headers?: Record<string, string> } & Record<
-      string,
-      unknown
-    > = {},
-  ) {
+  constructor(key: ProblemKey, detail: string, extras: ProblemExtras = {}) {
     super(detail);
     this.name = 'ProblemError';
     const { headers = {}, ...members } = extras;
-    this.problem = { type: problemTypeUri(kind), title, status, detail, ...members };
+    this.problem = problemDocument(key, detail, members);
     this.headers = headers;
   }
 }
+
+/** The problem `key` to throw, with its detail, extension members and response headers. */
+export const problem = (key: ProblemKey, detail: string, extras?: ProblemExtras): ProblemError =>
+  new ProblemError(key, detail, extras);
 
 export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}) {
   if (res.headersSent) return;
@@ -103,16 +80,11 @@ export function issuesOf(part: string, error: z.ZodError): ValidationIssue[] {
 export function validationProblem(part: string, error: z.ZodError): ProblemError {
   const errors = issuesOf(part, error);
   const unknown = errors.filter((e) => e.message === 'unknown field').map((e) => e.path);
-  return new ProblemError(
-    'validation',
-    400,
-    'Request validation failed',
+  return problem(
+    'validation-error',
     unknown.length > 0
       ? `The request ${part} has fields this API does not know: ${unknown.join(', ')}.`
       : `The request ${part} does not match the schema; see errors.`,
     { errors },
   );
 }
-
-export const notFoundProblem = (detail: string): ProblemError =>
-  new ProblemError('notFound', 404, 'Not Found', detail);

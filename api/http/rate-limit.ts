@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import type { RateLimitCounters } from '../ports';
-import { ProblemError } from './problem';
+import { problem } from './problem';
 import { CountersStore } from './rate-limit-store';
 
 const WINDOW_MS = 60_000;
@@ -45,10 +45,8 @@ export function limiter(options: LimiterOptions): RequestHandler {
         (req as AugmentedRequest).rateLimit.resetTime?.getTime() ?? options.now() + WINDOW_MS;
       const retryAfter = Math.max(1, Math.ceil((reset - options.now()) / 1000));
       next(
-        new ProblemError(
-          'rateLimited',
-          429,
-          'Too Many Requests',
+        problem(
+          'rate-limited',
           `Rate limit of ${options.perMinute} requests per minute (${options.name}) exceeded; retry in ${retryAfter} s.`,
           { headers: { 'Retry-After': String(retryAfter) } },
         ),

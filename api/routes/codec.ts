@@ -3,7 +3,7 @@ import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { requireScope } from '../auth/middleware';
 import { SCOPES, type Scope } from '../auth/principal';
-import { ProblemError, issuesOf } from '../http/problem';
+import { issuesOf, problem } from '../http/problem';
 
 /**
  * Temporal's remote codec server protocol (what the Web UI and `temporal … --codec-endpoint`
@@ -90,7 +90,7 @@ export function codecRouter(codec: PayloadCodec, settings: CodecServerSettings):
     router.post(`/codec/${op}`, async (req, res) => {
       const parsed = body.safeParse(req.body);
       if (!parsed.success)
-        throw new ProblemError('validation', 400, 'Bad Request', 'Expected { payloads: [...] }.', {
+        throw problem('codec-request-invalid', 'Expected { payloads: [...] }.', {
           errors: issuesOf('body', parsed.error),
         });
       const input = parsed.data.payloads.map(fromJson);
@@ -100,7 +100,7 @@ export function codecRouter(codec: PayloadCodec, settings: CodecServerSettings):
       } catch (err) {
         // Wrong key, tampered data: the caller's payload, not our failure.
         const detail = err instanceof Error ? err.message : String(err);
-        throw new ProblemError('validation', 422, 'Unprocessable Content', detail);
+        throw problem('codec-payload-unprocessable', detail);
       }
       res.json({ payloads: output.map(toJson) });
     });

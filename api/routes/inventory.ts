@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireScope } from '../auth/middleware';
 import { SCOPES } from '../auth/principal';
 import { jsonBody } from '../http/body';
-import { notFoundProblem } from '../http/problem';
+import { problem } from '../http/problem';
 import { parseRequestPart } from '../http/validate';
 import { CatalogEntryBody, SkuParam } from '../schemas';
 import type { RouteContext } from './context';
@@ -23,7 +23,7 @@ export function inventoryRouter(ctx: RouteContext): Router {
   router.get('/inventory/:sku', requireScope(SCOPES.support), async (req, res) => {
     const { sku } = parseRequestPart(SkuParam, req.params, 'params');
     const entry = await ctx.catalog.get(sku);
-    if (!entry) throw notFoundProblem(`No catalog entry for SKU ${sku}.`);
+    if (!entry) throw problem('not-found', `No catalog entry for SKU ${sku}.`);
     res.json(entry);
   });
 

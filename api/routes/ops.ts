@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { SCOPES } from '../auth/principal';
 import { cached } from '../domain/cached';
 import swaggerUi from 'swagger-ui-express';
-import { ProblemError, problemTypeUri, sendProblem } from '../http/problem';
+import { problem, problemDocument, sendProblem } from '../http/problem';
 import type { ProbeResult } from '../ports';
 import type { RouteContext } from './context';
 
@@ -36,12 +36,11 @@ export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unk
     sendProblem(
       res,
       {
-        type: problemTypeUri('notReady'),
-        title: 'Service Unavailable',
-        status: 503,
-        detail: `Not ready: ${failing.join(', ')} ${failing.length === 1 ? 'is' : 'are'} unreachable.`,
-        unavailable: failing,
-        checks,
+        ...problemDocument(
+          'not-ready',
+          `Not ready: ${failing.join(', ')} ${failing.length === 1 ? 'is' : 'are'} unreachable.`,
+          { unavailable: failing, checks },
+        ),
         instance: req.originalUrl,
       },
       { 'Retry-After': '5' },
@@ -59,7 +58,7 @@ export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unk
   router.get('/asyncapi.json', (_req, res) => {
     const doc = ctx.asyncApiDocument?.();
     if (doc === undefined) {
-      throw new ProblemError('notFound', 404, 'Not Found', 'No AsyncAPI document is configured.');
+      throw problem('not-found', 'No AsyncAPI document is configured.');
     }
     res.json(doc);
   });

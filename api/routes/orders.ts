@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { createReadModelWatch } from '../domain/read-your-writes';
 import type { WaitSlotLimits } from '../domain/wait-slots';
 import { jsonBody } from '../http/body';
-import { notFoundProblem, ProblemError } from '../http/problem';
+import { problem, type ProblemError } from '../http/problem';
 import { parseRequestPart } from '../http/validate';
 import type { Actor, CancelResult, DecisionResult } from '../ports';
 import {
@@ -17,11 +17,10 @@ import {
   PlaceOrder,
 } from '../schemas';
 import type { RouteContext } from './context';
+import { commandRejected, orderNotFound } from './order-problems';
 import { toOrderResponse } from './order-view';
 
 const actorOf = (p: Principal): Actor => ({ sub: p.sub, support: p.scopes.has(SCOPES.support) });
-
-const orderNotFound = (orderId: string) => notFoundProblem(`No order ${orderId}.`);
 
 export function ordersRouter(ctx: RouteContext): Router {
   const router = Router();
@@ -37,10 +36,8 @@ export function ordersRouter(ctx: RouteContext): Router {
     const principal = principalOf(res);
     const command = parseRequestPart(PlaceOrder, req.body, 'body');
     if (!mayActFor(principal, command.customerId)) {
-      throw new ProblemError(
+      throw problem(
         'forbidden',
-        403,
-        'Forbidden',
         'customerId must be the token subject (or the caller needs orders:support).',
       );
     }
@@ -51,27 +48,19 @@ export function ordersRouter(ctx: RouteContext): Router {
     if (rawKey !== undefined) {
       const parsed = IdempotencyKeyHeader.safeParse(rawKey);
       if (!parsed.success) {
-        throw new ProblemError(
-          'validation',
-          400,
-          'Request validation failed',
-          'Invalid Idempotency-Key header.',
-          {
-            errors: parsed.error.issues.map((i) => ({
-              path: '/headers/idempotency-key',
-              message: i.message,
-            })),
-          },
-        );
+        throw problem('validation-error', 'Invalid Idempotency-Key header.', {
+          errors: parsed.error.issues.map((i) => ({
+            path: '/headers/idempotency-key',
+            message: i.message,
+          })),
+        });
       }
       // Keys are per caller: two customers choosing the same key never see each other's order.
       key = `${principal.sub}\u0000${parsed.data}`;
       const reservation = await idempotency.reserve(key, bodyHash(command), orderId);
       if (reservation.kind === 'conflict') {
-        throw new ProblemError(
-          'idempotencyConflict',
-          409,
-          'Conflict',
+        throw problem(
+          'idempotency-key-reused',
           'This Idempotency-Key was already used with a different request body.',
         );
       }
@@ -94,24 +83,13 @@ export function ordersRouter(ctx: RouteContext): Router {
     const customerId =
       query.customerId ?? (principal.scopes.has(SCOPES.support) ? undefined : principal.sub);
     if (customerId !== undefined && !mayActFor(principal, customerId)) {
-      throw new ProblemError(
-        'forbidden',
-        403,
-        'Forbidden',
-        "Listing another customer's orders needs orders:support.",
-      );
+      throw problem('forbidden', "Listing another customer's orders needs orders:support.");
     }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (after === null) {
-      throw new ProblemError(
-        'validation',
-        400,
-        'Request validation failed',
-        'The cursor is not valid.',
-        {
-          errors: [{ path: '/query/cursor', message: 'not a cursor returned by this API' }],
-        },
-      );
+      throw problem('validation-error', 'The cursor is not valid.', {
+        errors: [{ path: '/query/cursor', message: 'not a cursor returned by this API' }],
+      });
     }
     const page = await readModel.list({
       customerId,
@@ -153,10 +131,8 @@ export function ordersRouter(ctx: RouteContext): Router {
       if (minVersion === undefined) throw orderNotFound(orderId);
       // Documented choice: a read-your-writes wait that sees nothing is a 404 with its own type,
       // so clients can tell "not visible yet, retry" from a plain unknown id.
-      throw new ProblemError(
-        'notYetVisible',
-        404,
-        'Not Found',
+      throw problem(
+        'order-not-yet-visible',
         `Order ${orderId} was not visible in the read model within ${outcome.waitedMs} ms (minVersion ${minVersion}). If it was just accepted, retry.`,
         { minVersion, waitedMs: outcome.waitedMs, headers: { 'Retry-After': '1' } },
       );
@@ -219,7 +195,7 @@ function tooManyWaits(limit: 'total' | 'subject', limits: WaitSlotLimits): Probl
     limit === 'subject'
       ? `You already have ${limits.perSubject} minVersion waits in flight; retry when one has ended.`
       : `The server has ${limits.total} minVersion waits in flight; retry shortly.`;
-  return new ProblemError('rateLimited', 429, 'Too Many Requests', detail, {
+  return problem('rate-limited', detail, {
     limit: limit === 'subject' ? 'minVersionWaitsPerSubject' : 'minVersionWaits',
     headers: { 'Retry-After': '1' },
   });
@@ -230,28 +206,8 @@ function answerCommand(
   orderId: string,
   result: CancelResult | DecisionResult,
 ): void {
-  if (result.ok) {
-    res.status(202).json({ orderId, accepted: true });
-    return;
-  }
-  switch (result.reason) {
-    case 'NOT_FOUND':
-      throw orderNotFound(orderId);
-    case 'TOO_LATE':
-      throw new ProblemError('tooLate', 409, 'Conflict', result.detail, { reason: result.reason });
-    case 'ALREADY_CANCELLED':
-      throw new ProblemError('alreadyCancelled', 409, 'Conflict', result.detail, {
-        reason: result.reason,
-      });
-    case 'NOT_AWAITING_APPROVAL':
-      throw new ProblemError('notAwaitingApproval', 409, 'Conflict', result.detail, {
-        reason: result.reason,
-      });
-    default: {
-      const unexpected: never = result;
-      throw new Error(`unhandled command result ${JSON.stringify(unexpected)}`);
-    }
-  }
+  if (!result.ok) throw commandRejected(orderId, result);
+  res.status(202).json({ orderId, accepted: true });
 }
 
 /** An AbortSignal that fires when the client disconnects before we answered. */

@@ -7,10 +7,11 @@ import {
 } from '../domain/standard-webhook';
 import { verifySignature } from '../domain/webhook-signature';
 import { rawBody } from '../http/body';
-import { notFoundProblem, ProblemError } from '../http/problem';
+import { problem } from '../http/problem';
 import { parseRequestPart } from '../http/validate';
 import { PaymentWebhookBody } from '../schemas';
 import type { RouteContext } from './context';
+import { commandRejected } from './order-problems';
 
 export const LEGACY_SIGNATURE_HEADER = 'x-signature';
 
@@ -20,7 +21,7 @@ const header = (req: Request, name: string): string | undefined => {
 };
 
 const badSignature = (detail: string) =>
-  new ProblemError('badSignature', 401, 'Unauthorized', detail, {
+  problem('bad-signature', detail, {
     headers: {
       'WWW-Authenticate': `StandardWebhooks headers="${Object.values(WEBHOOK_HEADERS).join(' ')}"`,
     },
@@ -64,23 +65,13 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const webhookId = authenticate(req, raw);
     if (!req.is(['application/json', '+json'])) {
-      throw new ProblemError(
-        'unsupportedMediaType',
-        415,
-        'Unsupported Media Type',
-        'Send the body as application/json.',
-      );
+      throw problem('unsupported-media-type', 'Send the body as application/json.');
     }
     let json: unknown;
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new ProblemError(
-        'malformedJson',
-        400,
-        'Malformed JSON',
-        'The request body is not valid JSON.',
-      );
+      throw problem('malformed-json', 'The request body is not valid JSON.');
     }
     const { orderId, outcome } = parseRequestPart(PaymentWebhookBody, json, 'body');
     const claim = webhookId === undefined ? 'claimed' : await ctx.webhooks.claim(webhookId);
@@ -91,33 +82,17 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
     if (claim === 'processing') {
       // Its outcome is not known yet: a 2xx now would end the provider's retries even if that
       // delivery fails. The retry finds it processed, or free again.
-      throw new ProblemError(
-        'webhookInProgress',
-        409,
-        'Conflict',
+      throw problem(
+        'webhook-in-progress',
         `Webhook ${webhookId} is being processed by another delivery; retry later.`,
         { headers: { 'Retry-After': '5' } },
       );
     }
     try {
       const result = await ctx.commands.confirmPayment(orderId, outcome);
-      if (result.ok) {
-        if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
-        res.status(202).json({ orderId, accepted: true });
-        return;
-      }
-      switch (result.reason) {
-        case 'NOT_FOUND':
-          throw notFoundProblem(`No order ${orderId}.`);
-        case 'NOT_AWAITING_CONFIRMATION':
-          throw new ProblemError('notAwaitingConfirmation', 409, 'Conflict', result.detail, {
-            reason: result.reason,
-          });
-        default: {
-          const unexpected: never = result;
-          throw new Error(`unhandled confirmation result ${JSON.stringify(unexpected)}`);
-        }
-      }
+      if (!result.ok) throw commandRejected(orderId, result);
+      if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
+      res.status(202).json({ orderId, accepted: true });
     } catch (err) {
       // Only a delivered confirmation counts as processed: a retry of a failed one runs again.
       if (webhookId !== undefined)

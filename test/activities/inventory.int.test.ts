@@ -1,11 +1,12 @@
 import type { Db } from 'mongodb';
 import { createInventoryActivities } from '../../activities/inventory/activities';
+import { createMongoCatalogStore, CATALOG_COLLECTION } from '../../activities/inventory/catalog';
+import type { CatalogStore } from '../../activities/inventory/catalog';
 import {
-  createMongoInventoryStore,
-  CATALOG_COLLECTION,
+  createMongoReservationStore,
   RESERVATIONS_COLLECTION,
-} from '../../activities/inventory/store';
-import type { InventoryStore } from '../../activities/inventory/store';
+} from '../../activities/inventory/reservations';
+import type { ReservationStore } from '../../activities/inventory/reservations';
 import { LOCKS_COLLECTION } from '../../activities/shared/document-lock';
 import { openTestDb } from './mongo-test-db';
 
@@ -13,19 +14,21 @@ jest.setTimeout(30_000);
 
 let db: Db;
 let close: () => Promise<void>;
-let store: InventoryStore;
+let catalog: CatalogStore;
+let reservations: ReservationStore;
 let activities: ReturnType<typeof createInventoryActivities>;
 
 beforeAll(async () => {
   ({ db, close } = await openTestDb('inventory_it'));
-  store = createMongoInventoryStore(db);
-  activities = createInventoryActivities({ store });
+  catalog = createMongoCatalogStore(db);
+  reservations = createMongoReservationStore(db);
+  activities = createInventoryActivities({ catalog, reservations });
 });
 afterAll(() => close());
 
 let n = 0;
 const fresh = (prefix: string) => `${prefix}-${++n}`;
-const available = async (sku: string) => (await store.getSku(sku))?.available;
+const available = async (sku: string) => (await catalog.getSku(sku))?.available;
 
 /**
  * The state an attempt leaves when it stops after taking 2 units of `sku` with its marker:
@@ -55,22 +58,22 @@ async function stoppedAfterTake(
 
 describe('catalog', () => {
   it('upserts and reads a SKU', async () => {
-    const first = await store.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1250, available: 3 });
+    const first = await catalog.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1250, available: 3 });
     expect(first.created).toBe(true);
-    const second = await store.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1300, available: 4 });
+    const second = await catalog.upsertSku('CAT-1', { name: 'Mug', unitPrice: 1300, available: 4 });
     expect(second.created).toBe(false);
-    expect(await store.getSku('CAT-1')).toMatchObject({
+    expect(await catalog.getSku('CAT-1')).toMatchObject({
       sku: 'CAT-1',
       name: 'Mug',
       unitPrice: 1300,
       available: 4,
     });
-    expect(await store.getSku('NOPE')).toBeNull();
+    expect(await catalog.getSku('NOPE')).toBeNull();
   });
 
   it('prices from the catalog, refusing unknown SKUs', async () => {
-    await store.upsertSku('P-1', { name: 'A', unitPrice: 500, available: 1 });
-    await store.upsertSku('P-2', { name: 'B', unitPrice: 250, available: 1 });
+    await catalog.upsertSku('P-1', { name: 'A', unitPrice: 500, available: 1 });
+    await catalog.upsertSku('P-2', { name: 'B', unitPrice: 250, available: 1 });
     const priced = await activities.priceOrder({
       orderId: 'o',
       items: [
@@ -89,7 +92,7 @@ describe('catalog', () => {
 describe('reservations', () => {
   it('the same idempotency key twice takes the stock once and returns the first result', async () => {
     const sku = fresh('IDEM');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 10 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 10 });
     const input = {
       idempotencyKey: fresh('order-x:reserve'),
       orderId: 'x',
@@ -103,7 +106,7 @@ describe('reservations', () => {
 
   it('20 concurrent reservations of 1 unit against stock 5: exactly 5 succeed, stock 0', async () => {
     const sku = fresh('RACE');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
         activities.reserveInventory({
@@ -125,8 +128,8 @@ describe('reservations', () => {
   it('all or nothing: the second line out of stock gives the first line back', async () => {
     const a = fresh('AON-A');
     const b = fresh('AON-B');
-    await store.upsertSku(a, { name: a, unitPrice: 100, available: 5 });
-    await store.upsertSku(b, { name: b, unitPrice: 100, available: 1 });
+    await catalog.upsertSku(a, { name: a, unitPrice: 100, available: 5 });
+    await catalog.upsertSku(b, { name: b, unitPrice: 100, available: 1 });
     const input = {
       idempotencyKey: fresh('order-y:reserve'),
       orderId: 'y',
@@ -154,7 +157,7 @@ describe('reservations', () => {
 
   it('release gives the stock back once, however often it runs', async () => {
     const sku = fresh('REL');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 4 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 4 });
     const reservationId = fresh('order-z:reserve');
     await activities.reserveInventory({
       idempotencyKey: reservationId,
@@ -173,7 +176,7 @@ describe('reservations', () => {
 
   it('a release before the reservation leaves a tombstone: the late reservation takes nothing', async () => {
     const sku = fresh('LATE');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 2 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 2 });
     const reservationId = fresh('order-l:reserve');
     expect(
       await activities.releaseInventory({ idempotencyKey: 'r', orderId: 'l', reservationId }),
@@ -190,7 +193,7 @@ describe('reservations', () => {
 
   it('repairs a reservation that crashed after taking a line but before recording it', async () => {
     const sku = fresh('CRASH');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const reservationId = fresh('order-c:reserve');
     // Simulate the crash: the reservation exists, the SKU was decremented with our marker.
     await stoppedAfterTake(reservationId, 'c', sku, false);
@@ -206,19 +209,19 @@ describe('reservations', () => {
 
   it('two attempts of one reservation at once (two processes) take the stock once', async () => {
     const sku = fresh('TWICE');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 100 });
-    const other = createMongoInventoryStore(db); // a second worker process, its own lock queue
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 100 });
+    const other = createMongoReservationStore(db); // a second worker process, its own lock queue
     for (let i = 0; i < 10; i++) {
       const id = fresh('order-t:reserve');
       const items = [{ sku, quantity: 2 }];
-      await Promise.all([store.reserve(id, 't', items), other.reserve(id, 't', items)]);
+      await Promise.all([reservations.reserve(id, 't', items), other.reserve(id, 't', items)]);
     }
     expect(await available(sku)).toBe(80); // 10 reservations of 2, each taken once
   });
 
   it('a retry clears the hold marker of a line an earlier attempt recorded but did not clear', async () => {
     const sku = fresh('MARKER');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const reservationId = fresh('order-m:reserve');
     // The attempt took the line and recorded it, then failed before clearing its marker.
     await stoppedAfterTake(reservationId, 'm', sku, true);
@@ -236,12 +239,12 @@ describe('reservations', () => {
     // Before FerretDB 2, every stock write queued behind a `stock:<sku>` lease (FerretDB 1 did not
     // apply conditional updates atomically). A held one would now make this wait 10 s and fail.
     const sku = fresh('NOLOCK');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
     const expiresAt = new Date(Date.now() + 60_000);
     await db
       .collection(LOCKS_COLLECTION)
       .insertOne({ _id: `stock:${sku}` as unknown as never, owner: 'someone-else', expiresAt });
-    const quick = createMongoInventoryStore(db, undefined, { waitMs: 500 });
+    const quick = createMongoReservationStore(db, undefined, { waitMs: 500 });
     await expect(
       quick.reserve(fresh('order-n:reserve'), 'n', [{ sku, quantity: 1 }]),
     ).resolves.toBeDefined();
@@ -252,14 +255,14 @@ describe('reservations', () => {
     // The gap the per-SKU lock left open: a late reserve attempt running beside the release of
     // the same reservation. Both run under the reservation's lock now, in either order.
     const sku = fresh('RACE');
-    await store.upsertSku(sku, { name: sku, unitPrice: 100, available: 1_000 });
-    const other = createMongoInventoryStore(db);
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 1_000 });
+    const other = createMongoReservationStore(db);
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, async () => {
         const id = fresh('order-x:reserve');
         const items = [{ sku, quantity: 3 }];
         await Promise.allSettled([
-          store.reserve(id, 'x', items),
+          reservations.reserve(id, 'x', items),
           other.release(id, 'x'),
           other.reserve(id, 'x', items),
         ]);
@@ -271,12 +274,12 @@ describe('reservations', () => {
       .find({ _id: { $in: outcomes as never[] } })
       .toArray();
     expect(docs.map((d) => d.status as string).sort()).toEqual(Array(20).fill('RELEASED'));
-    const catalog = await db
+    const skuDoc = await db
       .collection<{ _id: string; available: number; holds?: string[]; releases?: string[] }>(
         CATALOG_COLLECTION,
       )
       .findOne({ _id: sku });
-    expect(catalog?.available).toBe(1_000);
-    expect([...(catalog?.holds ?? []), ...(catalog?.releases ?? [])]).toEqual([]);
+    expect(skuDoc?.available).toBe(1_000);
+    expect([...(skuDoc?.holds ?? []), ...(skuDoc?.releases ?? [])]).toEqual([]);
   });
 });

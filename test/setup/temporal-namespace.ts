@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long'; // the protobuf runtime's 64-bit integers
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 /**
  * Registers a namespace of its own for one test file, with the saga's search attributes, so its

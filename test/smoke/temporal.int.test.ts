@@ -6,7 +6,7 @@ import {
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import { testServers } from '../setup/servers';
 import { greet } from './workflows';
 

@@ -10,7 +10,7 @@ import {
 import { mongoArgs, mongoUrlFor } from '../../stack/mongo-args';
 import { temporalArgs } from '../../stack/temporal-args';
 import { FERRETDB_VERSION, KAFKA_VERSION } from '../../stack/versions';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 const parseProps = (text: string): Record<string, string> =>
   Object.fromEntries(

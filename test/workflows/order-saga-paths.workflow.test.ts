@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { OrderStatusKey, OrderTotalKey, CustomerIdKey } from '../../workflows/search-attributes';
+import { OrderStatusKey, OrderTotalKey, CustomerIdKey } from '../../contracts/search-attributes';
 import { getOrderStateQuery, retryCompensationUpdate } from '../../workflows/messages';
 import { business, orderInput, UNIT_PRICE } from './fake-services';
 import type { ActivityName, Overrides } from './fake-services';

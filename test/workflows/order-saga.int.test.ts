@@ -1,7 +1,7 @@
 import { Connection, Client } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import type { OrderEventDraft } from '../../contracts/events';
-import { createMongoInventoryStore } from '../../activities/inventory/store';
+import { createMongoCatalogStore } from '../../activities/inventory/catalog';
 import { serverConfigSchema, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { confirmPaymentUpdate } from '../../workflows/messages';
@@ -54,7 +54,7 @@ beforeAll(async () => {
     SHIPPING_DB: `shipping_${suffix}`,
     SHIPPING_COUNTRIES: ['GB', 'DE'],
   };
-  const inventory = createMongoInventoryStore(mongo.db(config.INVENTORY_DB));
+  const inventory = createMongoCatalogStore(mongo.db(config.INVENTORY_DB));
   await inventory.upsertSku('SKU-A', { name: 'Kettle', unitPrice: 2_500, available: 10 });
   await inventory.upsertSku('SKU-B', { name: 'Teapot', unitPrice: 1_000, available: 10 });
 

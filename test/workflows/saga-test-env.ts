@@ -6,7 +6,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TASK_QUEUES } from '../../contracts/order';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 import type { OrderSagaInput } from '../../contracts/order';
 import { getOrderStateQuery } from '../../workflows/messages';
 import type { OrderState } from '../../workflows/messages';

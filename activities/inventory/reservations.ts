@@ -1,12 +1,15 @@
 import type { Collection, Db } from 'mongodb';
 import type { OrderItemRequest } from '../../contracts/order';
+import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 import { createDocumentLock, type LockOptions } from '../shared/document-lock';
-import { ignoreDuplicateKey } from '../shared/mongo-errors';
+import { CATALOG_COLLECTION, type CatalogDoc } from './catalog';
 import { OutOfStockError, ReservationReleasedError } from './errors';
 import { linesToRestore, planReservation } from './reservation-plan';
 import type { ReservationLine } from './reservation-plan';
 
-// The inventory service's data, in its own database. No multi-document transactions (the local
+// The inventory service's stock reservations, in its own database: the `reservations`
+// collection, and stock taken from and given back to the SKU documents of the catalog
+// (./catalog.ts, which support administers). No multi-document transactions (the local
 // MongoDB-wire server has none, and a saga step should not need one), so every step is a
 // single-document conditional write, which MongoDB and FerretDB 2 apply atomically:
 //
@@ -29,25 +32,10 @@ import type { ReservationLine } from './reservation-plan';
 // a lease lock keyed by the reservation id (../shared/document-lock.ts). Distinct orders never
 // share that key, so it never makes them wait: it costs two writes per reserve or release.
 
-export const CATALOG_COLLECTION = 'catalog';
 export const RESERVATIONS_COLLECTION = 'reservations';
 
-export interface SkuInput {
-  name: string;
-  unitPrice: number;
-  available: number;
-}
-export interface Sku extends SkuInput {
-  sku: string;
-  updatedAt: string;
-}
-
-interface CatalogDoc {
-  _id: string;
-  name: string;
-  unitPrice: number;
-  available: number;
-  updatedAt: Date;
+/** A catalog document with the markers of reservations in flight. */
+interface StockDoc extends CatalogDoc {
   /** Reservations whose take of this line is not yet recorded on the reservation. */
   holds?: string[];
   /** Reservations whose give-back of this line is not yet recorded on the reservation. */
@@ -68,11 +56,7 @@ interface ReservationDoc {
   createdAt: Date;
 }
 
-export interface InventoryStore {
-  upsertSku(sku: string, input: SkuInput): Promise<{ sku: Sku; created: boolean }>;
-  getSku(sku: string): Promise<Sku | null>;
-  /** Unit prices of the SKUs that exist. */
-  unitPrices(skus: readonly string[]): Promise<Map<string, number>>;
+export interface ReservationStore {
   /** All lines or none; same id again → same answer. Throws OutOfStockError. */
   reserve(
     reservationId: string,
@@ -83,24 +67,16 @@ export interface InventoryStore {
   release(reservationId: string, orderId: string): Promise<{ released: boolean }>;
 }
 
-export function createMongoInventoryStore(
+export function createMongoReservationStore(
   db: Db,
   now: () => Date = () => new Date(),
   lockOptions?: LockOptions,
-): InventoryStore {
-  const catalog: Collection<CatalogDoc> = db.collection(CATALOG_COLLECTION);
+): ReservationStore {
+  const catalog: Collection<StockDoc> = db.collection(CATALOG_COLLECTION);
   const reservations: Collection<ReservationDoc> = db.collection(RESERVATIONS_COLLECTION);
   const lock = createDocumentLock(db, lockOptions);
   const oneAttemptAtATime = <T>(id: string, run: () => Promise<T>) =>
     lock.with(`reservation:${id}`, run);
-
-  const toSku = (doc: CatalogDoc): Sku => ({
-    sku: doc._id,
-    name: doc.name,
-    unitPrice: doc.unitPrice,
-    available: doc.available,
-    updatedAt: doc.updatedAt.toISOString(),
-  });
 
   async function load(id: string): Promise<ReservationDoc> {
     const doc = await reservations.findOne({ _id: id });
@@ -179,29 +155,6 @@ export function createMongoInventoryStore(
   }
 
   return {
-    async upsertSku(sku, input) {
-      const result = await catalog.updateOne(
-        { _id: sku },
-        { $set: { ...input, updatedAt: now() } },
-        { upsert: true },
-      );
-      const doc = await catalog.findOne({ _id: sku });
-      if (!doc) throw new Error(`SKU ${sku} vanished after upsert`);
-      return { sku: toSku(doc), created: result.upsertedCount === 1 };
-    },
-
-    async getSku(sku) {
-      const doc = await catalog.findOne({ _id: sku });
-      return doc ? toSku(doc) : null;
-    },
-
-    async unitPrices(skus) {
-      const docs = await catalog
-        .find({ _id: { $in: [...new Set(skus)] } }, { projection: { unitPrice: 1 } })
-        .toArray();
-      return new Map(docs.map((d) => [d._id, d.unitPrice]));
-    },
-
     reserve: (id, orderId, items) => oneAttemptAtATime(id, () => reserveNow(id, orderId, items)),
     release: (id, orderId) => oneAttemptAtATime(id, () => releaseNow(id, orderId)),
   };
