@@ -10,8 +10,8 @@ import { EVENT_HEADERS } from '../contracts/event-envelope';
 import { deadLetterTopic } from '../contracts/topics';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
-import { DEFAULT_READ_MODELS } from '../projections/pointers';
-import { startProjector, type Projector } from '../projections/projector';
+import { DEFAULT_READ_MODELS } from '../projections/store/pointers';
+import { startProjector, type Projector } from '../projections/runtime/projector';
 import {
   createIsolatedResources,
   dropIsolatedDatabases,

@@ -15,7 +15,7 @@ const PROCESSES: ProcessSpec[] = [
   { name: 'worker-inventory', entry: 'workers/inventory.ts' },
   { name: 'worker-payments', entry: 'workers/payments.ts' },
   { name: 'worker-shipping', entry: 'workers/shipping.ts' },
-  { name: 'projector', entry: 'projections/main.ts' },
+  { name: 'projector', entry: 'projections/runtime/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ];
 

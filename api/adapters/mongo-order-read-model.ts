@@ -1,6 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import { OrderView } from '../../contracts/read-models';
-import { readActiveReadModels } from '../../projections/pointers';
+import { readActiveReadModels } from '../../projections/store/pointers';
 import type { ListOrdersQuery, OrderPage, OrderReadModel } from '../ports';
 import { mongoCall } from './mongo-errors';
 

@@ -22,7 +22,7 @@ export const APP_SPECS: Record<AppName, AppSpec> = {
   inventory: { entry: 'workers/inventory.ts', ready: '"msg":"worker started"' },
   payments: { entry: 'workers/payments.ts', ready: '"msg":"worker started"' },
   shipping: { entry: 'workers/shipping.ts', ready: '"msg":"worker started"' },
-  projector: { entry: 'projections/main.ts', ready: '"msg":"metrics on /metrics"' },
+  projector: { entry: 'projections/runtime/main.ts', ready: '"msg":"metrics on /metrics"' },
   api: { entry: 'api/main.ts', ready: '"msg":"api listening"' },
 };
 

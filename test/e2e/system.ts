@@ -12,8 +12,8 @@ import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../
 import { codecConfigShape, dataConverterFor } from '../../lib/codec';
 import { createLogger } from '../../lib/logger';
 import { TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../../lib/tracing';
-import { DEFAULT_READ_MODELS } from '../../projections/pointers';
-import { startProjector, type Projector } from '../../projections/projector';
+import { DEFAULT_READ_MODELS } from '../../projections/store/pointers';
+import { startProjector, type Projector } from '../../projections/runtime/projector';
 import { startInventoryWorker } from '../../workers/inventory';
 import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';

@@ -5,14 +5,14 @@ import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { readDeadLetters } from '../../projections/dlt';
-import { foldOrder } from '../../projections/order-view';
-import type { ActiveReadModels } from '../../projections/pointers';
-import { generationReadModels, readActiveReadModels } from '../../projections/pointers';
-import type { Projector, ProjectorOptions } from '../../projections/projector';
-import { createReadModelQueries } from '../../projections/read-model-queries';
-import { rebuildReadModels } from '../../projections/rebuild';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { readDeadLetters } from '../../projections/cli/dlt';
+import { foldOrder } from '../../projections/fold/order-view';
+import type { ActiveReadModels } from '../../projections/store/pointers';
+import { generationReadModels, readActiveReadModels } from '../../projections/store/pointers';
+import type { Projector, ProjectorOptions } from '../../projections/runtime/projector';
+import { createReadModelQueries } from '../../projections/store/read-model-reader';
+import { rebuildReadModels } from '../../projections/cli/rebuild';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   createTopics,
   messagesOf,

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import type { OrderStatus } from '../contracts/order';
-import type { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
+import type { OrderStatus } from '../../contracts/order';
+import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import { APPLIED_OFFSETS_FIELD } from './mongo-store';
 import type { ReadModelNames } from './pointers';
 import { readActiveReadModels } from './pointers';

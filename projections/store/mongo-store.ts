@@ -8,10 +8,10 @@ import type {
   WriteError,
 } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import type { OrderView } from '../contracts/read-models';
-import { withDeadline } from '../lib/deadline';
-import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
-import type { AggregateOp } from './plan-batch';
+import type { OrderView } from '../../contracts/read-models';
+import { withDeadline } from '../../lib/deadline';
+import type { CustomerStatsDelta, SkuSalesDelta } from '../fold/aggregates';
+import type { AggregateOp } from '../fold/plan-batch';
 import type { ReadModelNames } from './pointers';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import { PROJECTOR_GROUP_ID } from '../contracts/consumer-groups';
-import { READ_MODEL_COLLECTIONS } from '../contracts/read-models';
+import { PROJECTOR_GROUP_ID } from '../../contracts/consumer-groups';
+import { READ_MODEL_COLLECTIONS } from '../../contracts/read-models';
 
 // Which collections the API reads and the projector writes. A rebuild fills a new generation
 // of collections beside the live ones and then flips this one document. FerretDB 2 and MongoDB
