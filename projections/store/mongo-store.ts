@@ -53,10 +53,10 @@ export interface ProjectionSource {
 }
 
 /** Per-partition idempotency marks on aggregate documents; never served by the API. */
-export const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
+const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
 const markPath = (partition: number) => `${APPLIED_OFFSETS_FIELD}.p${partition}`;
 
-const DUPLICATE_KEY = 11000;
+export const DUPLICATE_KEY = 11000;
 
 /** Read-model documents are keyed by domain ids (strings), not ObjectIds. */
 interface Doc extends Document {

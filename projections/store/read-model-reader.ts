@@ -1,82 +1,68 @@
-import type { Db } from 'mongodb';
+import type { Db, Filter } from 'mongodb';
 import type { OrderStatus } from '../../contracts/order';
-import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
-import { APPLIED_OFFSETS_FIELD } from './mongo-store';
-import type { ReadModelNames } from './pointers';
+import type { OrderView } from '../../contracts/read-models';
 import { readActiveReadModels } from './pointers';
 
 // What the API reads, through the pointer, so a rebuild's switch is picked up without a
-// restart. Internal fields (`_id`, idempotency marks) never leave this module.
+// restart. Storage fields (`_id`) never leave this module.
 
 /** Read-model documents are keyed by their domain id. */
-type Keyed = { _id: string };
+type OrderDoc = { _id: string } & OrderView;
 
-const hidden = { _id: 0, [APPLIED_OFFSETS_FIELD]: 0 } as const;
+const hidden = { _id: 0 } as const;
 
-export interface ReadModelQueries {
+/** Where a page of orders ends: the next page starts after it. */
+export interface OrderPosition {
+  createdAt: string;
+  orderId: string;
+}
+
+export interface ReadModelReader {
   getOrder(orderId: string): Promise<OrderView | null>;
-  /** Newest first. */
+  /**
+   * Newest first: `createdAt` descending, ties broken by `orderId` descending, so the order is
+   * total and `after` (the last position of a page) continues exactly where that page ended.
+   */
   listOrders(filter: {
     customerId?: string;
     status?: OrderStatus;
     limit: number;
+    after?: OrderPosition;
   }): Promise<OrderView[]>;
-  getCustomerStats(customerId: string): Promise<CustomerStats | null>;
-  getSkuSales(sku: string): Promise<SkuSales | null>;
-  /** Best sellers by revenue. */
-  topSkus(limit: number): Promise<SkuSales[]>;
 }
 
 /**
- * Queries over the active read models. The pointer is re-read at most every `pointerTtlMs`
- * (one small query), so reads follow a rebuild's switch within that time.
+ * Queries over the active read models. A rebuild flips the pointer rarely, so it is re-read at
+ * most every `pointerTtlMs` (one small query): reads follow a switch within that time.
  */
-export function createReadModelQueries(
+export function createReadModelReader(
   db: Db,
   options: { pointerTtlMs?: number; now?: () => number } = {},
-): ReadModelQueries {
+): ReadModelReader {
   const ttl = options.pointerTtlMs ?? 2_000;
   const now = options.now ?? Date.now;
-  let cached: { names: ReadModelNames; at: number } | undefined;
-  const names = async (): Promise<ReadModelNames> => {
+  let cached: { orders: string; at: number } | undefined;
+  const orders = async () => {
     if (!cached || now() - cached.at > ttl) {
-      cached = { names: (await readActiveReadModels(db)).collections, at: now() };
+      cached = { orders: (await readActiveReadModels(db)).collections.orders, at: now() };
     }
-    return cached.names;
+    return db.collection<OrderDoc>(cached.orders);
   };
   return {
     async getOrder(orderId) {
-      const c = (await names()).orders;
-      return db.collection<Keyed>(c).findOne<OrderView>({ _id: orderId }, { projection: hidden });
+      return (await orders()).findOne<OrderView>({ _id: orderId }, { projection: hidden });
     },
-    async listOrders({ customerId, status, limit }) {
-      const c = (await names()).orders;
-      return db
-        .collection(c)
-        .find<OrderView>(
-          { ...(customerId ? { customerId } : {}), ...(status ? { status } : {}) },
-          { projection: hidden },
-        )
-        .sort({ createdAt: -1, orderId: 1 })
-        .limit(limit)
-        .toArray();
-    },
-    async getCustomerStats(customerId) {
-      const c = (await names()).customerStats;
-      return db
-        .collection<Keyed>(c)
-        .findOne<CustomerStats>({ _id: customerId }, { projection: hidden });
-    },
-    async getSkuSales(sku) {
-      const c = (await names()).skuSales;
-      return db.collection<Keyed>(c).findOne<SkuSales>({ _id: sku }, { projection: hidden });
-    },
-    async topSkus(limit) {
-      const c = (await names()).skuSales;
-      return db
-        .collection(c)
-        .find<SkuSales>({}, { projection: hidden })
-        .sort({ revenue: -1, sku: 1 })
+    async listOrders({ customerId, status, limit, after }) {
+      const filter: Filter<OrderDoc> = {};
+      if (customerId !== undefined) filter.customerId = customerId;
+      if (status !== undefined) filter.status = status;
+      if (after) {
+        const { createdAt, orderId } = after;
+        filter.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, orderId: { $lt: orderId } }];
+      }
+      return (await orders())
+        .find<OrderView>(filter, { projection: hidden })
+        .sort({ createdAt: -1, orderId: -1 })
         .limit(limit)
         .toArray();
     },
