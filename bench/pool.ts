@@ -1,3 +1,5 @@
+import { withDeadline } from '../lib/deadline';
+
 /**
  * Runs task(0..count-1) with at most `concurrency` in flight; resolves when all are done and
  * rejects on the first failure (after the in-flight ones settle), so a bench never leaves work
@@ -25,14 +27,6 @@ export async function runPool(
 }
 
 /** Rejects if `promise` takes longer than `ms`: every bench step is bounded in time. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(what, ms, () => promise);
 }

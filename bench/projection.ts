@@ -8,10 +8,10 @@ import { deadLetterTopic } from '../contracts/topics';
 import { env, loadConfig } from '../lib/config';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
-import { evolveOrder } from '../projections/order-view';
-import { generationReadModels } from '../projections/pointers';
-import { startProjector, type Projector } from '../projections/projector';
-import { sagaEvents, sampleSagas } from '../projections/sample-streams';
+import { evolveOrder } from '../projections/fold/order-view';
+import { generationReadModels } from '../projections/store/pointers';
+import { startProjector, type Projector } from '../projections/runtime/projector';
+import { sagaEvents, sampleSagas } from '../testing/sample-streams';
 import { phaseTimer } from './phases';
 import { withTimeout } from './pool';
 

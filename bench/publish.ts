@@ -4,7 +4,7 @@ import { envelopeFromDraft, toEventMessage } from '../contracts/event-envelope';
 import { EVENT_OWNER, type OrderEventDraft } from '../contracts/events';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
-import { sagaDrafts, sampleSagas } from '../projections/sample-streams';
+import { sagaDrafts, sampleSagas } from '../testing/sample-streams';
 import { phaseTimer } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';

@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freeStackPorts, readState, startStack } from '../stack';
+import type { SystemServers } from '../system/isolated-resources';
 import { sampleCpu, type CpuSample } from './cpu';
 
 // The servers every benchmark and its baseline share in one run: those named by
 // TEMPORAL_ADDRESS / KAFKA_BROKERS / MONGO_URL (startStack starts nothing for them), the rest
 // started here on free ports in a temp dir, so a developer's stack is never touched.
 
-export interface BenchServers {
-  temporalAddress: string;
-  kafkaBrokers: string[];
-  mongoUrl: string;
+export interface BenchServers extends SystemServers {
   startedHere: string[];
   /** CPU seconds so far of this process (`node`) and of each server started here. */
   cpu(): CpuSample;

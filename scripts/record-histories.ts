@@ -12,17 +12,17 @@ import {
 } from '../workflows/messages';
 import type { OrderState } from '../workflows/messages';
 import { CustomerIdKey, OrderStatusKey, OrderTotalKey } from '../contracts/search-attributes';
-import { business, orderInput } from '../test/workflows/fake-services';
-import { historyToFixture } from '../test/workflows/history-fixtures';
-import type { Overrides } from '../test/workflows/fake-services';
-import { createSagaTestEnv, waitForState } from '../test/workflows/saga-test-env';
+import { business, orderInput } from '../testing/fake-services';
+import { historyToFixture } from '../testing/history-fixtures';
+import type { Overrides } from '../testing/fake-services';
+import { createSagaTestEnv, waitForState } from '../testing/saga-test-env';
 
 // Records one workflow history per main path of the saga into
 // test/fixtures/histories/<generation>/, for test/workflows/replay.workflow.test.ts. It runs
 // each path on a real Temporal dev server (TEMPORAL_CLI_PATH: path of the `temporal` binary; the
 // server is started on a free port and stopped afterwards) with deterministic in-process fakes
-// on the service task queues (test/workflows/fake-services.ts), so the histories do not depend
-// on Mongo or Kafka.
+// on the service task queues (testing/fake-services.ts), so the histories do not depend on
+// Mongo or Kafka.
 //
 // A generation is the workflow code's shape between two patches (e.g. `2-local-publish`). After
 // a change that is meant to alter histories, record a NEW generation and keep the old ones:

@@ -4,20 +4,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEV_CODEC_KEYS } from '../lib/codec';
 import { startStack, stackDirFromEnv, stackPortsFromEnv } from '../stack';
+import { SYSTEM_PROCESSES } from '../system/processes';
 import { Supervisor, type ProcessSpec } from './supervisor';
 
 const root = path.resolve(__dirname, '..');
 const log = (line: string): void => void process.stderr.write(`[start] ${line}\n`);
 
 /** Every process of the system; until a feature lands, its entry point is skipped. */
-const PROCESSES: ProcessSpec[] = [
-  { name: 'worker-orders', entry: 'workers/orders.ts' },
-  { name: 'worker-inventory', entry: 'workers/inventory.ts' },
-  { name: 'worker-payments', entry: 'workers/payments.ts' },
-  { name: 'worker-shipping', entry: 'workers/shipping.ts' },
-  { name: 'projector', entry: 'projections/main.ts' },
-  { name: 'api', entry: 'api/main.ts' },
-];
+const PROCESSES: ProcessSpec[] = Object.values(SYSTEM_PROCESSES).map((p) => ({
+  name: p.process,
+  entry: p.entry,
+}));
 
 async function main(): Promise<void> {
   const env = process.env;

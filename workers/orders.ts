@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { WorkerOptions } from '@temporalio/worker';
 import { ordersWorkerConfigSchema } from './config';
 import type { OrdersWorkerConfig } from './config';
 import { runAsMain, runWorker } from './run-worker';
 import type { RunningWorker, WorkerDeps } from './run-worker';
+import { ORDER_WORKFLOWS_PATH } from './workflow-bundle';
 
 /**
  * The orchestrator: runs the order saga workflows on the `orders` task queue, and publishes the
@@ -20,9 +20,7 @@ export function startOrdersWorker(
     deps: rest,
     activities: {},
     // Bundled at start from source (tsx) or compiled code (dist); a prebuilt bundle may be passed.
-    workflows: workflowBundle
-      ? { workflowBundle }
-      : { workflowsPath: require.resolve(path.join(__dirname, '../workflows')) },
+    workflows: workflowBundle ? { workflowBundle } : { workflowsPath: ORDER_WORKFLOWS_PATH },
   });
 }
 

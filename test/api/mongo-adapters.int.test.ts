@@ -12,7 +12,7 @@ import {
 } from '../../api/adapters/mongo-processed-webhooks';
 import { createMongoRateLimitCounters } from '../../api/adapters/mongo-rate-limit-counters';
 import { DependencyUnavailableError } from '../../api/ports';
-import { generationReadModels, switchActiveReadModels } from '../../projections/pointers';
+import { generationReadModels, switchActiveReadModels } from '../../projections/store/pointers';
 import { orderView } from './fakes';
 
 // The API's MongoDB adapters against a real MongoDB-wire server (FerretDB locally): MONGO_URL

@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createTemporalOrderCommands } from '../../api/adapters/temporal-order-commands';
 import type { OrderCommands } from '../../api/ports';
-import { business, orderInput } from '../workflows/fake-services';
-import type { Overrides } from '../workflows/fake-services';
-import { createSagaTestEnv, waitForState } from '../workflows/saga-test-env';
-import type { SagaTestEnv } from '../workflows/saga-test-env';
+import { business, orderInput } from '../../testing/fake-services';
+import type { Overrides } from '../../testing/fake-services';
+import { createSagaTestEnv, waitForState } from '../../testing/saga-test-env';
+import type { SagaTestEnv } from '../../testing/saga-test-env';
 
 // The API's order commands against a running saga: a refused update comes back as the result
 // its typed reason names (the ApplicationFailure type the validator threw), not as parsed text.

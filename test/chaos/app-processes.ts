@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { SYSTEM_PROCESSES, type SystemProcessName } from '../../system/processes';
 import { chaosLog } from './log';
 
 // The application processes of a chaos run, each a real child process (`node --import tsx
@@ -9,24 +10,19 @@ import { chaosLog } from './log';
 // again after a second, as a restart policy (compose `restart:`, a Kubernetes pod) would, and
 // counted in `unexpectedExits` so a scenario can report it.
 
-export type AppName = 'orders' | 'inventory' | 'payments' | 'shipping' | 'projector' | 'api';
+export type AppName = SystemProcessName;
 
-interface AppSpec {
-  entry: string;
-  /** A line the process logs once it is serving. */
-  ready: string;
-}
-
-export const APP_SPECS: Record<AppName, AppSpec> = {
-  orders: { entry: 'workers/orders.ts', ready: '"msg":"worker started"' },
-  inventory: { entry: 'workers/inventory.ts', ready: '"msg":"worker started"' },
-  payments: { entry: 'workers/payments.ts', ready: '"msg":"worker started"' },
-  shipping: { entry: 'workers/shipping.ts', ready: '"msg":"worker started"' },
-  projector: { entry: 'projections/main.ts', ready: '"msg":"metrics on /metrics"' },
-  api: { entry: 'api/main.ts', ready: '"msg":"api listening"' },
+/** The line each process logs once it is serving. */
+const READY: Record<AppName, string> = {
+  orders: '"msg":"worker started"',
+  inventory: '"msg":"worker started"',
+  payments: '"msg":"worker started"',
+  shipping: '"msg":"worker started"',
+  projector: '"msg":"metrics on /metrics"',
+  api: '"msg":"api listening"',
 };
 
-export const APP_NAMES = Object.keys(APP_SPECS) as AppName[];
+export const APP_NAMES = Object.keys(SYSTEM_PROCESSES) as AppName[];
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -62,7 +58,7 @@ export class AppProcesses {
     );
     const out = createWriteStream(log, { flags: 'a' });
     await new Promise((resolve) => out.once('open', resolve));
-    const child = spawn(process.execPath, ['--import', 'tsx', APP_SPECS[name].entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', SYSTEM_PROCESSES[name].entry], {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', out, out],
@@ -99,7 +95,7 @@ export class AppProcesses {
       const run = this.running.get(name);
       if (!run) throw new Error(`${name} is not running`);
       const text = (await fs.readFile(run.log, 'utf8')).slice(run.logOffset);
-      if (text.includes(APP_SPECS[name].ready)) return;
+      if (text.includes(READY[name])) return;
       if (run.child.exitCode !== null || run.child.signalCode !== null)
         throw new Error(`${name} exited before it was ready:\n${text.slice(-2000)}`);
       if (Date.now() > deadline)

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
-import { projectionConfigSchema } from '../../projections/config';
+import { projectionConfigSchema } from '../../projections/runtime/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import {
   inventoryWorkerConfigSchema,

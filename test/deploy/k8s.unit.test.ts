@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
 import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
 import { CODEC_SCOPE } from '../../api/routes/codec';
-import { projectionConfigSchema } from '../../projections/config';
+import { projectionConfigSchema } from '../../projections/runtime/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import {
   inventoryWorkerConfigSchema,
@@ -22,7 +22,7 @@ import { SAGA_METRICS } from '../../workflows/metrics';
 /** Entry point a container runs → the configuration schema its process validates at start. */
 const processSchemas: Record<string, z.ZodObject> = {
   'dist/api/main.js': apiConfigSchema,
-  'dist/projections/main.js': projectionConfigSchema,
+  'dist/projections/runtime/main.js': projectionConfigSchema,
   'dist/scripts/create-topics.js': createTopicsConfigSchema,
   'dist/workers/orders.js': ordersWorkerConfigSchema,
   'dist/workers/inventory.js': inventoryWorkerConfigSchema,
@@ -53,7 +53,7 @@ const leftToDefaults: Record<string, string[]> = {
     'TRUST_PROXY',
     'SHUTDOWN_GRACE_MS',
   ],
-  'dist/projections/main.js': [
+  'dist/projections/runtime/main.js': [
     'ORDER_EVENTS_TOPIC',
     'PROJECTOR_POINTER_POLL_MS',
     'PROJECTOR_PARTITIONS_CONCURRENTLY',
@@ -265,8 +265,8 @@ function servedEndpoints(entry: string): Endpoints | undefined {
       loopbackOnly: /\.listen\([^)]*'127\.0\.0\.1'/.test(read('api', 'main.ts')),
     };
   }
-  if (entry === 'dist/projections/main.js') {
-    const main = read('projections', 'main.ts');
+  if (entry === 'dist/projections/runtime/main.js') {
+    const main = read('projections', 'runtime', 'main.ts');
     // The interface comes from configuration: the manifest's value decides (see probe check).
     expect(main).toMatch(
       /server\.listen\(config\.PROJECTOR_METRICS_PORT, config\.PROJECTOR_METRICS_HOST/,

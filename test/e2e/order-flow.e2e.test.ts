@@ -5,7 +5,7 @@ import type { OrderView } from '../../contracts/read-models';
 import { getOrderStateQuery } from '../../workflows/messages';
 import { orderWorkflowId } from '../../contracts/order';
 import { devToken } from '../../scripts/token';
-import { installQuietRuntime } from '../workflows/saga-test-env';
+import { installQuietRuntime } from '../../testing/saga-test-env';
 import { startTestSystem, type TestSystem } from './system';
 
 // The system as a client sees it: orders placed through the HTTP API run as sagas on the real

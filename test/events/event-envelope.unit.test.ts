@@ -8,8 +8,8 @@ import {
 import { orderEventId, uuidV5 } from '../../contracts/event-id';
 import { UnsupportedSchemaVersionError, upcast } from '../../contracts/event-upcasters';
 import { EVENT_PAYLOADS, type OrderEventDraft } from '../../contracts/events';
-import { foldOrder } from '../../projections/order-view';
-import { sagaEvents } from '../../projections/sample-streams';
+import { foldOrder } from '../../projections/fold/order-view';
+import { sagaEvents } from '../../testing/sample-streams';
 
 const placedDraft: OrderEventDraft = {
   orderId: 'ord-1',

@@ -6,7 +6,7 @@ import { EVENT_HEADERS, headerString } from '../../contracts/event-envelope';
 import { EVENT_OWNER } from '../../contracts/events';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
-import { sagaDrafts, sampleSagas } from '../../projections/sample-streams';
+import { sagaDrafts, sampleSagas } from '../../testing/sample-streams';
 import type { RunningStack, StackPorts } from '../../stack';
 import { freeStackPorts, startStack } from '../../stack';
 import { mongoUrl, quietLogger, waitFor } from '../projections/kafka-test-kit';

@@ -13,8 +13,9 @@ import { retryCompensationUpdate } from '../../workflows/messages';
 import { SAGA_METRICS } from '../../workflows/metrics';
 import { orderSaga } from '../../workflows/order-saga';
 import { orderWorkflowStartOptions } from '../../workflows/start-options';
-import { business, FakeServices, orderInput } from '../workflows/fake-services';
-import { createTimeSkippingEnv, waitForState, workflowBundle } from '../workflows/saga-test-env';
+import { business, FakeServices, orderInput } from '../../testing/fake-services';
+import { createTimeSkippingEnv, waitForState } from '../../testing/saga-test-env';
+import { workflowBundle } from '../../workers/workflow-bundle';
 
 // The saga's and the publisher's metrics as Prometheus scrapes them: a Core runtime with the
 // workers' exporter (workers/run-worker.ts) on a free port, sagas on the time-skipping server

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { orderWorkflowId } from '../../contracts/order';
 import { freePorts, freeStackPorts, startStack, type RunningStack } from '../../stack';
 import { startTestSystem, type TestSystem } from '../e2e/system';
-import { installQuietRuntime } from '../workflows/saga-test-env';
+import { installQuietRuntime } from '../../testing/saga-test-env';
 import { findChromium } from './chromium';
 import { orderClient, sampleOrder } from './order-client';
 

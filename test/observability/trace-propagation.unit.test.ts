@@ -4,7 +4,7 @@ import { createEventActivities } from '../../activities/events/event-activities'
 import type { OrderEventDraft } from '../../contracts/events';
 import type { OutgoingMessage } from '../../lib/kafka';
 import { createTracing, type Tracing } from '../../lib/tracing';
-import { processBatch, type ConsumedMessage } from '../../projections/process-batch';
+import { processBatch, type ConsumedMessage } from '../../projections/runtime/process-batch';
 import { placed } from '../projections/event-builders';
 import { InMemoryProjectionStore } from '../projections/in-memory-store';
 

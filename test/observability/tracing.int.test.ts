@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createTracing, type Tracing } from '../../lib/tracing';
 import { startTestSystem, type TestSystem } from '../e2e/system';
-import { installQuietRuntime } from '../workflows/saga-test-env';
+import { installQuietRuntime } from '../../testing/saga-test-env';
 import { orderClient, sampleOrder } from './order-client';
 
 // One order through the whole path, traced: the API request, the workflow start, every

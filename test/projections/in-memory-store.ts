@@ -1,6 +1,6 @@
 import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
-import { evolveCustomerStats, evolveSkuSales } from '../../projections/aggregates';
-import type { ProjectionStore } from '../../projections/mongo-store';
+import { evolveCustomerStats, evolveSkuSales } from '../../projections/fold/aggregates';
+import type { ProjectionStore } from '../../projections/store/mongo-store';
 
 export interface InMemorySnapshot {
   orders: Map<string, OrderView>;

@@ -7,9 +7,13 @@ import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
 import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../../lib/kafka';
-import type { ReadModelNames } from '../../projections/pointers';
-import { foldOrder } from '../../projections/order-view';
-import { startProjector, type Projector, type ProjectorOptions } from '../../projections/projector';
+import type { ReadModelNames } from '../../projections/store/pointers';
+import { foldOrder } from '../../projections/fold/order-view';
+import {
+  startProjector,
+  type Projector,
+  type ProjectorOptions,
+} from '../../projections/runtime/projector';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 
 // Shared plumbing of the projection integration tests: servers from KAFKA_BROKERS/MONGO_URL,

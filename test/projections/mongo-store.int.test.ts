@@ -1,8 +1,8 @@
 import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb';
-import type { CustomerStatsDelta, SkuSalesDelta } from '../../projections/aggregates';
-import { createMongoProjectionStore } from '../../projections/mongo-store';
-import type { AggregateOp } from '../../projections/plan-batch';
-import { generationReadModels } from '../../projections/pointers';
+import type { CustomerStatsDelta, SkuSalesDelta } from '../../projections/fold/aggregates';
+import { createMongoProjectionStore } from '../../projections/store/mongo-store';
+import type { AggregateOp } from '../../projections/fold/plan-batch';
+import { generationReadModels } from '../../projections/store/pointers';
 import { mongoUrl, unique } from './kafka-test-kit';
 
 // Projector instances own different partitions but share customers and SKUs: they create and

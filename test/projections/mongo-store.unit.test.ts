@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, MongoNetworkError } from 'mongodb';
-import { onlyDuplicateKeys } from '../../projections/mongo-store';
+import { onlyDuplicateKeys } from '../../projections/store/mongo-store';
 
 // The orders write ignores duplicate-key errors (an upsert whose version guard did not match
 // collides with the newer stored document). The driver wraps *every* failure of a bulk write

@@ -6,7 +6,7 @@ import {
   SequenceGapError,
   evolveOrder,
   foldOrder,
-} from '../../projections/order-view';
+} from '../../projections/fold/order-view';
 import { orderStream, placed, priced } from './event-builders';
 
 type Body = Parameters<typeof orderStream>[1][number];

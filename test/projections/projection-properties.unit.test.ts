@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { toEventMessage } from '../../contracts/event-envelope';
-import { foldOrder } from '../../projections/order-view';
-import type { ConsumedMessage } from '../../projections/process-batch';
-import { processBatch, ReadModelBehindError } from '../../projections/process-batch';
-import type { SagaSpec } from '../../projections/sample-streams';
-import { SAGA_OUTCOMES, sagaEvents } from '../../projections/sample-streams';
+import { foldOrder } from '../../projections/fold/order-view';
+import type { ConsumedMessage } from '../../projections/runtime/process-batch';
+import { processBatch, ReadModelBehindError } from '../../projections/runtime/process-batch';
+import type { SagaSpec } from '../../testing/sample-streams';
+import { SAGA_OUTCOMES, sagaEvents } from '../../testing/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import { InMemoryProjectionStore } from './in-memory-store';
 

@@ -5,8 +5,8 @@ import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { generationReadModels } from '../../projections/pointers';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { generationReadModels } from '../../projections/store/pointers';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   brokers,
   createTopics,

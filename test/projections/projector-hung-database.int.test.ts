@@ -5,12 +5,15 @@ import type { OrderView } from '../../contracts/read-models';
 import { deadLetterTopic } from '../../contracts/topics';
 import { DeadlineExceededError } from '../../lib/deadline';
 import type { MessagePublisher } from '../../lib/kafka';
-import { createMongoProjectionStore, POSITIONS_COLLECTION } from '../../projections/mongo-store';
-import { foldOrder } from '../../projections/order-view';
-import type { ActiveReadModels } from '../../projections/pointers';
-import { generationReadModels } from '../../projections/pointers';
-import type { Projector, ProjectorOptions } from '../../projections/projector';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import {
+  createMongoProjectionStore,
+  POSITIONS_COLLECTION,
+} from '../../projections/store/mongo-store';
+import { foldOrder } from '../../projections/fold/order-view';
+import type { ActiveReadModels } from '../../projections/store/pointers';
+import { generationReadModels } from '../../projections/store/pointers';
+import type { Projector, ProjectorOptions } from '../../projections/runtime/projector';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   closeTestClients,
   createTopics,

@@ -3,9 +3,9 @@ import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { generationReadModels } from '../../projections/pointers';
-import type { Projector } from '../../projections/projector';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { generationReadModels } from '../../projections/store/pointers';
+import type { Projector } from '../../projections/runtime/projector';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   createTopics,
   messagesOf,
@@ -18,7 +18,7 @@ import {
 
 // A projector must stay a live member of its group while a slow chunk is written, and must
 // report (onFatal, so its process exits and is restarted) partitions that stop advancing.
-// The out-of-group watchdog's rule: projections/condition-watch.ts and its unit test.
+// The out-of-group watchdog's rule: projections/runtime/condition-watch.ts and its unit test.
 
 jest.setTimeout(120_000);
 

@@ -5,12 +5,12 @@ import { Registry } from 'prom-client';
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { POSITIONS_COLLECTION, positionId } from '../../projections/mongo-store';
-import { foldOrder } from '../../projections/order-view';
-import type { ActiveReadModels } from '../../projections/pointers';
-import { generationReadModels } from '../../projections/pointers';
-import type { Projector } from '../../projections/projector';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { POSITIONS_COLLECTION, positionId } from '../../projections/store/mongo-store';
+import { foldOrder } from '../../projections/fold/order-view';
+import type { ActiveReadModels } from '../../projections/store/pointers';
+import { generationReadModels } from '../../projections/store/pointers';
+import type { Projector } from '../../projections/runtime/projector';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   createTopics,
   messagesOf,

@@ -5,14 +5,14 @@ import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
-import { readDeadLetters } from '../../projections/dlt';
-import { foldOrder } from '../../projections/order-view';
-import type { ActiveReadModels } from '../../projections/pointers';
-import { generationReadModels, readActiveReadModels } from '../../projections/pointers';
-import type { Projector, ProjectorOptions } from '../../projections/projector';
-import { createReadModelQueries } from '../../projections/read-model-queries';
-import { rebuildReadModels } from '../../projections/rebuild';
-import { sagaEvents, sampleSagas } from '../../projections/sample-streams';
+import { readDeadLetters } from '../../projections/cli/dlt';
+import { foldOrder } from '../../projections/fold/order-view';
+import type { ActiveReadModels } from '../../projections/store/pointers';
+import { generationReadModels, readActiveReadModels } from '../../projections/store/pointers';
+import type { Projector, ProjectorOptions } from '../../projections/runtime/projector';
+import { createReadModelReader } from '../../projections/store/read-model-reader';
+import { rebuildReadModels } from '../../projections/cli/rebuild';
+import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
   createTopics,
   messagesOf,
@@ -180,9 +180,9 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     await caughtUp(projector);
     // Make the live generation the active one, as the projector's defaults would be.
     await db.collection('read_model_pointers').insertOne({ _id: 'active' as never, ...readModels });
-    const queries = createReadModelQueries(db, { pointerTtlMs: 0 });
+    const reader = createReadModelReader(db, { pointerTtlMs: 0 });
     const anOrder = streams[0][0].orderId;
-    expect((await queries.getOrder(anOrder))?.orderId).toBe(anOrder);
+    expect((await reader.getOrder(anOrder))?.orderId).toBe(anOrder);
 
     let ticks = 0;
     const result = await rebuildReadModels({
@@ -202,6 +202,6 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     const rebuilt = await readAll(db, result.next.collections);
     expect(rebuilt).toEqual(live);
     expect((await readActiveReadModels(db)).collections).toEqual(result.next.collections);
-    expect(await queries.getOrder(anOrder)).toEqual(live.orders.get(anOrder));
+    expect(await reader.getOrder(anOrder)).toEqual(live.orders.get(anOrder));
   });
 });

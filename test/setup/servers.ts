@@ -1,12 +1,8 @@
+import type { SystemServers } from '../../system/isolated-resources';
+
 // For integration test files: where the servers of the global setup answer.
 
-export interface TestServers {
-  temporalAddress: string;
-  kafkaBrokers: string[];
-  mongoUrl: string;
-}
-
-export function testServers(env: NodeJS.ProcessEnv = process.env): TestServers {
+export function testServers(env: NodeJS.ProcessEnv = process.env): SystemServers {
   const missing = ['TEMPORAL_ADDRESS', 'KAFKA_BROKERS', 'MONGO_URL'].filter((k) => !env[k]);
   if (missing.length > 0) {
     throw new Error(

@@ -6,10 +6,10 @@ import {
   rejectOrderUpdate,
 } from '../../workflows/messages';
 import { ApplicationFailure } from '@temporalio/common';
-import { business, orderInput } from './fake-services';
-import type { Overrides } from './fake-services';
-import { createSagaTestEnv, refusal, waitForState } from './saga-test-env';
-import type { SagaTestEnv } from './saga-test-env';
+import { business, orderInput } from '../../testing/fake-services';
+import type { Overrides } from '../../testing/fake-services';
+import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import type { SagaTestEnv } from '../../testing/saga-test-env';
 
 // The saga's conversations: customer cancellation, support approval, payment confirmation.
 

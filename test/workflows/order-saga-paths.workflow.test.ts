@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { OrderStatusKey, OrderTotalKey, CustomerIdKey } from '../../contracts/search-attributes';
 import { getOrderStateQuery, retryCompensationUpdate } from '../../workflows/messages';
-import { business, orderInput, UNIT_PRICE } from './fake-services';
-import type { ActivityName, Overrides } from './fake-services';
-import { createSagaTestEnv, refusal, waitForState } from './saga-test-env';
-import type { SagaTestEnv } from './saga-test-env';
+import { business, orderInput, UNIT_PRICE } from '../../testing/fake-services';
+import type { ActivityName, Overrides } from '../../testing/fake-services';
+import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import type { SagaTestEnv } from '../../testing/saga-test-env';
 
 // The saga's paths with the services faked: what it calls, in which order, what it ends as,
 // and which events it emits.

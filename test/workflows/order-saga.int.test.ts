@@ -12,9 +12,10 @@ import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';
 import type { RunningWorker } from '../../workers/run-worker';
 import { startShippingWorker } from '../../workers/shipping';
-import { createTestNamespace } from '../setup/temporal-namespace';
-import { orderInput } from './fake-services';
-import { waitForState, workflowBundle } from './saga-test-env';
+import { createNamespace } from '../../system/temporal-namespace';
+import { orderInput } from '../../testing/fake-services';
+import { waitForState } from '../../testing/saga-test-env';
+import { workflowBundle } from '../../workers/workflow-bundle';
 
 // Full sagas on the local Temporal dev server (TEMPORAL_ADDRESS) with the four real workers,
 // started the way `npm start` does, over real Mongo stores (MONGO_URL) and the simulated
@@ -41,7 +42,7 @@ let workers: RunningWorker[] = [];
 beforeAll(async () => {
   const server = loadConfig(serverConfigSchema);
   connection = await Connection.connect({ address: server.TEMPORAL_ADDRESS });
-  namespace = await createTestNamespace(connection, 'saga-it');
+  namespace = await createNamespace(connection, 'saga-it');
   suffix = namespace.replace(/-/g, '_');
   client = new Client({ connection, namespace });
   mongo = await MongoClient.connect(server.MONGO_URL);

@@ -11,7 +11,7 @@ import { ORDER_STATUSES } from '../../contracts/order';
 import type { OrderStatus } from '../../contracts/order';
 import { idempotencyKey } from '../../workflows/idempotency';
 import { orderWorkflowStartOptions } from '../../workflows/start-options';
-import { orderInput } from './fake-services';
+import { orderInput } from '../../testing/fake-services';
 
 const stateIn = (status: OrderStatus, patch: Partial<OrderState> = {}): OrderState => ({
   ...initialOrderState(orderInput()),

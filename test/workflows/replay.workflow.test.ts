@@ -3,8 +3,9 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { ReplayResult } from '@temporalio/worker';
-import { historyFromFixture } from './history-fixtures';
-import { installQuietRuntime, workflowBundle } from './saga-test-env';
+import { historyFromFixture } from '../../testing/history-fixtures';
+import { installQuietRuntime } from '../../testing/saga-test-env';
+import { workflowBundle } from '../../workers/workflow-bundle';
 
 // Replays the recorded histories (scripts/record-histories.ts) against today's workflow code:
 // a change that would break orders in flight fails here. No server needed.

@@ -1,8 +1,8 @@
-import type { OrderEvent } from '../contracts/event-envelope';
-import type { OrderStatus } from '../contracts/order';
-import { FINAL_ORDER_STATUSES } from '../contracts/order';
-import { statusAfter } from '../contracts/order-status';
-import type { OrderView } from '../contracts/read-models';
+import type { OrderEvent } from '../../contracts/event-envelope';
+import type { OrderStatus } from '../../contracts/order';
+import { FINAL_ORDER_STATUSES } from '../../contracts/order';
+import { statusAfter } from '../../contracts/order-status';
+import type { OrderView } from '../../contracts/read-models';
 
 // The `orders` read model as a pure fold: evolve(doc | null, event) → doc. No I/O, no clock:
 // `updatedAt` is the event's own time, so replaying the stream rebuilds byte-identical

@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadConfig } from '../lib/config';
-import { withDeadline } from '../lib/deadline';
-import { createKafka, createKafkaPublisher } from '../lib/kafka';
-import { createLogger } from '../lib/logger';
-import { createTracing } from '../lib/tracing';
+import { loadConfig } from '../../lib/config';
+import { withDeadline } from '../../lib/deadline';
+import { createKafka, createKafkaPublisher } from '../../lib/kafka';
+import { createLogger } from '../../lib/logger';
+import { createTracing } from '../../lib/tracing';
 import { projectionConfigSchema } from './config';
-import { readActiveReadModels } from './pointers';
+import { readActiveReadModels } from '../store/pointers';
 import type { Projector } from './projector';
 import { startProjector } from './projector';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     serviceName: 'projector',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
-  // The projector bounds each of its operations itself (projections/mongo-store.ts); the
+  // The projector bounds each of its operations itself (projections/store/mongo-store.ts); the
   // socket timeout also closes a connection whose reply never comes for anything else here.
   const mongo = await MongoClient.connect(config.MONGO_URL, { socketTimeoutMS: 60_000 });
   const db = mongo.db(config.READ_DB);

@@ -2,21 +2,21 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { ORDER_EVENTS_TOPIC, deadLetterTopic } from '../contracts/topics';
-import type { MessagePublisher } from '../lib/kafka';
-import type { Logger } from '../lib/logger';
+import { ORDER_EVENTS_TOPIC, deadLetterTopic } from '../../contracts/topics';
+import type { MessagePublisher } from '../../lib/kafka';
+import type { Logger } from '../../lib/logger';
 import { deadLetterMessage } from './dead-letter';
 import type { PartitionLag } from './lag';
 import { createLagReader } from './lag';
 import { createProjectionMetrics } from './metrics';
-import { withDeadline } from '../lib/deadline';
+import { withDeadline } from '../../lib/deadline';
 import {
   createMongoProjectionStore,
   DEFAULT_OPERATION_TIMEOUT_MS,
   ensureReadModelIndexes,
-} from './mongo-store';
-import type { ActiveReadModels } from './pointers';
-import type { BatchPlan } from './plan-batch';
+} from '../store/mongo-store';
+import type { ActiveReadModels } from '../store/pointers';
+import type { BatchPlan } from '../fold/plan-batch';
 import type { ConsumedMessage } from './process-batch';
 import { createConditionWatch } from './condition-watch';
 import { processBatch, ReadModelBehindError } from './process-batch';

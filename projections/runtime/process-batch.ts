@@ -1,10 +1,10 @@
 import { trace, type Link, type Tracer } from '@opentelemetry/api';
-import type { RawHeaders } from '../contracts/event-envelope';
-import { decodeEventMessage, EVENT_HEADERS, headerString } from '../contracts/event-envelope';
-import { contextFromTraceHeaders, tracerOf } from '../lib/tracing';
-import type { ProjectionStore } from './mongo-store';
-import type { BatchItem, BatchPlan } from './plan-batch';
-import { orderIdsOf, planBatch } from './plan-batch';
+import type { RawHeaders } from '../../contracts/event-envelope';
+import { decodeEventMessage, EVENT_HEADERS, headerString } from '../../contracts/event-envelope';
+import { contextFromTraceHeaders, tracerOf } from '../../lib/tracing';
+import type { ProjectionStore } from '../store/mongo-store';
+import type { BatchItem, BatchPlan } from '../fold/plan-batch';
+import { orderIdsOf, planBatch } from '../fold/plan-batch';
 
 /** A consumed message, independent of the Kafka client. */
 export interface ConsumedMessage {

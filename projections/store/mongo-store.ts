@@ -8,10 +8,10 @@ import type {
   WriteError,
 } from 'mongodb';
 import { MongoBulkWriteError } from 'mongodb';
-import type { OrderView } from '../contracts/read-models';
-import { withDeadline } from '../lib/deadline';
-import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
-import type { AggregateOp } from './plan-batch';
+import type { OrderView } from '../../contracts/read-models';
+import { withDeadline } from '../../lib/deadline';
+import type { CustomerStatsDelta, SkuSalesDelta } from '../fold/aggregates';
+import type { AggregateOp } from '../fold/plan-batch';
 import type { ReadModelNames } from './pointers';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
@@ -53,10 +53,10 @@ export interface ProjectionSource {
 }
 
 /** Per-partition idempotency marks on aggregate documents; never served by the API. */
-export const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
+const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
 const markPath = (partition: number) => `${APPLIED_OFFSETS_FIELD}.p${partition}`;
 
-const DUPLICATE_KEY = 11000;
+export const DUPLICATE_KEY = 11000;
 
 /** Read-model documents are keyed by domain ids (strings), not ObjectIds. */
 interface Doc extends Document {

@@ -1,13 +1,13 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { DLT_HEADERS, REDRIVEN_FROM_HEADER } from '../contracts/dead-letter';
-import { EVENT_HEADERS, headerString } from '../contracts/event-envelope';
-import { deadLetterTopic } from '../contracts/topics';
-import { loadConfig } from '../lib/config';
-import type { MessagePublisher, OutgoingMessage } from '../lib/kafka';
-import { createKafka, createKafkaPublisher } from '../lib/kafka';
-import { createLogger } from '../lib/logger';
-import { projectionConfigSchema } from './config';
-import { copyHeaders } from './dead-letter';
+import { DLT_HEADERS, REDRIVEN_FROM_HEADER } from '../../contracts/dead-letter';
+import { EVENT_HEADERS, headerString } from '../../contracts/event-envelope';
+import { deadLetterTopic } from '../../contracts/topics';
+import { loadConfig } from '../../lib/config';
+import type { MessagePublisher, OutgoingMessage } from '../../lib/kafka';
+import { createKafka, createKafkaPublisher } from '../../lib/kafka';
+import { createLogger } from '../../lib/logger';
+import { projectionConfigSchema } from '../runtime/config';
+import { copyHeaders } from '../runtime/dead-letter';
 
 // Dead-letter tooling (`npm run dlt -- list` / `npm run dlt -- redrive [offset…]`).
 // Re-driving appends the original message (key, value, headers) to the original topic; the

@@ -1,6 +1,6 @@
-import type { RawHeaders } from '../contracts/event-envelope';
-import { DLT_HEADERS } from '../contracts/dead-letter';
-import type { OutgoingMessage } from '../lib/kafka';
+import type { RawHeaders } from '../../contracts/event-envelope';
+import { DLT_HEADERS } from '../../contracts/dead-letter';
+import type { OutgoingMessage } from '../../lib/kafka';
 import type { ConsumedMessage } from './process-batch';
 
 /** Error class name for `kafka_dlt-exception-fqcn` (JavaScript has no packages to qualify it). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { env } from '../lib/config';
-import { ORDER_EVENTS_TOPIC } from '../contracts/topics';
+import { env } from '../../lib/config';
+import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
 
 /** Environment of the projector, rebuild and dead-letter commands. */
 export const projectionConfigSchema = z.object({

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { OrderEventDraft } from '../../contracts/events';
-import type { OrderSagaInput } from '../../contracts/order';
-import type { EventActivities } from '../../activities/events/api';
-import type { InventoryActivities } from '../../activities/inventory/api';
-import type { PaymentActivities } from '../../activities/payments/api';
-import type { ShippingActivities } from '../../activities/shipping/api';
+import type { OrderEventDraft } from '../contracts/events';
+import type { OrderSagaInput } from '../contracts/order';
+import type { EventActivities } from '../activities/events/api';
+import type { InventoryActivities } from '../activities/inventory/api';
+import type { PaymentActivities } from '../activities/payments/api';
+import type { ShippingActivities } from '../activities/shipping/api';
 
 // In-memory stand-ins for the services, shared by all sagas of a test file. Each saga is told
 // apart by its order id; a test overrides the behaviour of any activity for its own order and

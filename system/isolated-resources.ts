@@ -1,9 +1,16 @@
 import type { Connection } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
-import { requiredTopics } from '../../contracts/topics';
-import { ensureTopics } from '../../lib/kafka-topics';
-import { createTestNamespace } from './temporal-namespace';
-import type { TestServers } from './servers';
+import { deadLetterTopic, requiredTopics } from '../contracts/topics';
+import { ensureTopics } from '../lib/kafka-topics';
+import { createNamespace } from './temporal-namespace';
+
+/** Where the servers a system runs on answer. */
+export interface SystemServers {
+  temporalAddress: string;
+  kafkaBrokers: string[];
+  mongoUrl: string;
+}
 
 /**
  * What one in-process system (an end-to-end test file, a benchmark run) owns on shared servers,
@@ -24,7 +31,7 @@ export async function createIsolatedResources(
   name: string,
   partitions: number,
 ): Promise<IsolatedResources> {
-  const namespace = await createTestNamespace(connection, name);
+  const namespace = await createNamespace(connection, name);
   const suffix = namespace.replace(/-/g, '_');
   const topic = `order.events.${suffix}`;
   // A broker that has just started may still answer "does not host this topic-partition"
@@ -60,7 +67,7 @@ export async function createIsolatedResources(
 }
 
 /** The service workers' configuration for an isolated system (all destinations shippable). */
-export function serviceWorkerConfig(servers: TestServers, resources: IsolatedResources) {
+export function serviceWorkerConfig(servers: SystemServers, resources: IsolatedResources) {
   return {
     LOG_LEVEL: 'error' as const,
     TEMPORAL_ADDRESS: servers.temporalAddress,
@@ -74,14 +81,26 @@ export function serviceWorkerConfig(servers: TestServers, resources: IsolatedRes
   };
 }
 
-/** Teardown twin of createIsolatedResources: drops the system's databases (best effort). */
-export async function dropIsolatedDatabases(
-  mongo: MongoClient,
-  resources: Pick<IsolatedResources, 'dbs'>,
+/**
+ * Teardown twin of createIsolatedResources, best effort: drops the system's databases and
+ * deletes its topics. The namespace stays.
+ */
+export async function removeIsolatedResources(
+  clients: { mongo: MongoClient; kafka: Kafka },
+  resources: Pick<IsolatedResources, 'dbs' | 'topic'>,
 ): Promise<void> {
   for (const db of Object.values(resources.dbs))
-    await mongo
+    await clients.mongo
       .db(db)
       .dropDatabase()
       .catch(() => undefined);
+  const admin = clients.kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [resources.topic, deadLetterTopic(resources.topic)] });
+  } catch {
+    // Best effort, like the databases: a broker already gone keeps its topics.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

@@ -2,15 +2,19 @@ import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
-import { loadConfig } from '../lib/config';
-import { createKafka } from '../lib/kafka';
-import type { Logger } from '../lib/logger';
-import { createLogger } from '../lib/logger';
-import { projectionConfigSchema } from './config';
-import type { PartitionLag } from './lag';
-import type { ActiveReadModels } from './pointers';
-import { generationReadModels, readActiveReadModels, switchActiveReadModels } from './pointers';
-import { startProjector } from './projector';
+import { loadConfig } from '../../lib/config';
+import { createKafka } from '../../lib/kafka';
+import type { Logger } from '../../lib/logger';
+import { createLogger } from '../../lib/logger';
+import { projectionConfigSchema } from '../runtime/config';
+import type { PartitionLag } from '../runtime/lag';
+import type { ActiveReadModels } from '../store/pointers';
+import {
+  generationReadModels,
+  readActiveReadModels,
+  switchActiveReadModels,
+} from '../store/pointers';
+import { startProjector } from '../runtime/projector';
 
 // Rebuild (`npm run projections:rebuild`): replays the topic from its start into a new
 // generation of collections with a consumer group of its own, while the live read models keep

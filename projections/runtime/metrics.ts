@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { PartitionLag } from './lag';
-import type { BatchPlan } from './plan-batch';
+import type { BatchPlan } from '../fold/plan-batch';
 
 export interface ProjectionMetrics {
   recordBatch(counts: BatchPlan['counts'], seconds: number): void;

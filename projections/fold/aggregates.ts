@@ -1,5 +1,5 @@
-import type { OrderStatus } from '../contracts/order';
-import type { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
+import type { OrderStatus } from '../../contracts/order';
+import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 
 // `customer_stats` and `sku_sales` are folds too, but over order *transitions* (the order view
 // before and after an event) rather than raw events: "PaymentAuthorized" alone does not say

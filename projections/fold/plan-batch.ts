@@ -1,5 +1,5 @@
-import type { DecodeResult } from '../contracts/event-envelope';
-import type { OrderView } from '../contracts/read-models';
+import type { DecodeResult } from '../../contracts/event-envelope';
+import type { OrderView } from '../../contracts/read-models';
 import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
 import { customerStatsDelta, skuSalesDeltas } from './aggregates';
 import { evolveOrder } from './order-view';

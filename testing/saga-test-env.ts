@@ -1,18 +1,16 @@
-import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { TASK_QUEUES } from '../../contracts/order';
-import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
-import type { OrderSagaInput } from '../../contracts/order';
-import { getOrderStateQuery } from '../../workflows/messages';
-import type { OrderState } from '../../workflows/messages';
-import { orderSaga } from '../../workflows/order-saga';
-import type { OrderSagaSettings } from '../../workflows/order-saga';
-import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { TASK_QUEUES } from '../contracts/order';
+import type { OrderSagaInput } from '../contracts/order';
+import { getOrderStateQuery } from '../workflows/messages';
+import type { OrderState } from '../workflows/messages';
+import { orderSaga } from '../workflows/order-saga';
+import type { OrderSagaSettings } from '../workflows/order-saga';
+import { orderWorkflowStartOptions } from '../workflows/start-options';
+import { registerSearchAttributes } from '../system/temporal-namespace';
+import { workflowBundle } from '../workers/workflow-bundle';
 import { FakeServices } from './fake-services';
 
 // One time-skipping server, one workflow bundle and one worker per task queue for a whole
@@ -35,15 +33,6 @@ export function testServerPath(): string {
   return serverPath;
 }
 
-let bundle: WorkflowBundleWithSourceMap | undefined;
-export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-  return bundle;
-}
-
 /** Quiet workers: expected activity failures would otherwise fill the test output. */
 export function installQuietRuntime(): void {
   try {
@@ -58,7 +47,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServerPath() } },
   });
-  await registerSearchAttributes(env);
+  // The time-skipping server has no flag for custom search attributes; its operator API works.
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 
@@ -109,21 +99,6 @@ export async function createSagaTestEnv(
       await env.teardown();
     },
   };
-}
-
-/** The time-skipping server has no flag for custom search attributes; its operator API works. */
-async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const { IndexedValueType } = temporal.api.enums.v1;
-  const types = {
-    Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  };
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, types[type]]),
-    ),
-  });
 }
 
 /** The reason an update's validator gave for refusing it. */

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { Kafka } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { EventActivities } from '../activities/events/api';
+import { createEventActivities } from '../activities/events/event-activities';
+import { loadApiConfig } from '../api/config';
+import { startApi } from '../api/main';
+import { PROJECTOR_GROUP_ID } from '../contracts/consumer-groups';
+import { codecConfigShape, dataConverterFor } from '../lib/codec';
+import { withDeadline } from '../lib/deadline';
+import { createKafka, createKafkaPublisher } from '../lib/kafka';
+import type { Logger } from '../lib/logger';
+import type { Tracing } from '../lib/tracing';
+import type { Projector, ProjectorOptions } from '../projections/runtime/projector';
+import { startProjector } from '../projections/runtime/projector';
+import { DEFAULT_READ_MODELS } from '../projections/store/pointers';
+import { startInventoryWorker } from '../workers/inventory';
+import { startOrdersWorker } from '../workers/orders';
+import { startPaymentsWorker } from '../workers/payments';
+import { startShippingWorker } from '../workers/shipping';
+import { workflowBundle } from '../workers/workflow-bundle';
+import type { IsolatedResources, SystemServers } from './isolated-resources';
+import {
+  createIsolatedResources,
+  removeIsolatedResources,
+  serviceWorkerConfig,
+} from './isolated-resources';
+
+// The whole system in one process: the API, the four workers and the projector, started with
+// the same functions as the separate processes of `npm start` (system/processes.ts) on the
+// given servers, but isolated in resources of its own (namespace, topic, consumer group,
+// databases) so several systems can share servers. The end-to-end tests and the benchmark run
+// the system this way.
+
+export interface InProcessSystemOptions {
+  servers: SystemServers;
+  /** Prefix of the namespace the resources are named after; also the Kafka client id. */
+  name: string;
+  logger: Logger;
+  /** Partitions of the event topic (default 3). */
+  partitions?: number;
+  /** Order (workflow) workers and projectors to run (default 1 each); they share the load. */
+  orderWorkers?: number;
+  projectors?: number;
+  /** Workflow code of the order workers (default the saga's, workflows/index.ts). */
+  workflowsPath?: string;
+  /** Trace everything with this provider (the workflow code is then bundled traced). */
+  tracing?: Tracing;
+  /** CODEC_KEYS for the client, the workers and the API's codec server (enabled with it). */
+  codecKeys?: string;
+  /** The API's port (default: a free one) and the Temporal UI origin its codec server allows. */
+  apiPort?: number;
+  temporalUiUrl?: string;
+  /** Wraps the event activities of order worker `instance` (the benchmark counts them). */
+  orderWorkerEvents?: (instance: number, events: EventActivities) => EventActivities;
+  /** Called after each chunk projector `instance` commits. */
+  onProjectorProgress?: (instance: number, progress: ProjectorProgress) => void;
+  /** Called as each start-up step completes, in this order. */
+  onStarted?: (step: 'resources' | 'bundle' | 'workers' | 'projectors' | 'api') => void;
+}
+
+export type ProjectorProgress = Parameters<NonNullable<ProjectorOptions['onProgress']>>[0];
+
+export interface InProcessSystem extends Pick<IsolatedResources, 'namespace' | 'topic' | 'dbs'> {
+  apiUrl: string;
+  temporal: Client;
+  mongo: MongoClient;
+  kafka: Kafka;
+  /** Generated for this system: sign tokens and webhooks with them. */
+  jwtSecret: string;
+  webhookSecret: string;
+  /** Stops everything it started, then removes its databases and topics. */
+  stop(): Promise<void>;
+}
+
+/** One client drives a system: the API's per-client limit must not throttle it. */
+const UNLIMITED_PER_MINUTE = '10000000';
+
+export async function startInProcessSystem(
+  options: InProcessSystemOptions,
+): Promise<InProcessSystem> {
+  const { servers, name, logger, tracing } = options;
+  const step = (done: Parameters<NonNullable<InProcessSystemOptions['onStarted']>>[0]) =>
+    options.onStarted?.(done);
+  // Parsed like the processes parse CODEC_KEYS, so bad keys fail here the same way.
+  const codec = z.object(codecConfigShape).parse({ CODEC_KEYS: options.codecKeys });
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const resources = await createIsolatedResources(
+    connection,
+    servers.kafkaBrokers,
+    name,
+    options.partitions ?? 3,
+  );
+  const { namespace, suffix, topic, dbs } = resources;
+  const jwtSecret = randomBytes(32).toString('hex');
+  const webhookSecret = randomBytes(16).toString('hex');
+  step('resources');
+
+  const mongo = await MongoClient.connect(servers.mongoUrl);
+  const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: name, logger });
+  const publisher = createKafkaPublisher(kafka, logger);
+  const workerConfig = { ...serviceWorkerConfig(servers, resources), ...codec };
+  const depsFor = (service: 'orders' | 'inventory' | 'payments' | 'shipping') => ({
+    logger,
+    tracing,
+    eventActivities: createEventActivities({
+      publisher,
+      service,
+      logger,
+      topic,
+      tracer: tracing?.tracer,
+    }),
+  });
+
+  const bundle = await workflowBundle({
+    workflowsPath: options.workflowsPath,
+    traced: tracing !== undefined,
+  });
+  step('bundle');
+  const orderWorkers = Array.from({ length: options.orderWorkers ?? 1 }, (_, instance) => {
+    const deps = depsFor('orders');
+    const eventActivities =
+      options.orderWorkerEvents?.(instance, deps.eventActivities) ?? deps.eventActivities;
+    return startOrdersWorker(workerConfig, { ...deps, eventActivities, workflowBundle: bundle });
+  });
+  const workers = await Promise.all([
+    ...orderWorkers,
+    startInventoryWorker(workerConfig, depsFor('inventory')),
+    startPaymentsWorker(workerConfig, depsFor('payments')),
+    startShippingWorker(workerConfig, depsFor('shipping')),
+  ]);
+  step('workers');
+
+  const projectors: Projector[] = [];
+  for (let instance = 0; instance < (options.projectors ?? 1); instance++) {
+    projectors.push(
+      await startProjector({
+        kafka,
+        db: mongo.db(dbs.read),
+        logger,
+        registry: new Registry(),
+        readModels: { ...DEFAULT_READ_MODELS, groupId: `${PROJECTOR_GROUP_ID}.${suffix}` },
+        topic,
+        deadLetters: { mode: 'publish', publisher },
+        tracer: tracing?.tracer,
+        onProgress: (progress) => options.onProjectorProgress?.(instance, progress),
+      }),
+    );
+  }
+  step('projectors');
+
+  const temporal = new Client({
+    connection,
+    namespace,
+    dataConverter: dataConverterFor(codec),
+    ...(tracing && {
+      interceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })],
+      },
+    }),
+  });
+  const api = await startApi(
+    loadApiConfig({
+      LOG_LEVEL: 'error',
+      TEMPORAL_ADDRESS: servers.temporalAddress,
+      TEMPORAL_NAMESPACE: namespace,
+      KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+      MONGO_URL: servers.mongoUrl,
+      PORT: String(options.apiPort ?? 0),
+      READ_DB: dbs.read,
+      INVENTORY_DB: dbs.inventory,
+      API_DB: dbs.api,
+      JWT_SECRET: jwtSecret,
+      PAYMENT_WEBHOOK_SECRET: webhookSecret,
+      RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
+      ...(options.codecKeys && { CODEC_KEYS: options.codecKeys, CODEC_SERVER_ENABLED: 'true' }),
+      ...(options.temporalUiUrl && { TEMPORAL_UI_URL: options.temporalUiUrl }),
+    }),
+    { temporal, mongo, kafka, logger, tracing },
+  );
+  step('api');
+
+  return {
+    apiUrl: api.url,
+    namespace,
+    topic,
+    dbs,
+    temporal,
+    mongo,
+    kafka,
+    jwtSecret,
+    webhookSecret,
+    async stop() {
+      await api.close();
+      // Together: each projector's disconnect waits out its fetch in flight (up to 5 s), and a
+      // worker's shutdown its pollers and running tasks.
+      await Promise.allSettled([
+        // Bounded: a projector stuck in a batch never finishes disconnecting.
+        ...projectors.map((p) => withDeadline('stopping a projector', 10_000, () => p.stop())),
+        ...workers.map((w) => w.shutdown()),
+      ]);
+      await publisher.close();
+      await removeIsolatedResources({ mongo, kafka }, resources);
+      await mongo.close();
+      await connection.close();
+    },
+  };
+}

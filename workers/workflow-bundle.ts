@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TRACING_WORKFLOW_INTERCEPTOR_MODULES } from '../lib/tracing';
+
+// Prebuilt workflow bundles for workers started in this process (tests, the in-process system,
+// the benchmark): bundling takes seconds, so each bundle is built once per process and shared.
+// The worker processes bundle at start instead (workers/orders.ts).
+
+/** The order saga's workflows: workflows/index.ts from source (tsx, Jest), index.js in dist. */
+export const ORDER_WORKFLOWS_PATH = require.resolve(path.join(__dirname, '../workflows'));
+
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/**
+ * The workflows at `workflowsPath`, bundled once per process. `traced` bundles the OpenTelemetry
+ * workflow interceptors in: a worker given a prebuilt bundle ignores its `workflowModules`.
+ */
+export function workflowBundle(
+  options: { workflowsPath?: string; traced?: boolean } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  const { workflowsPath = ORDER_WORKFLOWS_PATH, traced = false } = options;
+  const key = `${workflowsPath}${traced ? ' (traced)' : ''}`;
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      logger: silent,
+      ...(traced && { workflowInterceptorModules: TRACING_WORKFLOW_INTERCEPTOR_MODULES }),
+    });
+    bundles.set(key, bundle);
+  }
+  return bundle;
+}
