@@ -13,6 +13,7 @@ import { withDeadline } from '../../lib/deadline';
 import type { CustomerStatsDelta, SkuSalesDelta } from '../fold/aggregates';
 import type { AggregateOp } from '../fold/plan-batch';
 import type { ReadModelNames } from './pointers';
+import { DUPLICATE_KEY_CODE } from '../../lib/mongo-duplicate-key';
 
 // The only code that knows how read models sit in MongoDB. It uses nothing FerretDB lacks:
 // single-document updates with $inc/$set/$setOnInsert/$max, upserts, unique _id, `$in` on _id,
@@ -55,8 +56,6 @@ export interface ProjectionSource {
 /** Per-partition idempotency marks on aggregate documents; never served by the API. */
 const APPLIED_OFFSETS_FIELD = 'appliedOffsets';
 const markPath = (partition: number) => `${APPLIED_OFFSETS_FIELD}.p${partition}`;
-
-export const DUPLICATE_KEY = 11000;
 
 /** Read-model documents are keyed by domain ids (strings), not ObjectIds. */
 interface Doc extends Document {
@@ -102,7 +101,7 @@ async function bulk(
 export function onlyDuplicateKeys(error: unknown): boolean {
   if (!(error instanceof MongoBulkWriteError)) return false;
   const list: readonly WriteError[] = ([] as WriteError[]).concat(error.writeErrors ?? []);
-  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY_CODE);
 }
 
 /**

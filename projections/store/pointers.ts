@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { PROJECTOR_GROUP_ID } from '../../contracts/consumer-groups';
 import { READ_MODEL_COLLECTIONS } from '../../contracts/read-models';
-import { DUPLICATE_KEY } from './mongo-store';
+import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
 
 // Which collections the API reads and the projector writes. A rebuild fills a new generation
 // of collections beside the live ones and then flips this one document. FerretDB 2 and MongoDB
@@ -81,7 +81,7 @@ export async function switchActiveReadModels(
         await pointers.insertOne({ _id: ACTIVE_ID, ...doc });
         return true;
       } catch (error) {
-        if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+        if (isDuplicateKeyError(error)) return false;
         throw error;
       }
     }
