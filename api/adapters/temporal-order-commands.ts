@@ -98,16 +98,7 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
     const outcome = await send(orderId, (h) =>
       h.executeUpdate(update, { args: [{ decidedBy: by.sub }] }),
     );
-    switch (outcome.kind) {
-      case 'done':
-        return { ok: true };
-      case 'missing':
-        return notFound;
-      case 'rejected':
-        return { ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: outcome.message };
-      case 'closed':
-        return { ok: false, reason: 'NOT_AWAITING_APPROVAL', detail: closedDetail(outcome) };
-    }
+    return refusedAs(outcome, 'NOT_AWAITING_APPROVAL');
   }
 
   return {
@@ -167,16 +158,7 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
       const result = await send(orderId, (h) =>
         h.executeUpdate(confirmPaymentUpdate, { args: [{ outcome }] }),
       );
-      switch (result.kind) {
-        case 'done':
-          return { ok: true };
-        case 'missing':
-          return notFound;
-        case 'rejected':
-          return { ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: result.message };
-        case 'closed':
-          return { ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: closedDetail(result) };
-      }
+      return refusedAs(result, 'NOT_AWAITING_CONFIRMATION');
     },
 
     async history(orderId): Promise<HistoryResult> {
@@ -220,6 +202,27 @@ export function classifyClosedCancel(
   if (status === 'SHIPMENT_CREATED' || status === 'COMPLETED')
     return { ok: false, reason: 'TOO_LATE', detail };
   return { ok: false, reason: 'ALREADY_CANCELLED', detail };
+}
+
+/**
+ * A support decision's or a confirmation's outcome: whatever the workflow's reason for refusing
+ * it (not waiting for one, already decided or confirmed, another payment), or a finished order,
+ * the caller is told the order is not waiting for this message.
+ */
+function refusedAs<R extends string>(
+  outcome: Outcome<unknown>,
+  reason: R,
+): { ok: true } | typeof notFound | { ok: false; reason: R; detail: string } {
+  switch (outcome.kind) {
+    case 'done':
+      return { ok: true };
+    case 'missing':
+      return notFound;
+    case 'rejected':
+      return { ok: false, reason, detail: outcome.message };
+    case 'closed':
+      return { ok: false, reason, detail: closedDetail(outcome) };
+  }
 }
 
 function closedDetail(outcome: { state: OrderState | undefined; status: string }): string {
