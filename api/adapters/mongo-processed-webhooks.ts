@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { ProcessedWebhooks, WebhookClaim } from '../ports';
+import { atMostEvery } from '../../lib/at-most-every';
 import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
 import { mongoCall } from './mongo-errors';
 
@@ -20,19 +21,17 @@ interface WebhookDoc {
 
 /**
  * Webhook ids in MongoDB, one insert per claim (the unique _id lets one concurrent insert win).
- * FerretDB has no TTL indexes, so old ids are deleted here, at most once an hour per instance.
+ * Old ids are deleted here, at most once an hour per instance, so the store needs no index set up
+ * at start (a TTL index, as the idempotency keys have, would do the same).
  */
 export function createMongoProcessedWebhooks(
   db: Db,
   now: () => number = Date.now,
 ): ProcessedWebhooks {
   const ids = db.collection<WebhookDoc>(PROCESSED_WEBHOOKS_COLLECTION);
-  let prunedAt = 0;
-  async function prune() {
-    if (now() - prunedAt < PRUNE_EVERY_MS) return;
-    prunedAt = now();
+  const prune = atMostEvery(PRUNE_EVERY_MS, now, async () => {
     await ids.deleteMany({ receivedAt: { $lt: new Date(now() - WEBHOOK_ID_RETENTION_MS) } });
-  }
+  });
   async function existing(id: string): Promise<WebhookClaim> {
     // A stale claim is taken over by exactly one caller: the conditional update matches once.
     const takenOver = await ids.updateOne(

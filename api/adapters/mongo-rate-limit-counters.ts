@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { RateLimitCounters } from '../ports';
+import { atMostEvery } from '../../lib/at-most-every';
 import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
 import { mongoCall } from './mongo-errors';
 
@@ -27,13 +28,9 @@ export function createMongoRateLimitCounters(
   now: () => number = Date.now,
 ): RateLimitCounters {
   const windows = db.collection<WindowDoc>(RATE_LIMIT_COLLECTION);
-  let prunedAt = 0;
-  function prune() {
-    if (now() - prunedAt < PRUNE_EVERY_MS) return;
-    prunedAt = now();
-    // Not awaited: cleaning up must not slow the request that happened to trigger it.
-    windows.deleteMany({ expiresAt: { $lt: new Date(now()) } }).catch(() => undefined);
-  }
+  const prune = atMostEvery(PRUNE_EVERY_MS, now, async () => {
+    await windows.deleteMany({ expiresAt: { $lt: new Date(now()) } });
+  });
   async function increment(key: string, windowStart: number, windowMs: number) {
     const doc = await windows.findOneAndUpdate(
       { _id: idOf(key, windowStart) },
@@ -45,7 +42,8 @@ export function createMongoRateLimitCounters(
   return {
     hit: (key, windowStart, windowMs) =>
       mongoCall(async () => {
-        prune();
+        // Not awaited: cleaning up must not slow the request that happened to trigger it.
+        prune().catch(() => undefined);
         try {
           return await increment(key, windowStart, windowMs);
         } catch (err) {

@@ -134,21 +134,11 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
           args: [{ reason: by.support ? `cancelled by support (${by.sub})` : undefined }],
         }),
       );
-      switch (outcome.kind) {
-        case 'done':
-          return { ok: true };
-        case 'missing':
-          return notFound;
-        case 'rejected':
-          return {
-            ok: false,
-            // The workflow refuses a cancellation for exactly these two reasons.
-            reason: outcome.reason === 'TOO_LATE_TO_CANCEL' ? 'TOO_LATE' : 'ALREADY_CANCELLED',
-            detail: outcome.message,
-          };
-        case 'closed':
-          return classifyClosedCancel(outcome.state?.status, closedDetail(outcome));
-      }
+      if (outcome.kind === 'closed')
+        return classifyClosedCancel(outcome.state?.status, closedDetail(outcome));
+      // The workflow refuses a cancellation for exactly these two reasons.
+      const tooLate = outcome.kind === 'rejected' && outcome.reason === 'TOO_LATE_TO_CANCEL';
+      return refusedAs(outcome, tooLate ? 'TOO_LATE' : 'ALREADY_CANCELLED');
     },
 
     approve: (orderId, by) => decide(orderId, by, true),
@@ -205,9 +195,10 @@ export function classifyClosedCancel(
 }
 
 /**
- * A support decision's or a confirmation's outcome: whatever the workflow's reason for refusing
- * it (not waiting for one, already decided or confirmed, another payment), or a finished order,
- * the caller is told the order is not waiting for this message.
+ * An update's outcome as a command result: done, no such order, or refused with `reason`. For a
+ * support decision or a confirmation, whatever the workflow's own reason (not waiting for one,
+ * already decided or confirmed, another payment) or a finished order, the caller is told the
+ * order is not waiting for this message.
  */
 function refusedAs<R extends string>(
   outcome: Outcome<unknown>,
