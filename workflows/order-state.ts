@@ -6,7 +6,7 @@ import type {
 } from '../contracts/order';
 import type { CompensationStep } from './compensations';
 import { rejection } from './update-rejections';
-import type { UpdateRejection } from './update-rejections';
+import type { UpdateRejection, UpdateRejectionReason } from './update-rejections';
 
 // The order's state as the workflow keeps it and the `getOrderState` query returns it, plus the
 // pure rules that decide which messages are accepted in which state. No Temporal imports.
@@ -80,33 +80,44 @@ const FORWARD_STATUSES: readonly OrderStatus[] = [
 // Each `…Rejection` returns why a message is refused in this state, or undefined when accepted.
 // Update validators throw it as a typed failure, which the API answers with 409.
 
-/** The customer may cancel until the shipment exists. */
+/** One reason to refuse: whether it applies, then the typed reason and the message for people. */
+type Rule = [applies: boolean, reason: UpdateRejectionReason, message: string];
+
+/** The first rule that applies refuses the message; none applying accepts it. */
+function firstRefusal(...rules: Rule[]): UpdateRejection | undefined {
+  const hit = rules.find(([applies]) => applies);
+  return hit && rejection(hit[1], hit[2]);
+}
+
+/** The customer may cancel until the shipment exists; a repeated request is accepted. */
 export function cancelRejection(state: OrderState): UpdateRejection | undefined {
-  if (state.cancellationRequested) return undefined; // a repeated request is accepted, changes nothing
-  if (state.status === 'SHIPMENT_CREATED' || state.status === 'COMPLETED')
-    return rejection(
+  if (state.cancellationRequested) return undefined; // changes nothing, so it is not refused
+  return firstRefusal(
+    [
+      state.status === 'SHIPMENT_CREATED' || state.status === 'COMPLETED',
       'TOO_LATE_TO_CANCEL',
       'The shipment has already been created; the order can no longer be cancelled.',
-    );
-  if (!FORWARD_STATUSES.includes(state.status))
-    return rejection(
+    ],
+    [
+      !FORWARD_STATUSES.includes(state.status),
       'ALREADY_CANCELLING',
       `The order is already being cancelled (status ${state.status}).`,
-    );
-  return undefined;
+    ],
+  );
 }
 
 export function decisionRejection(
   state: OrderState,
   decided: boolean,
 ): UpdateRejection | undefined {
-  if (decided) return rejection('ALREADY_DECIDED', 'A decision has already been made.');
-  if (state.status !== 'AWAITING_APPROVAL' || state.steps.approval !== 'RUNNING')
-    return rejection(
+  return firstRefusal(
+    [decided, 'ALREADY_DECIDED', 'A decision has already been made.'],
+    [
+      state.status !== 'AWAITING_APPROVAL' || state.steps.approval !== 'RUNNING',
       'NOT_AWAITING_APPROVAL',
       `The order is not awaiting approval (status ${state.status}).`,
-    );
-  return undefined;
+    ],
+  );
 }
 
 export function confirmationRejection(
@@ -114,27 +125,31 @@ export function confirmationRejection(
   inbox: { awaitingConfirmation: boolean; confirmed: boolean },
   paymentId: string | undefined,
 ): UpdateRejection | undefined {
-  if (inbox.confirmed)
-    return rejection('ALREADY_CONFIRMED', 'The confirmation has already been received.');
-  if (state.status !== 'AWAITING_PAYMENT_CONFIRMATION' || !inbox.awaitingConfirmation)
-    return rejection(
+  return firstRefusal(
+    [inbox.confirmed, 'ALREADY_CONFIRMED', 'The confirmation has already been received.'],
+    [
+      state.status !== 'AWAITING_PAYMENT_CONFIRMATION' || !inbox.awaitingConfirmation,
       'NOT_AWAITING_CONFIRMATION',
       `The order is not awaiting a payment confirmation (status ${state.status}).`,
-    );
-  if (paymentId !== undefined && paymentId !== state.paymentId)
-    return rejection('PAYMENT_MISMATCH', `Payment ${paymentId} is not this order's payment.`);
-  return undefined;
+    ],
+    [
+      paymentId !== undefined && paymentId !== state.paymentId,
+      'PAYMENT_MISMATCH',
+      `Payment ${paymentId} is not this order's payment.`,
+    ],
+  );
 }
 
 export function retryRejection(
   state: OrderState,
   retryRequested: boolean,
 ): UpdateRejection | undefined {
-  if (retryRequested) return rejection('RETRY_ALREADY_SCHEDULED', 'A retry is already scheduled.');
-  if (state.status !== 'COMPENSATION_FAILED')
-    return rejection(
+  return firstRefusal(
+    [retryRequested, 'RETRY_ALREADY_SCHEDULED', 'A retry is already scheduled.'],
+    [
+      state.status !== 'COMPENSATION_FAILED',
       'NO_FAILED_COMPENSATION',
       `No compensation is waiting for a retry (status ${state.status}).`,
-    );
-  return undefined;
+    ],
+  );
 }
