@@ -12,7 +12,7 @@ import { phaseTimer } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
-import { ratioOf } from './report';
+import { rateResult } from './report';
 import type { BenchServers } from './servers';
 import { summarize } from './stats';
 
@@ -124,14 +124,13 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
     phases.mark('bare');
     if (project.failed + baseline.failed > 0)
       throw new Error(`api reads: ${project.failed} + ${baseline.failed} requests not 200`);
-    const projectRate = opts.requests / project.seconds;
-    const bareRate = opts.requests / baseline.seconds;
-    result = {
-      name: 'api reads',
-      subject: { label: 'GET /orders/{id}', value: projectRate, unit: 'requests/s' },
-      baseline: { label: 'bare express findOne', value: bareRate, unit: 'requests/s' },
-      ratio: ratioOf(projectRate, bareRate),
-      details: {
+    const count = opts.requests;
+    result = rateResult(
+      'api reads',
+      'requests/s',
+      { label: 'GET /orders/{id}', count, seconds: project.seconds },
+      { label: 'bare express findOne', count, seconds: baseline.seconds },
+      {
         requests: opts.requests,
         in_flight: opts.concurrency,
         p50_ms: project.latency.p50,
@@ -139,7 +138,7 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
         bare_p50_ms: baseline.latency.p50,
         bare_p99_ms: baseline.latency.p99,
       },
-    };
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
     await api.close();

@@ -9,7 +9,7 @@ import { phaseTimer } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
-import { ratioOf } from './report';
+import { rateResult } from './report';
 import type { BenchServers } from './servers';
 import { summarize } from './stats';
 
@@ -120,21 +120,20 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
     const batchedRate = list.length / ((performance.now() - batchStart) / 1000);
     phases.mark('bare_batched');
 
-    const projectRate = drafts.length / project.seconds;
-    const bareRate = drafts.length / bare.seconds;
-    result = {
-      name: 'publish',
-      subject: { label: 'publishOrderEvent', value: projectRate, unit: 'events/s' },
-      baseline: { label: 'bare kafkajs producer', value: bareRate, unit: 'events/s' },
-      ratio: ratioOf(projectRate, bareRate),
-      details: {
+    const count = drafts.length;
+    result = rateResult(
+      'publish',
+      'events/s',
+      { label: 'publishOrderEvent', count, seconds: project.seconds },
+      { label: 'bare kafkajs producer', count, seconds: bare.seconds },
+      {
         events: drafts.length,
         in_flight: opts.concurrency,
         p99_ms: project.latency.p99,
         bare_p99_ms: bare.latency.p99,
         bare_batched_100_events_per_s: batchedRate,
       },
-    };
+    );
   } finally {
     await producer.disconnect();
     await publisher.close();

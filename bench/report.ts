@@ -37,6 +37,31 @@ export function ratioOf(subject: number, baseline: number): number {
   return baseline > 0 ? subject / baseline : Number.NaN;
 }
 
+/** One side of a rate row: `count` things done in `seconds`. */
+export interface Timed {
+  label: string;
+  count: number;
+  seconds: number;
+}
+
+/** A row whose project and baseline each did `count` things in `seconds`, as rates per second. */
+export function rateResult(
+  name: string,
+  unit: string,
+  subject: Timed,
+  baseline: Timed,
+  details: BenchResult['details'],
+): BenchResult {
+  const rate = (t: Timed) => t.count / t.seconds;
+  return {
+    name,
+    subject: { label: subject.label, value: rate(subject), unit },
+    baseline: { label: baseline.label, value: rate(baseline), unit },
+    ratio: ratioOf(rate(subject), rate(baseline)),
+    details,
+  };
+}
+
 /** Compact figures: 3 significant digits below 100, integers above. */
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
