@@ -7,6 +7,8 @@ export interface ObservedEvent {
   partition: number;
   offset: number;
   occurredAt: number;
+  /** When the producer sent it (the Kafka message's CreateTime timestamp). */
+  sentAt?: number;
 }
 
 export interface CommitMark {
@@ -15,10 +17,14 @@ export interface CommitMark {
   at: number;
 }
 
-/** Lag (ms) of every event a commit covers; events no commit covers are left out. */
+/**
+ * Lag (ms) of every event a commit covers, measured from `from(event)` (default: when it
+ * occurred; `sentAt` gives the projector's own share); events no commit covers are left out.
+ */
 export function projectionLags(
   events: readonly ObservedEvent[],
   marks: readonly CommitMark[],
+  from: (event: ObservedEvent) => number = (e) => e.occurredAt,
 ): number[] {
   const byPartition = new Map<number, CommitMark[]>();
   for (const m of marks) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m]);
@@ -48,7 +54,7 @@ export function projectionLags(
       if (list[mid].offset < e.offset) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < list.length) lags.push(Math.max(0, list[lo].at - e.occurredAt));
+    if (lo < list.length) lags.push(Math.max(0, list[lo].at - from(e)));
   }
   return lags;
 }

@@ -381,11 +381,15 @@ async function measure(
 
   opts.progress.update(undefined, undefined, 'checking read models against the sagas');
   const check = await checkReadModels(system, placed);
-  const lag = summarize(
-    projectionLags(
-      system.observed.filter((e) => e.occurredAt >= startedAt),
-      system.commits,
-    ),
+  const measured = system.observed.filter((e) => e.occurredAt >= startedAt);
+  const lag = summarize(projectionLags(measured, system.commits));
+  // The lag in two parts: from the fact to Kafka (the workflow task, the publish), and from
+  // Kafka to the projector's commit.
+  const toKafka = summarize(
+    measured.map((e) => Math.max(0, (e.sentAt ?? e.occurredAt) - e.occurredAt)),
+  );
+  const inProjector = summarize(
+    projectionLags(measured, system.commits, (e) => e.sentAt ?? e.occurredAt),
   );
   phases.mark('check');
 
@@ -448,6 +452,10 @@ async function measure(
       activities: queues.length,
       projection_lag_p50_ms: lag.p50,
       projection_lag_p99_ms: lag.p99,
+      lag_to_kafka_p50_ms: toKafka.p50,
+      lag_to_kafka_p99_ms: toKafka.p99,
+      lag_in_projector_p50_ms: inProjector.p50,
+      lag_in_projector_p99_ms: inProjector.p99,
       order_worker_tasks: system.orderWorkerTasks.join('/'),
       projector_partitions: system.projectorShares
         .map((s) => [...s.partitions].sort().join('+') || '-')

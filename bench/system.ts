@@ -67,7 +67,12 @@ async function startObserver(
       const time = message.headers?.[EVENT_HEADERS.time];
       const occurredAt = Date.parse(String(Array.isArray(time) ? time[0] : time));
       if (Number.isFinite(occurredAt))
-        observed.push({ partition, offset: Number(message.offset), occurredAt });
+        observed.push({
+          partition,
+          offset: Number(message.offset),
+          occurredAt,
+          sentAt: Number(message.timestamp),
+        });
       return Promise.resolve();
     },
   });

@@ -18,6 +18,16 @@ describe('projectionLags', () => {
     expect(projectionLags(events, marks)).toEqual([50, 40, 80, 30]);
   });
 
+  it("measured from when each event was sent, it is the projector's own share", () => {
+    const events = [
+      { partition: 0, offset: 0, occurredAt: 100, sentAt: 130 },
+      { partition: 0, offset: 1, occurredAt: 110, sentAt: 170 },
+    ];
+    const marks = [{ partition: 0, offset: 1, at: 200 }];
+    expect(projectionLags(events, marks)).toEqual([100, 90]);
+    expect(projectionLags(events, marks, (e) => e.sentAt ?? e.occurredAt)).toEqual([70, 30]);
+  });
+
   it('a later re-commit of a lower offset (rebalance) does not delay coverage', () => {
     const events = [{ partition: 0, offset: 0, occurredAt: 0 }];
     const marks = [
