@@ -6,8 +6,8 @@ import type { RunningWorker, WorkerDeps } from './run-worker';
 import { ORDER_WORKFLOWS_PATH } from './workflow-bundle';
 
 /**
- * The orchestrator: runs the order saga workflows on the `orders` task queue, and publishes the
- * events the orders service owns. Env: see ordersWorkerConfigSchema.
+ * The orchestrator: runs the order saga workflows on the `orders` task queue, and publishes every
+ * saga event as a local activity. Env: see ordersWorkerConfigSchema.
  */
 export function startOrdersWorker(
   config: OrdersWorkerConfig,

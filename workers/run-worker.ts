@@ -22,7 +22,7 @@ import type { WorkerConfig } from './config';
 // Shared wiring of the four worker processes: connect, create the worker on the service's task
 // queue, run it, and on shutdown close what the service opened (Mongo, Kafka), in that order.
 
-/** The four services; each has a task queue (TASK_QUEUES) and publishes the events it owns. */
+/** The four services; each has a task queue (TASK_QUEUES) and owns some events (EVENT_OWNER). */
 export type Service = EventService;
 
 export interface RunningWorker {
@@ -105,8 +105,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      // Every worker publishes the events its service owns (EVENT_OWNER): the workflow
-      // schedules `publishOrderEvent` on the owner's task queue.
+      // The orders worker publishes every event of a saga as a local activity. The others keep
+      // `publishOrderEvent` registered for orders started before the `local-event-publishing`
+      // patch, which schedule it on the event owner's task queue (workflows/order-events.ts);
+      // drop it from them together with the patch's old branch.
       activities: { ...options.activities, ...events.activities },
       ...options.workflows,
       // Codecs run in the worker, outside the workflow sandbox, so bundling is unaffected.
