@@ -21,6 +21,7 @@ export const PaymentStatus = z.enum([
   'VOIDED',
   'REFUNDED',
 ]);
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
 export const ShipmentStatus = z.enum(['NONE', 'CREATED', 'CANCELLED']);
 
 export const TimelineEntry = z.object({

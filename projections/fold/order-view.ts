@@ -2,7 +2,7 @@ import type { OrderEvent } from '../../contracts/event-envelope';
 import type { OrderStatus } from '../../contracts/order';
 import { FINAL_ORDER_STATUSES } from '../../contracts/order';
 import { statusAfter } from '../../contracts/order-status';
-import type { OrderView } from '../../contracts/read-models';
+import type { OrderView, PaymentStatus } from '../../contracts/read-models';
 
 // The `orders` read model as a pure fold: evolve(doc | null, event) → doc. No I/O, no clock:
 // `updatedAt` is the event's own time, so replaying the stream rebuilds byte-identical
@@ -25,6 +25,16 @@ export class SequenceGapError extends ProjectionError {
   }
 }
 
+/** The status each payment event leaves the order's payment in. */
+const PAYMENT_STATUS_AFTER = {
+  PaymentConfirmationRequired: 'AWAITING_CONFIRMATION',
+  PaymentAuthorized: 'AUTHORIZED',
+  PaymentDeclined: 'DECLINED',
+  PaymentCaptured: 'CAPTURED',
+  PaymentVoided: 'VOIDED',
+  PaymentRefunded: 'REFUNDED',
+} as const satisfies Partial<Record<OrderEvent['type'], PaymentStatus>>;
+
 function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
   switch (event.type) {
     case 'OrderPriced':
@@ -34,17 +44,12 @@ function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
     case 'OrderCancelled':
       return { ...doc, cancellationReason: event.data.reason };
     case 'PaymentConfirmationRequired':
-      return { ...doc, payment: { status: 'AWAITING_CONFIRMATION' } };
     case 'PaymentAuthorized':
-      return { ...doc, payment: { status: 'AUTHORIZED' } };
     case 'PaymentDeclined':
-      return { ...doc, payment: { status: 'DECLINED' } };
     case 'PaymentCaptured':
-      return { ...doc, payment: { status: 'CAPTURED' } };
     case 'PaymentVoided':
-      return { ...doc, payment: { status: 'VOIDED' } };
     case 'PaymentRefunded':
-      return { ...doc, payment: { status: 'REFUNDED' } };
+      return { ...doc, payment: { status: PAYMENT_STATUS_AFTER[event.type] } };
     case 'ShipmentCreated':
       return {
         ...doc,
