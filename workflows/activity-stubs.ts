@@ -31,86 +31,75 @@ const compensationRetry: RetryPolicy = {
   maximumAttempts: 10,
 };
 
-function stub<A extends object, K extends keyof A & string>(
-  taskQueue: string,
-  name: K,
-  options: Omit<ActivityOptions, 'taskQueue'>,
-) {
-  return proxyActivities<A>({
-    taskQueue,
-    // When the customer cancels mid-step, wait until the running attempt has really stopped
-    // before compensating: otherwise the release could run before a late reservation lands and
-    // the stock would leak. Costs at most the attempt's start-to-close timeout.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    ...options,
-  })[name];
-}
+type StubOptions = Pick<ActivityOptions, 'startToCloseTimeout' | 'retry' | 'summary'>;
+type Timeout = StubOptions['startToCloseTimeout'];
 
-export const priceOrder = stub<InventoryActivities, 'priceOrder'>(
-  TASK_QUEUES.inventory,
+/** A forward step's options: retried until it succeeds or fails for a business reason. */
+const forward = (startToCloseTimeout: Timeout, summary: string): StubOptions => ({
+  startToCloseTimeout,
+  retry: forwardRetry,
+  summary,
+});
+
+/** A compensation's options: retried for a while, then left to support. */
+const compensation = (startToCloseTimeout: Timeout, summary: string): StubOptions => ({
+  startToCloseTimeout,
+  retry: compensationRetry,
+  summary,
+});
+
+/** One activity of a service, on that service's task queue. */
+const stubsOf =
+  <A extends object>(taskQueue: string) =>
+  <K extends keyof A & string>(name: K, options: StubOptions) =>
+    proxyActivities<A>({
+      taskQueue,
+      // When the customer cancels mid-step, wait until the running attempt has really stopped
+      // before compensating: otherwise the release could run before a late reservation lands
+      // and the stock would leak. Costs at most the attempt's start-to-close timeout.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      ...options,
+    })[name];
+
+const inventory = stubsOf<InventoryActivities>(TASK_QUEUES.inventory);
+const payments = stubsOf<PaymentActivities>(TASK_QUEUES.payments);
+const shipping = stubsOf<ShippingActivities>(TASK_QUEUES.shipping);
+
+// A catalog read: a few ms normally, so 10 s means the attempt is stuck; try again.
+export const priceOrder = inventory(
   'priceOrder',
-  // A catalog read: a few ms normally, so 10 s means the attempt is stuck; try again.
-  { startToCloseTimeout: '10s', retry: forwardRetry, summary: 'Price the items from the catalog' },
+  forward('10s', 'Price the items from the catalog'),
 );
-
-export const reserveInventory = stub<InventoryActivities, 'reserveInventory'>(
-  TASK_QUEUES.inventory,
+// A handful of conditional writes per line; 15 s leaves room for a slow database.
+export const reserveInventory = inventory(
   'reserveInventory',
-  // A handful of conditional writes per line; 15 s leaves room for a slow database.
-  { startToCloseTimeout: '15s', retry: forwardRetry, summary: 'Reserve stock for every line' },
+  forward('15s', 'Reserve stock for every line'),
 );
-
-export const releaseInventory = stub<InventoryActivities, 'releaseInventory'>(
-  TASK_QUEUES.inventory,
+export const releaseInventory = inventory(
   'releaseInventory',
-  { startToCloseTimeout: '15s', retry: compensationRetry, summary: 'Release reserved stock' },
+  compensation('15s', 'Release reserved stock'),
 );
 
-export const authorizePayment = stub<PaymentActivities, 'authorizePayment'>(
-  TASK_QUEUES.payments,
+// An external provider call: allow its own slow responses (30 s) before retrying.
+export const authorizePayment = payments(
   'authorizePayment',
-  // An external provider call: allow its own slow responses (30 s) before retrying.
-  { startToCloseTimeout: '30s', retry: forwardRetry, summary: 'Authorize the payment' },
+  forward('30s', 'Authorize the payment'),
 );
-
-export const recordPaymentConfirmation = stub<PaymentActivities, 'recordPaymentConfirmation'>(
-  TASK_QUEUES.payments,
+// A ledger write only.
+export const recordPaymentConfirmation = payments(
   'recordPaymentConfirmation',
-  // A ledger write only.
-  {
-    startToCloseTimeout: '10s',
-    retry: forwardRetry,
-    summary: "Record the provider's payment confirmation",
-  },
+  forward('10s', "Record the provider's payment confirmation"),
 );
-
-export const capturePayment = stub<PaymentActivities, 'capturePayment'>(
-  TASK_QUEUES.payments,
+export const capturePayment = payments(
   'capturePayment',
-  { startToCloseTimeout: '30s', retry: forwardRetry, summary: 'Capture the authorized payment' },
+  forward('30s', 'Capture the authorized payment'),
 );
+export const voidPayment = payments('voidPayment', compensation('30s', 'Void the authorization'));
+export const refundPayment = payments('refundPayment', compensation('30s', 'Refund the capture'));
 
-export const voidPayment = stub<PaymentActivities, 'voidPayment'>(
-  TASK_QUEUES.payments,
-  'voidPayment',
-  { startToCloseTimeout: '30s', retry: compensationRetry, summary: 'Void the authorization' },
-);
-
-export const refundPayment = stub<PaymentActivities, 'refundPayment'>(
-  TASK_QUEUES.payments,
-  'refundPayment',
-  { startToCloseTimeout: '30s', retry: compensationRetry, summary: 'Refund the capture' },
-);
-
-export const createShipment = stub<ShippingActivities, 'createShipment'>(
-  TASK_QUEUES.shipping,
-  'createShipment',
-  // A carrier booking: external, can be slow.
-  { startToCloseTimeout: '30s', retry: forwardRetry, summary: 'Create the shipment' },
-);
-
-export const cancelShipment = stub<ShippingActivities, 'cancelShipment'>(
-  TASK_QUEUES.shipping,
+// A carrier booking: external, can be slow.
+export const createShipment = shipping('createShipment', forward('30s', 'Create the shipment'));
+export const cancelShipment = shipping(
   'cancelShipment',
-  { startToCloseTimeout: '30s', retry: compensationRetry, summary: 'Cancel the shipment' },
+  compensation('30s', 'Cancel the shipment'),
 );
