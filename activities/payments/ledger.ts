@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
+import { readBack } from '../../lib/mongo-read-back';
 
 // The payments service's ledger: one document per payment, `_id` = the payment id (the
 // authorization's idempotency key, unique by construction). Every change is a compare-and-set
@@ -55,11 +56,7 @@ export function createMongoPaymentLedger(
   now: () => Date = () => new Date(),
 ): PaymentLedger {
   const payments: Collection<PaymentRecord> = db.collection(PAYMENTS_COLLECTION);
-  const load = async (id: string) => {
-    const doc = await payments.findOne({ _id: id });
-    if (!doc) throw new Error(`payment ${id} vanished`); // retryable: should never happen
-    return doc;
-  };
+  const load = (id: string) => readBack(payments, id, 'payment');
   return {
     async claim(id, init) {
       await ignoreDuplicateKey(() =>

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
+import { readBack } from '../../lib/mongo-read-back';
 
 // The shipping service's shipments, `_id` = the shipment id (the creation's idempotency key,
 // unique by construction). Cancelling before creation leaves a tombstone so a late creation
@@ -30,11 +31,7 @@ export function createMongoShipmentStore(
   now: () => Date = () => new Date(),
 ): ShipmentStore {
   const shipments: Collection<ShipmentRecord> = db.collection(SHIPMENTS_COLLECTION);
-  const load = async (id: string) => {
-    const doc = await shipments.findOne({ _id: id });
-    if (!doc) throw new Error(`shipment ${id} vanished`); // retryable: should never happen
-    return doc;
-  };
+  const load = (id: string) => readBack(shipments, id, 'shipment');
   return {
     async createOnce(record) {
       await ignoreDuplicateKey(() => shipments.insertOne({ ...record, createdAt: now() }));
