@@ -124,20 +124,12 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
     phases.mark('bare');
     if (project.failed + baseline.failed > 0)
       throw new Error(`api reads: ${project.failed} + ${baseline.failed} requests not 200`);
-    const count = opts.requests;
     result = rateResult(
       'api reads',
       'requests/s',
-      { label: 'GET /orders/{id}', count, seconds: project.seconds },
-      { label: 'bare express findOne', count, seconds: baseline.seconds },
-      {
-        requests: opts.requests,
-        in_flight: opts.concurrency,
-        p50_ms: project.latency.p50,
-        p99_ms: project.latency.p99,
-        bare_p50_ms: baseline.latency.p50,
-        bare_p99_ms: baseline.latency.p99,
-      },
+      { label: 'GET /orders/{id}', count: opts.requests, ...project },
+      { label: 'bare express findOne', count: opts.requests, ...baseline },
+      { requests: opts.requests, in_flight: opts.concurrency },
     );
   } finally {
     await new Promise((resolve) => server.close(resolve));

@@ -37,14 +37,18 @@ export function ratioOf(subject: number, baseline: number): number {
   return baseline > 0 ? subject / baseline : Number.NaN;
 }
 
-/** One side of a rate row: `count` things done in `seconds`. */
+/** One side of a rate row: `count` things done in `seconds`, each taking `latency` (ms). */
 export interface Timed {
   label: string;
   count: number;
   seconds: number;
+  latency: { p50: number; p99: number };
 }
 
-/** A row whose project and baseline each did `count` things in `seconds`, as rates per second. */
+/**
+ * A row whose project and baseline each did `count` things in `seconds`, as rates per second,
+ * with both sides' latency percentiles in the details (`p50_ms`, `bare_p50_ms`, …).
+ */
 export function rateResult(
   name: string,
   unit: string,
@@ -58,7 +62,13 @@ export function rateResult(
     subject: { label: subject.label, value: rate(subject), unit },
     baseline: { label: baseline.label, value: rate(baseline), unit },
     ratio: ratioOf(rate(subject), rate(baseline)),
-    details,
+    details: {
+      ...details,
+      p50_ms: subject.latency.p50,
+      p99_ms: subject.latency.p99,
+      bare_p50_ms: baseline.latency.p50,
+      bare_p99_ms: baseline.latency.p99,
+    },
   };
 }
 
