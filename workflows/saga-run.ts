@@ -10,7 +10,7 @@ import type { OrderSagaInput, OrderStatus } from '../contracts/order';
 import { statusAfter } from '../contracts/order-status';
 import { CustomerIdKey, OrderStatusKey } from '../contracts/search-attributes';
 import { CompensationStack } from './compensations';
-import type { CompensationStep } from './compensations';
+import type { CompensationHooks, CompensationStep } from './compensations';
 import { idempotencyKey } from './idempotency';
 import type { PaymentConfirmation } from './messages';
 import { createEventEmitter } from './order-events';
@@ -138,13 +138,7 @@ export class SagaRun {
    * compensations), then runs them most recent first; a failing one is retried when `onFailure`
    * resolves (CompensationStack).
    */
-  async unwind(
-    announce: () => Promise<void>,
-    hooks: {
-      onStart(step: CompensationStep): void;
-      onFailure(step: CompensationStep, error: unknown): Promise<void>;
-    },
-  ): Promise<void> {
+  async unwind(announce: () => Promise<void>, hooks: CompensationHooks): Promise<void> {
     this.compensating = true;
     await announce();
     // Non-cancellable: compensations must finish whatever else happens to the workflow.
