@@ -1,7 +1,6 @@
 import { createEventActivities } from '../activities/events/event-activities';
-import type { EventActivities } from '../activities/events/api';
 import { envelopeFromDraft, toEventMessage } from '../contracts/event-envelope';
-import { EVENT_OWNER, type OrderEventDraft } from '../contracts/events';
+import type { OrderEventDraft } from '../contracts/events';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { sagaDrafts, sampleSagas } from '../testing/sample-streams';
@@ -62,36 +61,29 @@ export async function runPublishBench(opts: PublishOptions): Promise<BenchResult
     .flatMap(sagaDrafts)
     .slice(0, opts.events);
   const publisher = createKafkaPublisher(kafka, logger);
-  // The activities of each service, as each worker registers them.
-  const byService = new Map<string, EventActivities>();
-  const activities = (d: OrderEventDraft) => {
-    const service = EVENT_OWNER[d.type];
-    let a = byService.get(service);
-    if (!a)
-      byService.set(
-        service,
-        (a = createEventActivities({ publisher, service, logger, topic: topics.project })),
-      );
-    return a;
-  };
+  // As the orders worker runs them: it publishes every event of a saga (local activities).
+  const activities = createEventActivities({
+    publisher,
+    service: 'orders',
+    logger,
+    topic: topics.project,
+  });
   // Bare: kafkajs's defaults, acks=-1 (kafkajs's default too), pre-built messages.
   const producer = kafka.producer();
   await producer.connect();
-  const messages = new Map(
-    drafts.map((d) => [d, toEventMessage(envelopeFromDraft(d, { service: EVENT_OWNER[d.type] }))]),
-  );
+  const messages = new Map(drafts.map((d) => [d, toEventMessage(envelopeFromDraft(d))]));
   let result: BenchResult;
   try {
     const limit = Math.max(60_000, opts.events * 20);
     // Warm-up of both (connections, metadata), not measured.
-    await activities(drafts[0]).publishOrderEvent(drafts[0]);
+    await activities.publishOrderEvent(drafts[0]);
     await producer.send({ topic: topics.bare, messages: [messages.get(drafts[0])!] });
     phases.mark('setup');
     const project = await withTimeout(
       timed(
         drafts,
         opts.concurrency,
-        (d) => activities(d).publishOrderEvent(d),
+        (d) => activities.publishOrderEvent(d),
         (n) => opts.progress.update(n, drafts.length, 'events via publishOrderEvent'),
       ),
       limit,

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { OrderEventData, OrderEventDraft, OrderEventType } from './events';
-import { EVENT_PAYLOADS, EVENT_SCHEMA_VERSIONS, ORDER_EVENT_TYPES, totalQuantity } from './events';
+import {
+  EVENT_OWNER,
+  EVENT_PAYLOADS,
+  EVENT_SCHEMA_VERSIONS,
+  ORDER_EVENT_TYPES,
+  totalQuantity,
+} from './events';
 import { orderEventId } from './event-id';
 import { upcast, UnsupportedSchemaVersionError } from './event-upcasters';
 
@@ -100,7 +106,7 @@ export function completeEventData(draft: OrderEventDraft): OrderEvent['data'] {
  */
 export function envelopeFromDraft(
   draft: OrderEventDraft,
-  context: { service: EventService; traceparent?: string; tracestate?: string },
+  context: { traceparent?: string; tracestate?: string } = {},
 ): OrderEvent {
   const causationId =
     draft.sequence > 1 ? orderEventId(draft.orderId, draft.sequence - 1) : `order:${draft.orderId}`;
@@ -111,7 +117,8 @@ export function envelopeFromDraft(
     orderId: draft.orderId,
     sequence: draft.sequence,
     occurredAt: draft.occurredAt,
-    service: context.service,
+    // The service that owns the fact, whichever process sends it (the orders worker sends all).
+    service: EVENT_OWNER[draft.type],
     correlationId: draft.orderId,
     causationId,
     ...(context.traceparent ? { traceparent: context.traceparent } : {}),

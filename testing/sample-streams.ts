@@ -1,7 +1,6 @@
 import type { OrderEvent } from '../contracts/event-envelope';
 import { envelopeFromDraft } from '../contracts/event-envelope';
 import type { OrderEventDraft } from '../contracts/events';
-import { EVENT_OWNER } from '../contracts/events';
 import type { CancellationReason, OrderItemRequest } from '../contracts/order';
 
 // Deterministic event streams of whole sagas, as the workflow would publish them, for tests,
@@ -163,7 +162,7 @@ export function sagaDrafts(spec: SagaSpec): OrderEventDraft[] {
 
 /** The events a saga publishes, each from the service that owns it. */
 export const sagaEvents = (spec: SagaSpec): OrderEvent[] =>
-  sagaDrafts(spec).map((draft) => envelopeFromDraft(draft, { service: EVENT_OWNER[draft.type] }));
+  sagaDrafts(spec).map((draft) => envelopeFromDraft(draft));
 
 /** A reproducible mix of sagas: `count` orders over `customers` customers and `skus` SKUs. */
 export function sampleSagas(options: {

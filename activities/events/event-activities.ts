@@ -1,7 +1,6 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { MetricMeter } from '@temporalio/common';
 import type { OrderEventDraft } from '../../contracts/events';
-import { EVENT_OWNER } from '../../contracts/events';
 import type { EventService } from '../../contracts/event-envelope';
 import { envelopeFromDraft, toEventMessage } from '../../contracts/event-envelope';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
@@ -55,11 +54,9 @@ export function createEventActivities(deps: EventActivitiesDeps): EventActivitie
       orderId: draft.orderId,
       sequence: draft.sequence,
       type: draft.type,
+      publishedBy: deps.service,
     });
-    const event = envelopeFromDraft(draft, {
-      service: EVENT_OWNER[draft.type],
-      ...traceContext?.(),
-    });
+    const event = envelopeFromDraft(draft, traceContext?.());
     await measurePublish(meter(), { topic, event_type: draft.type }, () =>
       deps.publisher.publish(topic, [toEventMessage(event)]),
     );

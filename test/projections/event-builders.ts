@@ -1,7 +1,6 @@
 import type { OrderEvent } from '../../contracts/event-envelope';
 import { envelopeFromDraft } from '../../contracts/event-envelope';
 import type { OrderEventDraft } from '../../contracts/events';
-import { EVENT_OWNER } from '../../contracts/events';
 
 type Body = Pick<OrderEventDraft, 'type' | 'data'>;
 
@@ -18,7 +17,7 @@ export function orderStream(
       sequence: index + 1,
       occurredAt: new Date(startMs + index * 1000).toISOString(),
     } as OrderEventDraft; // safe: Body pairs type and data as OrderEventDraft does
-    return envelopeFromDraft(draft, { service: EVENT_OWNER[draft.type] });
+    return envelopeFromDraft(draft);
   });
 }
 
