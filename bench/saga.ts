@@ -112,7 +112,7 @@ async function businessSteps(system: BenchSystem, orderId: string): Promise<Sche
  * on its owner's queue, as the saga scheduled them before events became local activities. It
  * stays what it was so the figures of earlier runs remain comparable.
  */
-export function withEventActivities(
+function withEventActivities(
   steps: readonly ScheduledActivity[],
   events: readonly { type: string }[],
 ): ScheduledActivity[] {
