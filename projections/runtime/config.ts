@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env } from '../../lib/config';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
+import { DEFAULT_PARTITIONS_CONCURRENTLY } from './projector';
 
 /** Environment of the projector, rebuild and dead-letter commands. */
 export const projectionConfigSchema = z.object({
@@ -17,7 +18,7 @@ export const projectionConfigSchema = z.object({
   PROJECTOR_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How often a running projector checks whether a rebuild switched the read models. */
   PROJECTOR_POINTER_POLL_MS: env.durationMs.default(5_000),
-  PROJECTOR_PARTITIONS_CONCURRENTLY: env.positiveInt.default(2),
+  PROJECTOR_PARTITIONS_CONCURRENTLY: env.positiveInt.default(DEFAULT_PARTITIONS_CONCURRENTLY),
   /** OTLP/HTTP collector base URL; tracing is off when unset. */
   OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint,
 });

@@ -34,7 +34,7 @@ export interface ProjectorOptions {
    * and counted (a rebuild replaying events that were dead-lettered long ago).
    */
   deadLetters: { mode: 'publish'; publisher: MessagePublisher } | { mode: 'count-only' };
-  /** Partitions projected at once by this instance. */
+  /** Partitions projected at once by this instance; default DEFAULT_PARTITIONS_CONCURRENTLY. */
   partitionsConcurrently?: number;
   /** Messages per write round; offsets are committed after each. */
   chunkSize?: number;
@@ -83,6 +83,13 @@ export interface ProjectorOptions {
    */
   operationTimeoutMs?: number;
 }
+
+/**
+ * Every partition of the default topic (6) at once. kafkajs fetches again only once every batch
+ * of the last fetch is projected, so with fewer workers than partitions with data, a partition's
+ * new events wait for other partitions' chunks as well as its own.
+ */
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 6;
 
 export interface Projector {
   readonly groupId: string;
@@ -149,6 +156,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       'read model behind the consumer position; reading the partition again from its position',
     );
     consumer.seek({ topic, partition, offset: String(readModelAt) });
+    store.forgetKnownDocuments();
     rewoundTo.set(partition, readModelAt);
     metrics.recordRewind(partition);
   };
@@ -225,7 +233,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   };
 
   await consumer.run({
-    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 2,
+    partitionsConsumedConcurrently:
+      options.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
     // Offsets are resolved by hand, only once a chunk's writes are durable; the threshold of 1
     // makes commitOffsetsIfNecessary commit whatever has been resolved.
     eachBatchAutoResolve: false,

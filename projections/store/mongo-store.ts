@@ -37,6 +37,11 @@ export interface ProjectionStore {
   ): Promise<void>;
   /** Replaces each order whose stored version is older (or inserts it). */
   writeOrders(docs: readonly OrderView[]): Promise<void>;
+  /**
+   * Forgets which aggregate documents are known to exist, so the next chunk checks again: the
+   * read model may have lost writes (the projector calls it when it rewinds a partition).
+   */
+  forgetKnownDocuments(): void;
 }
 
 /**
@@ -178,8 +183,22 @@ export function createMongoProjectionStore(
   // is then read again) instead of holding its partition for ever. Whatever a timed-out write
   // still does on the server later is harmless: every write here is guarded (versions, offset
   // marks, $max), so a late one is a no-op or the same bytes.
+  // Aggregate documents this store created or saw, per collection: aggregate documents are
+  // never deleted, so a chunk whose documents are all known skips createMissing's find (one
+  // round trip of most chunks). A database that loses acknowledged writes may have lost one of
+  // them, so the set is emptied whenever an operation fails (the chunk's retry checks again)
+  // and when the projector rewinds a partition (forgetKnownDocuments).
+  const known = new Map<string, Set<string>>();
   const bounded = <T>(what: string, work: (signal: AbortSignal) => Promise<T>) =>
-    withDeadline(what, timeoutMs, work);
+    withDeadline(what, timeoutMs, work).catch((error: unknown) => {
+      known.clear();
+      throw error;
+    });
+  const knownIn = (collection: string) => {
+    let set = known.get(collection);
+    if (!set) known.set(collection, (set = new Set()));
+    return set;
+  };
 
   return {
     loadOrders: (orderIds) =>
@@ -222,6 +241,8 @@ export function createMongoProjectionStore(
       bounded('writing aggregates', (signal) =>
         applyAggregates(partition, customerOps, skuOps, signal),
       ),
+
+    forgetKnownDocuments: () => known.clear(),
 
     writeOrders: (docs) =>
       bounded('writing orders', (signal) =>
@@ -306,18 +327,21 @@ export function createMongoProjectionStore(
    * meanwhile fails with a duplicate key: it exists.
    */
   async function createMissing(collection: string, documents: Doc[], signal: AbortSignal) {
-    if (documents.length === 0) return;
+    const knownIds = knownIn(collection);
+    const unknown = documents.filter((d) => !knownIds.has(d._id));
+    if (unknown.length === 0) return;
     const existing = await db
       .collection<Doc>(collection)
-      .find({ _id: { $in: documents.map((d) => d._id) } }, { projection: { _id: 1 }, signal })
+      .find({ _id: { $in: unknown.map((d) => d._id) } }, { projection: { _id: 1 }, signal })
       .toArray();
     const found = new Set(existing.map((d) => d._id));
     await bulkIgnoringDuplicates(
       db,
       collection,
-      documents.filter((d) => !found.has(d._id)).map((document) => ({ insertOne: { document } })),
+      unknown.filter((d) => !found.has(d._id)).map((document) => ({ insertOne: { document } })),
       signal,
     );
+    for (const d of unknown) knownIds.add(d._id);
   }
 }
 

@@ -57,6 +57,9 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return Promise.resolve(this.positions.get(partition) ?? null);
   }
 
+  /** Nothing to forget: this store keeps no cache. */
+  forgetKnownDocuments() {}
+
   savePosition(partition: number, next: number) {
     this.positions.set(partition, Math.max(next, this.positions.get(partition) ?? 0));
     return Promise.resolve();

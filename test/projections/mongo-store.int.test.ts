@@ -2,6 +2,7 @@ import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'm
 import type { CustomerStatsDelta, SkuSalesDelta } from '../../projections/fold/aggregates';
 import { createMongoProjectionStore } from '../../projections/store/mongo-store';
 import type { AggregateOp } from '../../projections/fold/plan-batch';
+import type { OrderView } from '../../contracts/read-models';
 import { generationReadModels } from '../../projections/store/pointers';
 import { mongoUrl, unique } from './kafka-test-kit';
 
@@ -120,4 +121,65 @@ it("loads a chunk's orders with one query", async () => {
   } finally {
     await client.close();
   }
+});
+
+describe('aggregate documents the store already knows', () => {
+  const source = { groupId: 'known', topic: 'order.events' };
+  const monitored = async () => {
+    const client = await MongoClient.connect(mongoUrl(), { monitorCommands: true });
+    const commands: { name: string; collection: unknown }[] = [];
+    client.on('commandStarted', (event: CommandStartedEvent) =>
+      commands.push({ name: event.commandName, collection: event.command[event.commandName] }),
+    );
+    return { client, db: client.db(db.databaseName), commands };
+  };
+  const statsOf = (collection: string, customerId: string) =>
+    db
+      .collection<{ _id: string; ordersByStatus: Record<string, number> }>(collection)
+      .findOne({ _id: customerId });
+
+  it('are incremented without looking them up again', async () => {
+    const { collections } = generationReadModels('known-skip');
+    const { client, db: watched, commands } = await monitored();
+    try {
+      const store = createMongoProjectionStore(watched, collections, source);
+      await store.applyAggregates(0, [customerOp('c-known', 0)], [skuOp('s-known', 0)]);
+      commands.length = 0;
+      await store.applyAggregates(0, [customerOp('c-known', 1)], [skuOp('s-known', 1)]);
+      // One guarded $inc per collection and nothing else: no find, no insert.
+      expect(commands.map((c) => c.name).sort()).toEqual(['update', 'update']);
+      expect((await statsOf(collections.customerStats, 'c-known'))?.ordersByStatus).toEqual({
+        PENDING: 2,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('are looked up again after a rewind, so a document the database lost is created again', async () => {
+    const { collections } = generationReadModels('known-rewind');
+    const store = createMongoProjectionStore(db, collections, source);
+    await store.applyAggregates(0, [customerOp('c-lost', 0)], []);
+    // The database loses the document (an acknowledged write that did not survive a crash).
+    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-lost' });
+    store.forgetKnownDocuments(); // what the projector does when it rewinds the partition
+    await store.applyAggregates(0, [customerOp('c-lost', 1)], []);
+    expect((await statsOf(collections.customerStats, 'c-lost'))?.ordersByStatus).toEqual({
+      PENDING: 1,
+    });
+  });
+
+  it('are looked up again after any failed operation', async () => {
+    const { collections } = generationReadModels('known-failure');
+    const store = createMongoProjectionStore(db, collections, source);
+    await store.applyAggregates(0, [customerOp('c-failed', 0)], []);
+    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-failed' });
+    // A write the server refuses (a field name starting with `$`) fails the chunk.
+    const refused = { orderId: 'o-bad', version: 1, $bad: 1 } as unknown as OrderView;
+    await expect(store.writeOrders([refused])).rejects.toThrow();
+    await store.applyAggregates(0, [customerOp('c-failed', 1)], []);
+    expect((await statsOf(collections.customerStats, 'c-failed'))?.ordersByStatus).toEqual({
+      PENDING: 1,
+    });
+  });
 });

@@ -150,9 +150,14 @@ describe('projector and writes the read model does not keep', () => {
       next: b.length + 3,
     });
 
-    // The database comes back without a's document and with its position back before a
-    // (behind the projector's back: Kafka's committed offset stays after a's third event).
+    // The database comes back without a's documents (its order and its customer's statistics,
+    // which this projector created and so knows) and with its position back before a (behind
+    // the projector's back: Kafka's committed offset stays after a's third event).
     await db.collection(readModels.collections.orders).deleteOne({ _id: a[0].orderId as never });
+    const aCustomer = (a[0].data as { customerId: string }).customerId;
+    await db
+      .collection(readModels.collections.customerStats)
+      .deleteOne({ _id: aCustomer as never });
     await position.collection.updateOne({ _id: position.id }, { $set: { next: b.length } });
 
     await publisher.publish(topic, messagesOf(a.slice(3)));
