@@ -19,6 +19,7 @@ import type { Progress } from './progress';
 import type { BenchResult } from './report';
 import { ratioOf } from './report';
 import type { BenchServers } from './servers';
+import { cpuPerUnit } from './cpu';
 import { summarize } from './stats';
 import { startBenchSystem, type BenchSystem } from './system';
 import type { bareWorkflow } from './bare/workflows';
@@ -211,7 +212,12 @@ async function runBare(
   queues: readonly string[],
   phases: Phases,
   name = 'bare',
-): Promise<{ seconds: number; latencies: number[]; workflowIds: string[] }> {
+): Promise<{
+  seconds: number;
+  latencies: number[];
+  workflowIds: string[];
+  cpuPerWorkflow: string;
+}> {
   const bare = (q: string) => `bench-${name}-${q}`;
   const workflowBundle = await benchBundle();
   const distinct = [...new Set(queues)];
@@ -242,6 +248,8 @@ async function runBare(
   const workflowIds: string[] = [];
   phases.mark(`${name}_setup`);
   const started = performance.now();
+  const cpuBefore = servers.cpu();
+  let cpuPerWorkflow = '';
   try {
     await runPool(opts.orders, opts.concurrency, async (i) => {
       const t = performance.now();
@@ -255,6 +263,7 @@ async function runBare(
       latencies.push(performance.now() - t);
       opts.progress.update(latencies.length, opts.orders, `${name} workflows`);
     });
+    cpuPerWorkflow = cpuPerUnit(cpuBefore, servers.cpu(), opts.orders);
   } finally {
     phases.mark(name);
     for (const w of workers) w.shutdown();
@@ -262,7 +271,7 @@ async function runBare(
     for (const c of connections) await c.close();
     phases.mark(`${name}_teardown`);
   }
-  return { seconds: (performance.now() - started) / 1000, latencies, workflowIds };
+  return { seconds: (performance.now() - started) / 1000, latencies, workflowIds, cpuPerWorkflow };
 }
 
 export interface SagaBench {
@@ -365,6 +374,7 @@ async function measure(
   const latencies: number[] = [];
   const startedAt = Date.now();
   const started = performance.now();
+  const cpuBefore = opts.servers.cpu();
   await withTimeout(
     runPool(opts.orders, opts.concurrency, async (i) => {
       const p = await placeAndAwaitFinal(system, tokens[i % CUSTOMERS], `bench-c${i % CUSTOMERS}`);
@@ -376,6 +386,7 @@ async function measure(
     'saga orders',
   );
   const sagaSeconds = (performance.now() - started) / 1000;
+  const cpuPerOrder = cpuPerUnit(cpuBefore, opts.servers.cpu(), opts.orders);
   phases.mark('orders');
   const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
 
@@ -464,6 +475,10 @@ async function measure(
       read_models: check.readModels,
       version_mismatches: check.versionMismatches,
       aggregate_mismatches: check.aggregateMismatches,
+      // CPU per order (all processes, while the orders ran) against per 5-step bare workflow:
+      // on busy cores the ratio against that baseline cannot beat the inverse of their totals.
+      cpu_ms_per_order: cpuPerOrder,
+      bare5_cpu_ms_per_workflow: bare5.cpuPerWorkflow,
       saga_history: sagaTime,
       bare_history: bareTime,
     },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpuDelta, processCpuSeconds, sampleCpu, statTicks } from '../../bench/cpu';
+import { cpuDelta, cpuPerUnit, processCpuSeconds, sampleCpu, statTicks } from '../../bench/cpu';
 
 describe('CPU accounting', () => {
   it('reads utime + stime + reaped children from /proc/<pid>/stat, whatever the name holds', () => {
@@ -36,5 +36,11 @@ describe('CPU accounting', () => {
       'node=3.0 mongo=0.5 kafka=0.0',
     );
     expect(cpuDelta({ node: 1 }, { node: 2, late: 5 })).toBe('node=1.0');
+  });
+
+  it('reports milliseconds per unit of work, their sum first', () => {
+    expect(cpuPerUnit({ node: 1, mongo: 2 }, { node: 3, mongo: 2.5, late: 9 }, 10)).toBe(
+      'total=250 node=200 mongo=50',
+    );
   });
 });
