@@ -59,6 +59,7 @@ describe('Kafka JVM command lines', () => {
   it('runs kafka.Kafka with a bounded heap and the log4j config', () => {
     const args = kafkaJvmArgs(jvm);
     expect(args).toContain('-Xmx512m');
+    expect(args).toContain('-XX:TieredStopAtLevel=1'); // no C2 compilations while tests run
     expect(args).toContain('-Dlog4j.configuration=file:/s/log4j.properties');
     expect(args.slice(-4)).toEqual(['-cp', '/c/libs/*', 'kafka.Kafka', '/s/server.properties']);
   });
