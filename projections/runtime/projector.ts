@@ -156,7 +156,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       'read model behind the consumer position; reading the partition again from its position',
     );
     consumer.seek({ topic, partition, offset: String(readModelAt) });
-    store.forgetKnownDocuments();
+    store.forgetKnownDocuments(partition);
     rewoundTo.set(partition, readModelAt);
     metrics.recordRewind(partition);
   };

@@ -38,10 +38,11 @@ export interface ProjectionStore {
   /** Replaces each order whose stored version is older (or inserts it). */
   writeOrders(docs: readonly OrderView[]): Promise<void>;
   /**
-   * Forgets which aggregate documents are known to exist, so the next chunk checks again: the
-   * read model may have lost writes (the projector calls it when it rewinds a partition).
+   * Forgets which aggregate documents `partition`'s chunks know to exist, so its next chunk
+   * checks again: the read model may have lost writes (the projector calls it when it rewinds
+   * the partition).
    */
-  forgetKnownDocuments(): void;
+  forgetKnownDocuments(partition: number): void;
 }
 
 /**
@@ -66,6 +67,9 @@ const markPath = (partition: number) => `${APPLIED_OFFSETS_FIELD}.p${partition}`
 interface Doc extends Document {
   _id: string;
 }
+
+/** Aggregate documents one partition remembers per collection before it starts over. */
+const KNOWN_DOCUMENTS_LIMIT = 100_000;
 
 /** Default of StoreOptions.operationTimeoutMs. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 60_000;
@@ -179,26 +183,30 @@ export function createMongoProjectionStore(
 ): ProjectionStore {
   const positions = db.collection<PositionDoc>(POSITIONS_COLLECTION);
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
+  // Aggregate documents known to exist, per source partition and collection: aggregate
+  // documents are never deleted, so a chunk whose documents are all known skips createMissing's
+  // find (one round trip of most chunks). A database that loses acknowledged writes may have lost
+  // one; each partition knows only documents it created or found in a chunk whose position it
+  // then recorded, so that position's check sees the same loss, and the projector calls
+  // forgetKnownDocuments(partition) when it rewinds. (Shared across partitions, a document known
+  // through one would be skipped for another whose own position shows nothing.) Every set is
+  // also emptied when an operation fails, and when it grows past KNOWN_DOCUMENTS_LIMIT.
+  const known = new Map<string, Set<string>>();
+  const knownIn = (partition: number, collection: string) => {
+    const key = `${partition}|${collection}`;
+    let set = known.get(key);
+    if (!set || set.size >= KNOWN_DOCUMENTS_LIMIT) known.set(key, (set = new Set()));
+    return set;
+  };
   // Every operation is bounded, so a request the server never answers fails the chunk (which
   // is then read again) instead of holding its partition for ever. Whatever a timed-out write
   // still does on the server later is harmless: every write here is guarded (versions, offset
   // marks, $max), so a late one is a no-op or the same bytes.
-  // Aggregate documents this store created or saw, per collection: aggregate documents are
-  // never deleted, so a chunk whose documents are all known skips createMissing's find (one
-  // round trip of most chunks). A database that loses acknowledged writes may have lost one of
-  // them, so the set is emptied whenever an operation fails (the chunk's retry checks again)
-  // and when the projector rewinds a partition (forgetKnownDocuments).
-  const known = new Map<string, Set<string>>();
   const bounded = <T>(what: string, work: (signal: AbortSignal) => Promise<T>) =>
     withDeadline(what, timeoutMs, work).catch((error: unknown) => {
       known.clear();
       throw error;
     });
-  const knownIn = (collection: string) => {
-    let set = known.get(collection);
-    if (!set) known.set(collection, (set = new Set()));
-    return set;
-  };
 
   return {
     loadOrders: (orderIds) =>
@@ -242,7 +250,11 @@ export function createMongoProjectionStore(
         applyAggregates(partition, customerOps, skuOps, signal),
       ),
 
-    forgetKnownDocuments: () => known.clear(),
+    forgetKnownDocuments: (partition) => {
+      for (const key of [...known.keys()]) {
+        if (key.startsWith(`${partition}|`)) known.delete(key);
+      }
+    },
 
     writeOrders: (docs) =>
       bounded('writing orders', (signal) =>
@@ -308,7 +320,7 @@ export function createMongoProjectionStore(
           [names.skuSales, skus],
         ] as const
       ).map(async ([collection, { documents, increments }]) => {
-        await createMissing(collection, documents, signal);
+        await createMissing(partition, collection, documents, signal);
         // Ordered: the marks rely on offsets being applied in increasing order per document.
         await bulk(db, collection, increments, true, signal);
       }),
@@ -326,8 +338,13 @@ export function createMongoProjectionStore(
    * upserts, none in 24 runs with inserts. An insert that finds the document created
    * meanwhile fails with a duplicate key: it exists.
    */
-  async function createMissing(collection: string, documents: Doc[], signal: AbortSignal) {
-    const knownIds = knownIn(collection);
+  async function createMissing(
+    partition: number,
+    collection: string,
+    documents: Doc[],
+    signal: AbortSignal,
+  ) {
+    const knownIds = knownIn(partition, collection);
     const unknown = documents.filter((d) => !knownIds.has(d._id));
     if (unknown.length === 0) return;
     const existing = await db

@@ -58,7 +58,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
   }
 
   /** Nothing to forget: this store keeps no cache. */
-  forgetKnownDocuments() {}
+  forgetKnownDocuments(_partition: number) {}
 
   savePosition(partition: number, next: number) {
     this.positions.set(partition, Math.max(next, this.positions.get(partition) ?? 0));

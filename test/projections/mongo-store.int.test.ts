@@ -162,9 +162,21 @@ describe('aggregate documents the store already knows', () => {
     await store.applyAggregates(0, [customerOp('c-lost', 0)], []);
     // The database loses the document (an acknowledged write that did not survive a crash).
     await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-lost' });
-    store.forgetKnownDocuments(); // what the projector does when it rewinds the partition
+    store.forgetKnownDocuments(0); // what the projector does when it rewinds partition 0
     await store.applyAggregates(0, [customerOp('c-lost', 1)], []);
     expect((await statsOf(collections.customerStats, 'c-lost'))?.ordersByStatus).toEqual({
+      PENDING: 1,
+    });
+  });
+
+  it('are known per partition: one known through another partition is looked up again', async () => {
+    const { collections } = generationReadModels('known-partition');
+    const store = createMongoProjectionStore(db, collections, source);
+    await store.applyAggregates(0, [customerOp('c-shared', 0)], []);
+    // Lost with partition 0's position, which only partition 0's next chunk will notice.
+    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-shared' });
+    await store.applyAggregates(1, [customerOp('c-shared', 0)], []);
+    expect((await statsOf(collections.customerStats, 'c-shared'))?.ordersByStatus).toEqual({
       PENDING: 1,
     });
   });
