@@ -3,7 +3,7 @@ import { ordersWorkerConfigSchema } from './config';
 import type { OrdersWorkerConfig } from './config';
 import { runAsMain, runWorker } from './run-worker';
 import type { RunningWorker, WorkerDeps } from './run-worker';
-import { ORDER_WORKFLOWS_PATH } from './workflow-bundle';
+import { ORDER_WORKFLOWS_PATH, PRELOADED_WORKFLOW_MODULES } from './workflow-bundle';
 
 /**
  * The orchestrator: runs the order saga workflows on the `orders` task queue, and publishes every
@@ -20,7 +20,12 @@ export function startOrdersWorker(
     deps: rest,
     activities: {},
     // Bundled at start from source (tsx) or compiled code (dist); a prebuilt bundle may be passed.
-    workflows: workflowBundle ? { workflowBundle } : { workflowsPath: ORDER_WORKFLOWS_PATH },
+    workflows: workflowBundle
+      ? { workflowBundle }
+      : {
+          workflowsPath: ORDER_WORKFLOWS_PATH,
+          bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
+        },
   });
 }
 

@@ -55,7 +55,7 @@ export interface RunWorkerOptions {
   activities: object;
   deps: WorkerDeps;
   /** Only the orders worker runs workflows. */
-  workflows?: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
+  workflows?: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'bundlerOptions'>;
   /** Closes what the service opened, after the worker stopped. */
   close?: () => Promise<void>;
 }
