@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { env } from '../../lib/config';
 import { ORDER_EVENTS_TOPIC } from '../../contracts/topics';
-import { DEFAULT_PARTITIONS_CONCURRENTLY } from './projector';
+
+/**
+ * Every partition of the default topic (6) at once. kafkajs fetches again only once every batch
+ * of the last fetch is projected, so with fewer workers than partitions with data, a partition's
+ * new events wait for other partitions' chunks as well as its own.
+ */
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 6;
 
 /** Environment of the projector, rebuild and dead-letter commands. */
 export const projectionConfigSchema = z.object({

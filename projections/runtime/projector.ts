@@ -19,6 +19,7 @@ import type { ActiveReadModels } from '../store/pointers';
 import type { BatchPlan } from '../fold/plan-batch';
 import type { ConsumedMessage } from './process-batch';
 import { createConditionWatch } from './condition-watch';
+import { DEFAULT_PARTITIONS_CONCURRENTLY } from './config';
 import { processBatch, ReadModelBehindError } from './process-batch';
 
 export interface ProjectorOptions {
@@ -83,13 +84,6 @@ export interface ProjectorOptions {
    */
   operationTimeoutMs?: number;
 }
-
-/**
- * Every partition of the default topic (6) at once. kafkajs fetches again only once every batch
- * of the last fetch is projected, so with fewer workers than partitions with data, a partition's
- * new events wait for other partitions' chunks as well as its own.
- */
-export const DEFAULT_PARTITIONS_CONCURRENTLY = 6;
 
 export interface Projector {
   readonly groupId: string;
