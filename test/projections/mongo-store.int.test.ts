@@ -156,42 +156,40 @@ describe('aggregate documents the store already knows', () => {
     }
   });
 
-  it('are looked up again after a rewind, so a document the database lost is created again', async () => {
-    const { collections } = generationReadModels('known-rewind');
+  /**
+   * A store whose partition 0 created `customerId`'s statistics, which the database then lost (an
+   * acknowledged write that did not survive a crash); `between` runs next, then `partition`
+   * applies another op for that customer, which must create the document again.
+   */
+  async function expectCreatedAgain(
+    name: string,
+    customerId: string,
+    partition: number,
+    between: (store: ReturnType<typeof createMongoProjectionStore>) => Promise<void> | void,
+  ) {
+    const { collections } = generationReadModels(name);
     const store = createMongoProjectionStore(db, collections, source);
-    await store.applyAggregates(0, [customerOp('c-lost', 0)], []);
-    // The database loses the document (an acknowledged write that did not survive a crash).
-    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-lost' });
-    store.forgetKnownDocuments(0); // what the projector does when it rewinds partition 0
-    await store.applyAggregates(0, [customerOp('c-lost', 1)], []);
-    expect((await statsOf(collections.customerStats, 'c-lost'))?.ordersByStatus).toEqual({
+    await store.applyAggregates(0, [customerOp(customerId, 0)], []);
+    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: customerId });
+    await between(store);
+    await store.applyAggregates(partition, [customerOp(customerId, 1)], []);
+    expect((await statsOf(collections.customerStats, customerId))?.ordersByStatus).toEqual({
       PENDING: 1,
     });
-  });
+  }
 
-  it('are known per partition: one known through another partition is looked up again', async () => {
-    const { collections } = generationReadModels('known-partition');
-    const store = createMongoProjectionStore(db, collections, source);
-    await store.applyAggregates(0, [customerOp('c-shared', 0)], []);
+  it('are looked up again after a rewind, so a document the database lost is created again', () =>
+    // What the projector does when it rewinds partition 0.
+    expectCreatedAgain('known-rewind', 'c-lost', 0, (store) => store.forgetKnownDocuments(0)));
+
+  it('are known per partition: one known through another partition is looked up again', () =>
     // Lost with partition 0's position, which only partition 0's next chunk will notice.
-    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-shared' });
-    await store.applyAggregates(1, [customerOp('c-shared', 0)], []);
-    expect((await statsOf(collections.customerStats, 'c-shared'))?.ordersByStatus).toEqual({
-      PENDING: 1,
-    });
-  });
+    expectCreatedAgain('known-partition', 'c-shared', 1, () => undefined));
 
-  it('are looked up again after any failed operation', async () => {
-    const { collections } = generationReadModels('known-failure');
-    const store = createMongoProjectionStore(db, collections, source);
-    await store.applyAggregates(0, [customerOp('c-failed', 0)], []);
-    await db.collection<{ _id: string }>(collections.customerStats).deleteOne({ _id: 'c-failed' });
-    // A write the server refuses (a field name starting with `$`) fails the chunk.
-    const refused = { orderId: 'o-bad', version: 1, $bad: 1 } as unknown as OrderView;
-    await expect(store.writeOrders([refused])).rejects.toThrow();
-    await store.applyAggregates(0, [customerOp('c-failed', 1)], []);
-    expect((await statsOf(collections.customerStats, 'c-failed'))?.ordersByStatus).toEqual({
-      PENDING: 1,
-    });
-  });
+  it('are looked up again after any failed operation', () =>
+    expectCreatedAgain('known-failure', 'c-failed', 0, async (store) => {
+      // A write the server refuses (a field name starting with `$`) fails the chunk.
+      const refused = { orderId: 'o-bad', version: 1, $bad: 1 } as unknown as OrderView;
+      await expect(store.writeOrders([refused])).rejects.toThrow();
+    }));
 });
