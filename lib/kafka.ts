@@ -1,6 +1,7 @@
 import type { Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Logger } from './logger';
+import { withDeadline } from './deadline';
 
 // The one place that knows kafkajs on the producing side. kafkajs 2.2.4 is unmaintained; code
 // elsewhere depends on MessagePublisher, so another client (@confluentinc/kafka-javascript,
@@ -72,14 +73,6 @@ interface QueuedPublish {
 const RECORD_OVERHEAD_BYTES = 16;
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
 function sizeOf(m: OutgoingMessage): number {
   const len = (x: string | Buffer | null | undefined) =>
     x == null ? 0 : typeof x === 'string' ? Buffer.byteLength(x) : x.length;
@@ -183,7 +176,7 @@ export function createKafkaPublisher(
       );
       // Every publish of the process waits behind this send: a connect or send that never
       // settles must not stop them all, so it counts as failed after sendTimeoutMs.
-      await withDeadline(sending, sendTimeoutMs, `Kafka send took over ${sendTimeoutMs} ms`);
+      await withDeadline('Kafka send', sendTimeoutMs, () => sending);
     } catch (error) {
       // Queued publishes sharing a key with the failed ones (transitively) fail with them.
       const failedKeys = new Set(batch.flatMap((q) => [...q.keys].map((k) => `${topic}\0${k}`)));

@@ -1,23 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Kafka, Admin } from 'kafkajs';
 import type { MongoClient } from 'mongodb';
+import { withDeadline } from '../../lib/deadline';
 import type { DependencyName, ProbeResult, Readiness } from '../ports';
 
 const PROBE_TIMEOUT_MS = 2000;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 async function probe(name: DependencyName, fn: () => Promise<unknown>): Promise<ProbeResult> {
   try {
-    await withTimeout(fn(), PROBE_TIMEOUT_MS);
+    await withDeadline(`${name} probe`, PROBE_TIMEOUT_MS, fn);
     return { name, ok: true };
   } catch (err) {
     return { name, ok: false, detail: err instanceof Error ? err.message : String(err) };
