@@ -132,8 +132,6 @@ export interface CatalogEntryInput {
 
 export interface CatalogEntry extends CatalogEntryInput {
   sku: string;
-  /** Units currently held by reservations, when the store tracks them. */
-  reserved?: number;
   updatedAt?: string;
 }
 

@@ -155,7 +155,6 @@ export const CatalogEntryBody = z
 
 export const CatalogEntryResponse = CatalogEntryBody.extend({
   sku: z.string(),
-  reserved: z.number().int().optional(),
   updatedAt: z.string().optional(),
 }).meta({ id: 'CatalogEntry' });
 
