@@ -8,6 +8,7 @@ import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
 import { CODEC_SCOPE } from '../../api/routes/codec';
 import { projectionConfigSchema } from '../../projections/runtime/config';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
+import { SYSTEM_PROCESSES } from '../../system/processes';
 import {
   inventoryWorkerConfigSchema,
   ordersWorkerConfigSchema,
@@ -295,6 +296,14 @@ describe('deploy/k8s', () => {
       }
     }
     expect(ofKind('Namespace').map((n) => n.metadata.name)).toEqual([kustomization.namespace]);
+  });
+
+  it('has a Deployment for each process of the system (system/processes.ts), compiled', () => {
+    const compiled = Object.values(SYSTEM_PROCESSES).map(
+      ({ entry }) => `dist/${entry.replace(/\.ts$/, '.js')}`,
+    );
+    const deployed = deployments.flatMap((d) => d.spec!.template!.spec.containers.map(entryPoint));
+    expect([...deployed].sort()).toEqual([...compiled].sort());
   });
 
   it('has a Deployment per process, the create-topics Job, and the API Service', () => {
