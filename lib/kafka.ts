@@ -72,7 +72,6 @@ interface QueuedPublish {
 
 const RECORD_OVERHEAD_BYTES = 16;
 
-/** Rejects with `message` if `promise` has not settled within `ms`. */
 function sizeOf(m: OutgoingMessage): number {
   const len = (x: string | Buffer | null | undefined) =>
     x == null ? 0 : typeof x === 'string' ? Buffer.byteLength(x) : x.length;
