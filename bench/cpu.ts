@@ -45,12 +45,17 @@ export function sampleCpu(pids: Readonly<Record<string, number>>): CpuSample {
   return sample;
 }
 
-/** `node=12.3 mongo=4.1 ...`: CPU seconds spent between two samples, largest first (pure). */
-export function cpuDelta(before: CpuSample, after: CpuSample): string {
+/** CPU seconds each process sampled both times spent between the samples, largest first. */
+function spentSeconds(before: CpuSample, after: CpuSample): (readonly [string, number])[] {
   return Object.keys(after)
     .filter((k) => k in before)
     .map((k) => [k, after[k] - before[k]] as const)
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** `node=12.3 mongo=4.1 ...`: CPU seconds spent between two samples, largest first (pure). */
+export function cpuDelta(before: CpuSample, after: CpuSample): string {
+  return spentSeconds(before, after)
     .map(([k, s]) => `${k}=${s.toFixed(1)}`)
     .join(' ');
 }
@@ -61,10 +66,7 @@ export function cpuDelta(before: CpuSample, after: CpuSample): string {
  * are busy, a row's throughput against its baseline cannot beat the inverse of their totals.
  */
 export function cpuPerUnit(before: CpuSample, after: CpuSample, units: number): string {
-  const spent = Object.keys(after)
-    .filter((k) => k in before)
-    .map((k) => [k, ((after[k] - before[k]) * 1000) / units] as const)
-    .sort((a, b) => b[1] - a[1]);
+  const spent = spentSeconds(before, after).map(([k, s]) => [k, (s * 1000) / units] as const);
   const total = spent.reduce((sum, [, ms]) => sum + ms, 0);
   return [['total', total] as const, ...spent].map(([k, ms]) => `${k}=${ms.toFixed(0)}`).join(' ');
 }
