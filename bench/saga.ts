@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { EVENT_OWNER } from '../contracts/events';
 import type { OrderEventType } from '../contracts/events';
@@ -407,6 +408,7 @@ async function measure(
   const startedAt = Date.now();
   const started = performance.now();
   const cpuBefore = opts.servers.cpu();
+  const loopBefore = performance.eventLoopUtilization();
   const placed = await withTimeout(
     placeWave(system, tokens, opts.orders, opts.concurrency, (done) =>
       opts.progress.update(done, opts.orders, 'orders final in read model'),
@@ -415,6 +417,8 @@ async function measure(
     'saga orders',
   );
   const sagaSeconds = (performance.now() - started) / 1000;
+  // How busy the thread of the API, the workers, the observer and the load was.
+  const mainLoopBusy = performance.eventLoopUtilization(loopBefore).utilization;
   const cpuPerOrder = cpuPerUnit(cpuBefore, opts.servers.cpu(), opts.orders);
   phases.mark('orders');
   const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
@@ -516,6 +520,7 @@ async function measure(
       // on busy cores the ratio against that baseline cannot beat the inverse of their totals.
       cpu_ms_per_order: cpuPerOrder,
       bare5_cpu_ms_per_workflow: bare5.cpuPerWorkflow,
+      main_loop_busy: Number(mainLoopBusy.toFixed(2)),
       saga_history: sagaTime,
       bare_history: bareTime,
     },

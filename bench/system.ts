@@ -94,8 +94,10 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     projectors: options.projectors,
     workflowsPath: BENCH_WORKFLOWS_PATH,
     orderWorkerEvents: (i, events) => countingActivities(events, () => orderWorkerTasks[i]++),
-    onProjectorProgress: (i, { partition, offset, counts }) => {
-      commits.push({ partition, offset: Number(offset), at: Date.now() });
+    // Each projector on its own event loop, as it is a process of its own when deployed.
+    projectorThreads: true,
+    onProjectorProgress: (i, { partition, offset, counts, at }) => {
+      commits.push({ partition, offset: Number(offset), at });
       projectorShares[i].partitions.add(partition);
       projectorShares[i].applied += counts.applied;
     },

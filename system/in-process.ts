@@ -15,7 +15,7 @@ import { withDeadline } from '../lib/deadline';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Tracing } from '../lib/tracing';
-import type { Projector, ProjectorOptions } from '../projections/runtime/projector';
+import type { Projector } from '../projections/runtime/projector';
 import { startProjector } from '../projections/runtime/projector';
 import { DEFAULT_READ_MODELS } from '../projections/store/pointers';
 import { startInventoryWorker } from '../workers/inventory';
@@ -23,6 +23,8 @@ import { startOrdersWorker } from '../workers/orders';
 import { startPaymentsWorker } from '../workers/payments';
 import { startShippingWorker } from '../workers/shipping';
 import { workflowBundle } from '../workers/workflow-bundle';
+import type { ProjectorProgress } from './projector-thread';
+import { startProjectorThread } from './projector-thread';
 import type { IsolatedResources, SystemServers } from './isolated-resources';
 import {
   createIsolatedResources,
@@ -57,13 +59,17 @@ export interface InProcessSystemOptions {
   temporalUiUrl?: string;
   /** Wraps the event activities of order worker `instance` (the benchmark counts them). */
   orderWorkerEvents?: (instance: number, events: EventActivities) => EventActivities;
+  /**
+   * Runs each projector on a thread of its own, with its own clients (system/projector-thread.ts),
+   * as each is a process of its own when deployed; not with `tracing` (a tracer stays in its
+   * thread). Default: on the calling thread with the rest.
+   */
+  projectorThreads?: boolean;
   /** Called after each chunk projector `instance` commits. */
   onProjectorProgress?: (instance: number, progress: ProjectorProgress) => void;
   /** Called as each start-up step completes, in this order. */
   onStarted?: (step: 'resources' | 'bundle' | 'workers' | 'projectors' | 'api') => void;
 }
-
-export type ProjectorProgress = Parameters<NonNullable<ProjectorOptions['onProgress']>>[0];
 
 export interface InProcessSystem extends Pick<IsolatedResources, 'namespace' | 'topic' | 'dbs'> {
   apiUrl: string;
@@ -84,6 +90,8 @@ export async function startInProcessSystem(
   options: InProcessSystemOptions,
 ): Promise<InProcessSystem> {
   const { servers, name, logger, tracing } = options;
+  if (options.projectorThreads && tracing)
+    throw new Error('projectorThreads cannot be traced: leave one of the two options out');
   const step = (done: Parameters<NonNullable<InProcessSystemOptions['onStarted']>>[0]) =>
     options.onStarted?.(done);
   // Parsed like the processes parse CODEC_KEYS, so bad keys fail here the same way.
@@ -135,19 +143,41 @@ export async function startInProcessSystem(
   ]);
   step('workers');
 
-  const projectors: Projector[] = [];
+  const projectors: Pick<Projector, 'stop'>[] = [];
   for (let instance = 0; instance < (options.projectors ?? 1); instance++) {
+    const onProgress = (progress: ProjectorProgress) =>
+      options.onProjectorProgress?.(instance, progress);
+    const groupId = `${PROJECTOR_GROUP_ID}.${suffix}`;
+    if (options.projectorThreads) {
+      projectors.push(
+        await startProjectorThread(
+          {
+            mongoUrl: servers.mongoUrl,
+            kafkaBrokers: servers.kafkaBrokers,
+            clientId: `${name}-projector-${instance}`,
+            readDb: dbs.read,
+            groupId,
+            topic,
+            logName: `${name}-projector-${instance}`,
+            logLevel: logger.level,
+          },
+          onProgress,
+          logger,
+        ),
+      );
+      continue;
+    }
     projectors.push(
       await startProjector({
         kafka,
         db: mongo.db(dbs.read),
         logger,
         registry: new Registry(),
-        readModels: { ...DEFAULT_READ_MODELS, groupId: `${PROJECTOR_GROUP_ID}.${suffix}` },
+        readModels: { ...DEFAULT_READ_MODELS, groupId },
         topic,
         deadLetters: { mode: 'publish', publisher },
         tracer: tracing?.tracer,
-        onProgress: (progress) => options.onProjectorProgress?.(instance, progress),
+        onProgress: (progress) => onProgress({ ...progress, at: Date.now() }),
       }),
     );
   }

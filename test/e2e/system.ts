@@ -11,7 +11,7 @@ export type TestSystem = InProcessSystem;
 
 export type TestSystemOptions = Pick<
   InProcessSystemOptions,
-  'tracing' | 'codecKeys' | 'apiPort' | 'temporalUiUrl'
+  'tracing' | 'codecKeys' | 'apiPort' | 'temporalUiUrl' | 'projectorThreads' | 'onProjectorProgress'
 > & {
   /** Another Temporal server than the global setup's (e.g. one whose UI uses the codec server). */
   temporalAddress?: string;
