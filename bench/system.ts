@@ -45,11 +45,16 @@ export interface BenchSystemOptions {
   phases?: Phases;
 }
 
+/** Counts each publishing activity run (one or several events). */
 function countingActivities(inner: EventActivities, count: () => void): EventActivities {
   return {
     publishOrderEvent: async (draft) => {
       count();
       await inner.publishOrderEvent(draft);
+    },
+    publishOrderEvents: async (drafts) => {
+      count();
+      await inner.publishOrderEvents(drafts);
     },
   };
 }

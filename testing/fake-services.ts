@@ -126,8 +126,10 @@ export class FakeServices {
   };
 
   readonly events_: EventActivities = {
-    publishOrderEvent: (draft) => {
-      this.eventLog.set(draft.orderId, [...this.events(draft.orderId), draft]);
+    publishOrderEvent: (draft) => this.events_.publishOrderEvents([draft]),
+    publishOrderEvents: (drafts) => {
+      for (const draft of drafts)
+        this.eventLog.set(draft.orderId, [...this.events(draft.orderId), draft]);
       return Promise.resolve();
     },
   };

@@ -13,6 +13,10 @@ import type { EventActivities } from '../activities/events/api';
 /** The payload a producer supplies for an event of type `T` (as in OrderEventDraft). */
 export type EventData<T extends OrderEventType> = Extract<OrderEventDraft, { type: T }>['data'];
 export type Emit = <T extends OrderEventType>(type: T, data: EventData<T>) => Promise<void>;
+/** One event to emit: its type and payload. */
+export type EventToEmit = {
+  [T in OrderEventType]: { type: T; data: EventData<T> };
+}[OrderEventType];
 
 /**
  * Patch id of publishing events as local activities. Before it, each event was an activity of
@@ -20,6 +24,14 @@ export type Emit = <T extends OrderEventType>(type: T, data: EventData<T>) => Pr
  * per event. Orders started before it replay that path (test/fixtures/histories/).
  */
 export const LOCAL_EVENT_PUBLISHING = 'local-event-publishing';
+
+/**
+ * Patch id of publishing events the saga emits back to back in one local activity, which sends
+ * them in one record batch: the last two of a completed order (PaymentCaptured, OrderCompleted)
+ * took two local activities and two workflow activations before it. Orders started before it
+ * replay the one-by-one path (test/fixtures/histories/2-local-publish).
+ */
+export const PUBLISH_TOGETHER = 'publish-together';
 
 // Retry forever, backoff capped at 30 s: a Kafka outage delays the events and the saga waits
 // for them, rather than losing one and leaving a gap read models cannot get past.
@@ -39,6 +51,11 @@ const { publishOrderEvent: publishLocally } = proxyLocalActivities<EventActiviti
   retry: publishRetry,
   summary: 'Publish an order event',
 });
+const { publishOrderEvents: publishManyLocally } = proxyLocalActivities<EventActivities>({
+  startToCloseTimeout: '30s',
+  retry: publishRetry,
+  summary: 'Publish order events together',
+});
 
 /** The pre-patch path: one activity per event, on the task queue of the service that owns it. */
 const publishAsActivity = (draft: OrderEventDraft) =>
@@ -49,28 +66,52 @@ const publishAsActivity = (draft: OrderEventDraft) =>
     summary: `Publish ${draft.type} #${draft.sequence}`,
   }).publishOrderEvent(draft);
 
+/** The saga's event seam: one event at a time, or several back to back in one send. */
+export interface EventEmitter {
+  emit: Emit;
+  /**
+   * Publishes `events` as consecutive events in one local activity (and one record batch).
+   * Only where the `PUBLISH_TOGETHER` patch applies: the caller checks `patched` first, and
+   * emits them one by one otherwise.
+   */
+  emitTogether(events: readonly EventToEmit[]): Promise<void>;
+}
+
 /**
  * The saga's event seam. Sequence numbers are assigned here, in order of emission (1, 2, 3 …),
  * deterministically, so a replay or a retried publish carries the same number, and
  * projections can tell a duplicate or a gap. Each event is published before the saga moves on,
  * so the order of events on Kafka is the order of the facts.
  */
-export function createEventEmitter(orderId: string, onPublished: (sequence: number) => void): Emit {
+export function createEventEmitter(
+  orderId: string,
+  onPublished: (sequence: number) => void,
+): EventEmitter {
   let sequence = 0;
-  return async (type, data) => {
+  const draftOf = (event: EventToEmit): OrderEventDraft => {
     sequence += 1;
-    // The mapped union cannot be narrowed from the generic `T`; type and data match by signature.
-    const draft = {
+    // The mapped union cannot be narrowed through `EventToEmit`; type and data match by signature.
+    return {
       orderId,
       sequence,
-      type,
+      type: event.type,
       occurredAt: new Date().toISOString(), // workflow time: deterministic on replay
-      data,
+      data: event.data,
     } as OrderEventDraft;
-    const publish = patched(LOCAL_EVENT_PUBLISHING) ? publishLocally : publishAsActivity;
-    // Non-cancellable: once a sequence number is assigned it must be published, even when the
-    // customer cancels meanwhile, or the stream would have a hole.
-    await CancellationScope.nonCancellable(() => publish(draft));
-    onPublished(sequence);
+  };
+  return {
+    async emit(type, data) {
+      const draft = draftOf({ type, data } as EventToEmit);
+      const publish = patched(LOCAL_EVENT_PUBLISHING) ? publishLocally : publishAsActivity;
+      // Non-cancellable: once a sequence number is assigned it must be published, even when the
+      // customer cancels meanwhile, or the stream would have a hole.
+      await CancellationScope.nonCancellable(() => publish(draft));
+      onPublished(draft.sequence);
+    },
+    async emitTogether(events) {
+      const drafts = events.map(draftOf);
+      await CancellationScope.nonCancellable(() => publishManyLocally(drafts));
+      onPublished(drafts[drafts.length - 1].sequence);
+    },
   };
 }

@@ -24,6 +24,7 @@ import { createSagaMetrics } from './metrics';
 import { registerOrderHandlers } from './order-handlers';
 import { needsApproval } from './order-state';
 import type { OrderState, SagaStep } from './order-state';
+import type { EventData } from './order-events';
 import { parse, SagaRun } from './saga-run';
 import { OrderTotalKey } from '../contracts/search-attributes';
 
@@ -33,7 +34,7 @@ import { OrderTotalKey } from '../contracts/search-attributes';
 // fixtures for it (scripts/record-histories.ts) and keep the old ones: the replay tests then
 // prove both old and new histories still replay. Once no workflow started before the change is
 // open, replace `patched` with `deprecatePatch('<change-id>')`; later remove it with the old
-// branch. (workflows/order-events.ts has one: `local-event-publishing`.)
+// branch. (workflows/order-events.ts has two: `local-event-publishing`, `publish-together`.)
 
 /** Tunables of one saga; the starter may override them (tests and support tooling do). */
 export const OrderSagaSettings = z.object({
@@ -97,9 +98,9 @@ export async function orderSaga(
     shippingCountry: input.shippingAddress.country,
   });
 
-  let total = 0;
+  let done: Forward;
   try {
-    total = await run.scope.run(() => forward(run, settings));
+    done = await run.scope.run(() => forward(run, settings));
   } catch (error) {
     const failure = classify(error, run.current, run.state.cancellationRequested);
     if (run.state.steps[run.current] === 'RUNNING')
@@ -110,13 +111,26 @@ export async function orderSaga(
     metrics.ended('CANCELLED', failure.reason);
     return run.snapshot();
   }
-  await run.emit('OrderCompleted', { total });
+  // The capture is the last step: its event and the order's completion go out together.
+  await run.emitTogether([
+    { type: 'PaymentCaptured', data: done.captured },
+    { type: 'OrderCompleted', data: { total: done.total } },
+  ]);
   metrics.ended('COMPLETED');
   return run.snapshot();
 }
 
-/** The forward path: each step in order; the first failure (or a cancellation) ends it. */
-async function forward(run: SagaRun, settings: Settings): Promise<number> {
+/** What the forward path leaves to announce: the capture, and the order's total. */
+interface Forward {
+  captured: EventData<'PaymentCaptured'>;
+  total: number;
+}
+
+/**
+ * The forward path: each step in order; the first failure (or a cancellation) ends it. Every
+ * step's event is emitted here, but the capture's, which the caller emits with the completion.
+ */
+async function forward(run: SagaRun, settings: Settings): Promise<Forward> {
   const { input, state } = run;
   const { orderId } = input;
 
@@ -211,8 +225,7 @@ async function forward(run: SagaRun, settings: Settings): Promise<number> {
     },
     () => capturePayment({ idempotencyKey: run.key('capture-payment'), paymentId }),
   );
-  await run.emit('PaymentCaptured', { paymentId, amount: captured.amount });
-  return priced.total;
+  return { captured: { paymentId, amount: captured.amount }, total: priced.total };
 }
 
 /** A large order waits for support's decision, or for the timeout, which rejects it. */

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -13,8 +14,8 @@ import { CompensationStack } from './compensations';
 import type { CompensationHooks, CompensationStep } from './compensations';
 import { idempotencyKey } from './idempotency';
 import type { PaymentConfirmation } from './messages';
-import { createEventEmitter } from './order-events';
-import type { Emit } from './order-events';
+import { createEventEmitter, PUBLISH_TOGETHER } from './order-events';
+import type { Emit, EventEmitter, EventToEmit } from './order-events';
 import { initialOrderState } from './order-state';
 import type { OrderState, SagaStep } from './order-state';
 
@@ -54,11 +55,11 @@ export class SagaRun {
   /** The forward step running (or the last one that ran). */
   current: SagaStep = 'priceOrder';
   private compensating = false;
-  private readonly publish: Emit;
+  private readonly events: EventEmitter;
 
   constructor(readonly input: OrderSagaInput) {
     this.state = initialOrderState(input);
-    this.publish = createEventEmitter(input.orderId, (sequence) => {
+    this.events = createEventEmitter(input.orderId, (sequence) => {
       this.state.version = sequence;
     });
   }
@@ -91,10 +92,28 @@ export class SagaRun {
    * status and the read model's cannot disagree.
    */
   readonly emit: Emit = async (type, data) => {
+    this.statusAfter(type);
+    await this.events.emit(type, data);
+  };
+
+  /**
+   * Publishes events that follow each other with nothing in between, in one send (one local
+   * activity): the statuses they lead to are set first, in order. Orders started before the
+   * `PUBLISH_TOGETHER` patch emit them one by one, as they did.
+   */
+  async emitTogether(events: readonly EventToEmit[]): Promise<void> {
+    if (!patched(PUBLISH_TOGETHER)) {
+      for (const { type, data } of events) await this.emit(type, data);
+      return;
+    }
+    for (const { type } of events) this.statusAfter(type);
+    await this.events.emitTogether(events);
+  }
+
+  private statusAfter(type: EventToEmit['type']): void {
     const status = statusAfter(type);
     if (status !== undefined && status !== this.state.status) this.setStatus(status);
-    await this.publish(type, data);
-  };
+  }
 
   private setStatus(status: OrderStatus): void {
     this.state.status = status;

@@ -8,4 +8,11 @@ import type { OrderEventDraft } from '../../contracts/events';
  */
 export interface EventActivities {
   publishOrderEvent(draft: OrderEventDraft): Promise<void>;
+  /**
+   * Publishes consecutive events of one order (sequences n, n+1, …) in one send: one record
+   * batch on the order's partition, which the broker appends whole or not at all, so no
+   * consumer ever sees the first without the rest. The saga uses it for events it emits back to
+   * back (workflows/order-events.ts, `PUBLISH_TOGETHER`).
+   */
+  publishOrderEvents(drafts: OrderEventDraft[]): Promise<void>;
 }

@@ -43,27 +43,35 @@ export function activityMetricMeter(): MetricMeter {
   }
 }
 
-export type PublishLabels = { topic: string; event_type: string };
+/** What one send carried: its topic, and the type of each event in it (one per event). */
+export type PublishLabels = { topic: string; eventTypes: readonly string[] };
 
-/** Times one publish and counts its failure; the publish's own outcome is passed through. */
+/**
+ * Times one send and counts its failure, per event it carried (the metrics are per domain
+ * event: a send of two records two observations of its duration); the send's own outcome is
+ * passed through.
+ */
 export async function measurePublish<T>(
   meter: MetricMeter,
-  labels: PublishLabels,
+  { topic, eventTypes }: PublishLabels,
   publish: () => Promise<T>,
 ): Promise<T> {
   const { publishDuration, publishErrors } = ACTIVITY_METRICS;
   const duration = meter.createHistogram(publishDuration.name, 'float', 'ms', publishDuration.help);
   const started = performance.now();
-  const elapsed = () => Math.max(0, performance.now() - started);
+  const record = (outcome: 'published' | 'failed') => {
+    const ms = Math.max(0, performance.now() - started);
+    for (const event_type of eventTypes) duration.record(ms, { topic, event_type, outcome });
+  };
   try {
     const result = await publish();
-    duration.record(elapsed(), { ...labels, outcome: 'published' });
+    record('published');
     return result;
   } catch (error) {
-    duration.record(elapsed(), { ...labels, outcome: 'failed' });
-    meter
-      .createCounter(publishErrors.name, undefined, publishErrors.help)
-      .add(1, { ...labels, error: error instanceof Error ? error.name : 'unknown' });
+    record('failed');
+    const errors = meter.createCounter(publishErrors.name, undefined, publishErrors.help);
+    const name = error instanceof Error ? error.name : 'unknown';
+    for (const event_type of eventTypes) errors.add(1, { topic, event_type, error: name });
     throw error;
   }
 }

@@ -63,3 +63,62 @@ describe('publishOrderEvent activity', () => {
     expect(sent[0].messages).toEqual(sent[1].messages);
   });
 });
+
+describe('publishOrderEvents activity', () => {
+  const logger = pino({ level: 'silent' });
+  const captured: OrderEventDraft = {
+    orderId: 'ord-7',
+    sequence: 6,
+    type: 'PaymentCaptured',
+    occurredAt: '2026-01-01T00:00:06.000Z',
+    data: { paymentId: 'pay-7', amount: 1200 },
+  };
+  const completed: OrderEventDraft = {
+    orderId: 'ord-7',
+    sequence: 7,
+    type: 'OrderCompleted',
+    occurredAt: '2026-01-01T00:00:06.000Z',
+    data: { total: 1200 },
+  };
+
+  it('publishes consecutive events of one order in one send, in sequence order', async () => {
+    const { publisher, sent } = fakePublisher();
+    const activities = createEventActivities({ publisher, service: 'orders', logger });
+    await activities.publishOrderEvents([captured, completed]);
+    // One publish call: the publisher sends it as one request, one record batch on the
+    // order's partition (lib/kafka.ts never splits a publish).
+    expect(sent).toHaveLength(1);
+    expect(
+      sent[0].messages.map((m) => [m.key, m.headers?.ce_type, m.headers?.ce_sequence]),
+    ).toEqual([
+      ['ord-7', 'PaymentCaptured', '6'],
+      ['ord-7', 'OrderCompleted', '7'],
+    ]);
+    // The same envelope as one at a time: each event's id is its own.
+    const single = fakePublisher();
+    await createEventActivities({
+      publisher: single.publisher,
+      service: 'orders',
+      logger,
+    }).publishOrderEvent(completed);
+    expect(sent[0].messages[1]).toEqual(single.sent[0].messages[0]);
+  });
+
+  it.each([
+    ['no event', [], /at least one event/],
+    [
+      'events of two orders',
+      [captured, { ...completed, orderId: 'ord-8' }],
+      /orders ord-7 and ord-8/,
+    ],
+    ['a gap in the sequence', [captured, { ...completed, sequence: 8 }], /sequence 8, expected 7/],
+    ['events out of order', [completed, captured], /sequence 6, expected 8/],
+  ])('refuses %s, without publishing, as a non-retryable failure', async (_, drafts, message) => {
+    const { publisher, sent } = fakePublisher();
+    const activities = createEventActivities({ publisher, service: 'orders', logger });
+    const failure = activities.publishOrderEvents(drafts);
+    await expect(failure).rejects.toThrow(message);
+    await expect(failure).rejects.toMatchObject({ nonRetryable: true, type: 'InvalidEventBatch' });
+    expect(sent).toHaveLength(0);
+  });
+});

@@ -62,6 +62,8 @@ it('traces one order from the API request to the read-model write in a single tr
     'RunActivity:capturePayment',
     'RunActivity:createShipment',
     'RunActivity:publishOrderEvent',
+    // The capture's event and the completion, together (workflows/order-events.ts).
+    'RunActivity:publishOrderEvents',
     `publish ${system.topic}`,
     'projection.fold',
     'readmodel.write',

@@ -1,5 +1,6 @@
 import { Connection, Client } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
+import type { EventActivities } from '../../activities/events/api';
 import type { OrderEventDraft } from '../../contracts/events';
 import { createMongoCatalogStore } from '../../activities/inventory/catalog';
 import { serverConfigSchema, loadConfig } from '../../lib/config';
@@ -27,9 +28,13 @@ jest.setTimeout(120_000);
 let namespace: string;
 let suffix: string;
 const events: OrderEventDraft[] = [];
-const eventActivities = {
+const eventActivities: EventActivities = {
   publishOrderEvent: (draft: OrderEventDraft) => {
     events.push(draft);
+    return Promise.resolve();
+  },
+  publishOrderEvents: (drafts: OrderEventDraft[]) => {
+    events.push(...drafts);
     return Promise.resolve();
   },
 };

@@ -48,7 +48,7 @@ const publishActivities = (generation: string) =>
 beforeAll(() => installQuietRuntime());
 
 it('has a fixture for every main path in every generation', () => {
-  expect(generations).toEqual(['1-publish-activities', '2-local-publish']);
+  expect(generations).toEqual(['1-publish-activities', '2-local-publish', '3-publish-together']);
   for (const g of generations)
     expect(
       readdirSync(path.join(DIR, g))
@@ -67,6 +67,36 @@ it('records the local-event-publishing patch: events were activities before it, 
   expect(markers.map((e) => e.markerRecordedEventAttributes?.markerName)).toEqual([
     'core_patch',
     ...Array<string>(7).fill('core_local_activity'),
+  ]);
+});
+
+/** The happy path's markers, in order: `core_patch:<id>` and `core_local_activity:<type>`. */
+const markersOf = (generation: string) =>
+  historyFromFixture(load(`${generation}/happy.json`)).events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (!marker) return [];
+    // Core keeps what the marker is about as JSON: a patch's id, a local activity's type.
+    const details = marker.details ?? {};
+    const [payload] = (details['patch-data'] ?? details.data)?.payloads ?? [];
+    const about = JSON.parse(Buffer.from(payload?.data ?? []).toString() || '{}') as {
+      id?: string;
+      activity_type?: string;
+    };
+    return [`${marker.markerName}:${about.id ?? about.activity_type}`];
+  });
+
+it('records the publish-together patch: the capture and the completion go out in one local activity', () => {
+  const one = 'core_local_activity:publishOrderEvent';
+  expect(markersOf('2-local-publish')).toEqual([
+    'core_patch:local-event-publishing',
+    ...Array<string>(7).fill(one),
+  ]);
+  // Five events one by one, then the patch, and the last two events together.
+  expect(markersOf('3-publish-together')).toEqual([
+    'core_patch:local-event-publishing',
+    ...Array<string>(5).fill(one),
+    'core_patch:publish-together',
+    'core_local_activity:publishOrderEvents',
   ]);
 });
 
