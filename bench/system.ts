@@ -10,9 +10,9 @@ import type { CommitMark, ObservedEvent } from './lag';
 import type { Phases } from './phases';
 import type { BenchServers } from './servers';
 
-// The whole system in this process (system/in-process.ts, as the end-to-end tests run it), with
-// N order workers and N projectors, counters of what each instance did, and an observer of the
-// topic for the projection lag.
+// The whole system in this process (system/in-process.ts, as the end-to-end tests run it, but
+// with each projector on a thread of its own), with N order workers and N projectors, counters of
+// what each instance did, and an observer of the topic for the projection lag.
 
 export const PARTITIONS = 3;
 
@@ -24,7 +24,7 @@ export interface BenchSystem {
   temporal: Client;
   mongo: MongoClient;
   jwtSecret: string;
-  /** Per order-worker instance: event activities it ran (orders-owned events). */
+  /** Per order-worker instance: event-publishing activities it ran (one or more events each). */
   orderWorkerTasks: number[];
   /** Per projector instance: partitions it committed chunks of, and events it applied. */
   projectorShares: { partitions: Set<number>; applied: number }[];
