@@ -111,7 +111,7 @@ export function createEventActivities(deps: EventActivitiesDeps): EventActivitie
 }
 
 /** Why `drafts` are not consecutive events of one order, or undefined when they are. */
-export function consecutiveProblem(drafts: readonly OrderEventDraft[]): string | undefined {
+function consecutiveProblem(drafts: readonly OrderEventDraft[]): string | undefined {
   if (drafts.length === 0) return 'publishOrderEvents needs at least one event';
   const [first] = drafts;
   for (const [i, d] of drafts.entries()) {

@@ -6,7 +6,7 @@ import { getOrderStateQuery } from '../../workflows/messages';
 import { orderWorkflowId } from '../../contracts/order';
 import { devToken } from '../../scripts/token';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { startTestSystem, type TestSystem } from './system';
+import { sampleOrder, startTestSystem, type TestSystem } from './system';
 
 // The system as a client sees it: orders placed through the HTTP API run as sagas on the real
 // servers, publish their events to Kafka, and are read back from the projected read models.
@@ -56,22 +56,7 @@ async function call<T = unknown>(
 const customer = () => token('alice', 'orders:write orders:read');
 const support = () => token('support-1', 'orders:read orders:write orders:support');
 
-function order(overrides: Partial<PlaceOrder> = {}): PlaceOrder {
-  return {
-    customerId: 'alice',
-    items: [{ sku: 'KETTLE', quantity: 1 }],
-    currency: 'EUR',
-    paymentToken: 'tok_ok',
-    shippingAddress: {
-      name: 'Alice',
-      line1: '1 Main St',
-      city: 'Amsterdam',
-      postalCode: '1011AA',
-      country: 'NL',
-    },
-    ...overrides,
-  };
-}
+const order = sampleOrder;
 
 async function place(
   overrides: Partial<PlaceOrder> = {},

@@ -2,7 +2,7 @@ import type { OrderView } from '../../contracts/read-models';
 import { devToken } from '../../scripts/token';
 import type { ProjectorProgress } from '../../system/projector-thread';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { startTestSystem, type TestSystem } from './system';
+import { sampleOrder, startTestSystem, type TestSystem } from './system';
 
 // The benchmark runs each projector on a thread of its own (system/projector-thread.ts), as it
 // is a process of its own when deployed: an order placed through the API is projected by it,
@@ -46,19 +46,7 @@ it('projects an order on the projector threads and reports each commit with its 
     available: 10,
   });
   expect([200, 201]).toContain(stocked.status);
-  const placed = await call('POST', '/orders', {
-    customerId: 'alice',
-    items: [{ sku: 'KETTLE', quantity: 1 }],
-    currency: 'EUR',
-    paymentToken: 'tok_ok',
-    shippingAddress: {
-      name: 'Alice',
-      line1: '1 Main St',
-      city: 'Amsterdam',
-      postalCode: '1011AA',
-      country: 'NL',
-    },
-  });
+  const placed = await call('POST', '/orders', sampleOrder());
   expect(placed.status).toBe(202);
   const orderId = String(placed.body.orderId);
 
