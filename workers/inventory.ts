@@ -23,6 +23,7 @@ export async function startInventoryWorker(
       reservations: createMongoReservationStore(db),
     }),
     close: () => mongo.close(),
+    database: db,
   }).catch(async (error: unknown) => {
     await mongo.close();
     throw error;

@@ -28,6 +28,7 @@ export async function startPaymentsWorker(
       provider: provider ?? createSimulatedPaymentProvider(db),
     }),
     close: () => mongo.close(),
+    database: db,
   }).catch(async (error: unknown) => {
     await mongo.close();
     throw error;

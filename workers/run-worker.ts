@@ -5,6 +5,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { BUSINESS_FAILURE_REASONS, TASK_QUEUES } from '../contracts/order';
@@ -18,6 +19,7 @@ import type { EventActivities } from '../activities/events/api';
 import { createEventActivitiesFromEnv } from '../activities/events/from-env';
 import { HISTOGRAM_BUCKETS } from '../activities/shared/metrics';
 import type { WorkerConfig } from './config';
+import { watchDatabase } from './database-watch';
 
 // Shared wiring of the four worker processes: connect, create the worker on the service's task
 // queue, run it, and on shutdown close what the service opened (Mongo, Kafka), in that order.
@@ -47,6 +49,12 @@ export interface WorkerDeps {
    * sink), activities (RunActivity:…) and Kafka publishes. Not closed by the worker.
    */
   tracing?: Tracing;
+  /**
+   * Called when the worker cannot work any more and will not recover in-process (its database
+   * unreachable although pings go on: workers/database-watch.ts). A worker process exits for
+   * its supervisor to start a fresh one (runAsMain). Default: log only.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface RunWorkerOptions {
@@ -58,6 +66,8 @@ export interface RunWorkerOptions {
   workflows?: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'bundlerOptions'>;
   /** Closes what the service opened, after the worker stopped. */
   close?: () => Promise<void>;
+  /** The service's database, watched while the worker runs (workers/database-watch.ts). */
+  database?: Db;
 }
 
 /** The event activities to register: the injected ones, or Kafka's from the environment. */
@@ -122,7 +132,17 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
     throw error;
   }
   logger.info({ taskQueue, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  const stopWatching = options.database
+    ? watchDatabase({
+        db: options.database,
+        onFatal: (error) => {
+          logger.error({ err: error }, 'worker cannot reach its database');
+          deps.onFatal?.(error);
+        },
+      })
+    : () => {};
   const finished = worker.run().finally(async () => {
+    stopWatching();
     await connection.close();
     await events.close();
     await options.close?.();
@@ -218,7 +238,10 @@ export function runAsMain<S extends z.ZodObject>(
     logger.fatal({ err: error }, 'cannot start the worker');
     process.exit(2);
   }
-  start(config, { logger, tracing })
+  // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh process;
+  // a graceful shutdown could wait on the very client that is stuck.
+  const onFatal = () => setTimeout(() => process.exit(1), 200);
+  start(config, { logger, tracing, onFatal })
     .then((running) => running.finished)
     // Flush the last spans before exiting; an unreachable collector must not fail the exit.
     .finally(() =>

@@ -12,15 +12,17 @@ export async function startShippingWorker(
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
   const mongo = await MongoClient.connect(config.MONGO_URL);
+  const db = mongo.db(config.SHIPPING_DB);
   return runWorker({
     service: 'shipping',
     config,
     deps,
     activities: createShippingActivities({
-      store: createMongoShipmentStore(mongo.db(config.SHIPPING_DB)),
+      store: createMongoShipmentStore(db),
       countries: config.SHIPPING_COUNTRIES,
     }),
     close: () => mongo.close(),
+    database: db,
   }).catch(async (error: unknown) => {
     await mongo.close();
     throw error;

@@ -18,7 +18,7 @@ import {
 import type { ActiveReadModels } from '../store/pointers';
 import type { BatchPlan } from '../fold/plan-batch';
 import type { ConsumedMessage } from './process-batch';
-import { createConditionWatch } from './condition-watch';
+import { createConditionWatch } from '../../lib/condition-watch';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from './config';
 import { processBatch, ReadModelBehindError } from './process-batch';
 

@@ -1,4 +1,4 @@
-import { createConditionWatch } from '../../projections/runtime/condition-watch';
+import { createConditionWatch } from '../../lib/condition-watch';
 
 describe('condition watch', () => {
   it('allows the limit from the start and from each confirmation, then reports once', () => {

@@ -18,7 +18,7 @@ import {
 
 // A projector must stay a live member of its group while a slow chunk is written, and must
 // report (onFatal, so its process exits and is restarted) partitions that stop advancing.
-// The out-of-group watchdog's rule: projections/runtime/condition-watch.ts and its unit test.
+// The out-of-group watchdog's rule: lib/condition-watch.ts and its unit test.
 
 jest.setTimeout(120_000);
 

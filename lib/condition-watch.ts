@@ -1,5 +1,6 @@
-// Pure: decides when a condition a consumer needs (being a member of its group, making
-// progress while it has lag) has been false for too long (see projector.ts).
+// Pure: decides when a condition a process needs (a projector being a member of its group or
+// making progress while it has lag, a worker reaching its database) has been false for too long
+// (projections/runtime/projector.ts, workers/database-watch.ts).
 
 export interface ConditionWatch {
   /** Records one check; returns an error the first time the limit is passed, else undefined. */

@@ -1,0 +1,58 @@
+import type { Db } from 'mongodb';
+import { createConditionWatch } from '../lib/condition-watch';
+import { withDeadline } from '../lib/deadline';
+
+// A worker whose MongoDB client cannot reach its server any more, although the server is up,
+// fails every activity for as long as the process lives. Seen in CI (2026-11-26, the chaos
+// suite's MongoDB-wire kill): after the server was killed and restarted in 4 s, every operation
+// of the payments worker's client failed server selection with the error of the connection the
+// kill closed ("connection 3 … closed") for more than two minutes, while the other workers'
+// clients had reconnected; the projector's client did the same in an earlier run, and a fresh
+// process connects at once. So a worker pings its database and, when no ping has succeeded for
+// `limitMs`, reports itself fatal: its process exits for the supervisor to start a fresh one
+// (activities are idempotent and Temporal retries the ones it was running).
+
+export interface DatabaseWatchOptions {
+  db: Db;
+  /** Called once, when no ping has succeeded for `limitMs`. */
+  onFatal: (error: Error) => void;
+  /** Between pings; default 5 s. */
+  intervalMs?: number;
+  /** Default 45 s: longer than one server selection (30 s), so a restart in between passes. */
+  limitMs?: number;
+  /** One ping's deadline; default 5 s. */
+  pingTimeoutMs?: number;
+}
+
+/** Starts pinging; the returned function stops it. */
+export function watchDatabase(options: DatabaseWatchOptions): () => void {
+  const intervalMs = options.intervalMs ?? 5_000;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 5_000;
+  const watch = createConditionWatch(
+    `no successful ping of database ${options.db.databaseName}`,
+    options.limitMs ?? 45_000,
+    Date.now(),
+  );
+  let running = false;
+  let fatal = false;
+  const check = async () => {
+    const reached = await withDeadline('pinging the database', pingTimeoutMs, () =>
+      options.db.command({ ping: 1 }),
+    ).then(
+      () => true,
+      () => false,
+    );
+    const failing = watch.observe(reached, Date.now());
+    if (failing && !fatal) {
+      fatal = true;
+      options.onFatal(failing);
+    }
+  };
+  const timer = setInterval(() => {
+    if (running) return; // one ping at a time: a hung one is bounded by its deadline
+    running = true;
+    void check().finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
