@@ -6,9 +6,9 @@ import { withDeadline } from '../lib/deadline';
 // fails every activity for as long as the process lives. Seen in CI (2026-11-26, the chaos
 // suite's MongoDB-wire kill): after the server was killed and restarted in 4 s, every operation
 // of the payments worker's client failed server selection with the error of the connection the
-// kill closed ("connection 3 … closed") for more than two minutes, while the other workers'
-// clients had reconnected; the projector's client did the same in an earlier run, and a fresh
-// process connects at once. So a worker pings its database and, when no ping has succeeded for
+// kill closed ("connection 3 … closed") for more than two minutes, while the inventory
+// worker's client had reconnected; the projector's client did the same in an earlier run, and a
+// fresh process connects at once. So a worker pings its database and, when no ping has succeeded for
 // `limitMs`, reports itself fatal: its process exits for the supervisor to start a fresh one
 // (activities are idempotent and Temporal retries the ones it was running).
 
