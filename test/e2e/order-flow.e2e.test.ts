@@ -6,7 +6,8 @@ import { getOrderStateQuery } from '../../workflows/messages';
 import { orderWorkflowId } from '../../contracts/order';
 import { devToken } from '../../scripts/token';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { sampleOrder, startTestSystem, type TestSystem } from './system';
+import { sampleOrder } from './order-client';
+import { startTestSystem, type TestSystem } from './system';
 
 // The system as a client sees it: orders placed through the HTTP API run as sagas on the real
 // servers, publish their events to Kafka, and are read back from the projected read models.
@@ -56,7 +57,7 @@ async function call<T = unknown>(
 const customer = () => token('alice', 'orders:write orders:read');
 const support = () => token('support-1', 'orders:read orders:write orders:support');
 
-const order = sampleOrder;
+const order = (overrides: Partial<PlaceOrder> = {}) => sampleOrder('alice', overrides);
 
 async function place(
   overrides: Partial<PlaceOrder> = {},

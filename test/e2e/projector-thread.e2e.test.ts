@@ -1,8 +1,7 @@
-import type { OrderView } from '../../contracts/read-models';
-import { devToken } from '../../scripts/token';
 import type { ProjectorProgress } from '../../system/projector-thread';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { sampleOrder, startTestSystem, type TestSystem } from './system';
+import { orderClient, sampleOrder } from './order-client';
+import { startTestSystem, type TestSystem } from './system';
 
 // The benchmark runs each projector on a thread of its own (system/projector-thread.ts), as it
 // is a process of its own when deployed: an order placed through the API is projected by it,
@@ -26,38 +25,10 @@ it('projects an order on the projector threads and reports each commit with its 
       marks.push({ ...progress, instance, receivedAt: Date.now() }),
   });
   system = running;
-  const token = await devToken({
-    sub: 'support-1',
-    scope: 'orders:read orders:write orders:support',
-    ttlSeconds: 600,
-    secret: running.jwtSecret,
-  });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${running.apiUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  const stocked = await call('PUT', '/inventory/KETTLE', {
-    name: 'kettle',
-    unitPrice: 2_500,
-    available: 10,
-  });
-  expect([200, 201]).toContain(stocked.status);
-  const placed = await call('POST', '/orders', sampleOrder());
-  expect(placed.status).toBe(202);
-  const orderId = String(placed.body.orderId);
-
-  let view: OrderView | undefined;
-  for (let version = 1; view?.status !== 'COMPLETED';) {
-    const res = await call('GET', `/orders/${orderId}?minVersion=${version}&timeoutMs=5000`);
-    expect(res.status).toBe(200);
-    view = res.body as unknown as OrderView;
-    expect(view.status).not.toMatch(/CANCELLED|COMPENSATION_FAILED/);
-    version = view.version + 1;
-  }
+  const client = orderClient(running);
+  await client.stock('KETTLE', 2_500, 10);
+  const view = await client.final(await client.place(sampleOrder('alice')));
+  expect(view.status).toBe('COMPLETED');
   expect(view.timeline.map((t) => t.sequence)).toEqual(
     Array.from({ length: view.version }, (_, i) => i + 1),
   );

@@ -1,4 +1,3 @@
-import type { PlaceOrder } from '../../contracts/order';
 import { createLogger } from '../../lib/logger';
 import type { InProcessSystem, InProcessSystemOptions } from '../../system/in-process';
 import { startInProcessSystem } from '../../system/in-process';
@@ -28,22 +27,4 @@ export function startTestSystem(
     name,
     logger: createLogger(`e2e-${name}`, process.env.E2E_LOG_LEVEL ?? 'error'),
   });
-}
-
-/** A valid `POST /orders` body: alice buys one KETTLE, paid with `tok_ok`. */
-export function sampleOrder(overrides: Partial<PlaceOrder> = {}): PlaceOrder {
-  return {
-    customerId: 'alice',
-    items: [{ sku: 'KETTLE', quantity: 1 }],
-    currency: 'EUR',
-    paymentToken: 'tok_ok',
-    shippingAddress: {
-      name: 'Alice',
-      line1: '1 Main St',
-      city: 'Amsterdam',
-      postalCode: '1011AA',
-      country: 'NL',
-    },
-    ...overrides,
-  };
 }

@@ -8,7 +8,7 @@ import { freePorts, freeStackPorts, startStack, type RunningStack } from '../../
 import { startTestSystem, type TestSystem } from '../e2e/system';
 import { installQuietRuntime } from '../../testing/saga-test-env';
 import { findChromium } from './chromium';
-import { orderClient, sampleOrder } from './order-client';
+import { orderClient, sampleOrder } from '../e2e/order-client';
 
 // Support's view: with the payload codec on, Temporal stores only ciphertext, and the Web UI
 // shows the order decoded through the API's codec server. The UI's codec endpoint is fixed when

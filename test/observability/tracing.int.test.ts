@@ -2,7 +2,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { createTracing, type Tracing } from '../../lib/tracing';
 import { startTestSystem, type TestSystem } from '../e2e/system';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { orderClient, sampleOrder } from './order-client';
+import { orderClient, sampleOrder } from '../e2e/order-client';
 
 // One order through the whole path, traced: the API request, the workflow start, every
 // activity, the Kafka publishes and the projector's fold and read-model write all land in one

@@ -1,10 +1,10 @@
 import type { OrderStatus, PlaceOrder } from '../../contracts/order';
 import type { OrderView } from '../../contracts/read-models';
 import { devToken } from '../../scripts/token';
-import type { TestSystem } from '../e2e/system';
+import type { TestSystem } from './system';
 
-// A client's view of a test system, for the observability tests: stock a SKU, place an order,
-// read it until the saga has finished.
+// A client's view of a test system, for the end-to-end and observability tests: stock a SKU,
+// place an order, read it until the saga has finished.
 
 export function orderClient(system: TestSystem) {
   const token = (sub: string, scope: string) =>
@@ -57,7 +57,11 @@ export function orderClient(system: TestSystem) {
   };
 }
 
-export const sampleOrder = (customerId: string): PlaceOrder => ({
+/** A valid `POST /orders` body: one KETTLE, paid with `tok_ok`, shipped to the Netherlands. */
+export const sampleOrder = (
+  customerId: string,
+  overrides: Partial<PlaceOrder> = {},
+): PlaceOrder => ({
   customerId,
   items: [{ sku: 'KETTLE', quantity: 1 }],
   currency: 'EUR',
@@ -69,4 +73,5 @@ export const sampleOrder = (customerId: string): PlaceOrder => ({
     postalCode: '1011AA',
     country: 'NL',
   },
+  ...overrides,
 });
