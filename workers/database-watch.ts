@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { createConditionWatch } from '../lib/condition-watch';
 import { withDeadline } from '../lib/deadline';
+import { repeatWithoutOverlap } from '../lib/repeat';
 
 // A worker whose MongoDB client cannot reach its server any more, although the server is up,
 // fails every activity for as long as the process lives. Seen in CI (2026-11-26, the chaos
@@ -33,8 +34,6 @@ export function watchDatabase(options: DatabaseWatchOptions): () => void {
     options.limitMs ?? 45_000,
     Date.now(),
   );
-  let running = false;
-  let fatal = false;
   const check = async () => {
     const reached = await withDeadline('pinging the database', pingTimeoutMs, () =>
       options.db.command({ ping: 1 }),
@@ -42,17 +41,10 @@ export function watchDatabase(options: DatabaseWatchOptions): () => void {
       () => true,
       () => false,
     );
+    // The watch reports only the first time the limit is passed.
     const failing = watch.observe(reached, Date.now());
-    if (failing && !fatal) {
-      fatal = true;
-      options.onFatal(failing);
-    }
+    if (failing) options.onFatal(failing);
   };
-  const timer = setInterval(() => {
-    if (running) return; // one ping at a time: a hung one is bounded by its deadline
-    running = true;
-    void check().finally(() => (running = false));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  // One ping at a time: a hung one is bounded by its deadline.
+  return repeatWithoutOverlap(intervalMs, check);
 }

@@ -52,16 +52,16 @@ export function createEventActivities(deps: EventActivitiesDeps): EventActivitie
 
   async function publish(drafts: readonly OrderEventDraft[]): Promise<void> {
     const [first] = drafts;
-    const types = drafts.map((d) => d.type).join('+');
+    const eventTypes = drafts.map((d) => d.type);
     const log = deps.logger.child({
       orderId: first.orderId,
       sequence: first.sequence,
-      type: types,
+      type: eventTypes.join('+'),
       publishedBy: deps.service,
     });
     const events = drafts.map((draft) => envelopeFromDraft(draft, traceContext?.()));
     // One publish: the publisher never splits its messages over two sends (lib/kafka.ts).
-    await measurePublish(meter(), { topic, eventTypes: drafts.map((d) => d.type) }, () =>
+    await measurePublish(meter(), { topic, eventTypes }, () =>
       deps.publisher.publish(topic, events.map(toEventMessage)),
     );
     log.debug({ eventIds: events.map((e) => e.id) }, 'events published');

@@ -19,6 +19,7 @@ import type { ActiveReadModels } from '../store/pointers';
 import type { BatchPlan } from '../fold/plan-batch';
 import type { ConsumedMessage } from './process-batch';
 import { createConditionWatch } from '../../lib/condition-watch';
+import { repeatWithoutOverlap } from '../../lib/repeat';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from './config';
 import { processBatch, ReadModelBehindError } from './process-batch';
 
@@ -291,23 +292,15 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   // that database (the stall rule once shared its turn with a position read that never
   // returned, and never fired while a write hung).
   const checkMs = options.positionCheckMs ?? 15_000;
-  const checks = [
+  const repeat = (what: string, check: () => Promise<void>) =>
+    repeatWithoutOverlap(checkMs, () =>
+      check().catch((error: unknown) => log.warn({ err: error }, `${what} failed`)),
+    );
+  const stopChecks = [
     repeat('checking progress', checkProgress),
     repeat('checking group membership', checkMembership),
     repeat('checking read-model positions', checkIdlePositions),
   ];
-  function repeat(what: string, check: () => Promise<void>): NodeJS.Timeout {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      void check()
-        .catch((error: unknown) => log.warn({ err: error }, `${what} failed`))
-        .finally(() => (running = false));
-    }, checkMs);
-    timer.unref();
-    return timer;
-  }
 
   let stopped = false;
   return {
@@ -316,7 +309,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const timer of checks) clearInterval(timer);
+      for (const stop of stopChecks) stop();
       await consumer.disconnect();
       await admin.disconnect();
       log.info('projector stopped');
