@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Kafka } from 'kafkajs';
@@ -7,6 +7,7 @@ import { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildAsyncApiDocument } from '../contracts/asyncapi';
 import { payloadCodecFromConfig } from '../lib/codec';
+import { kafkaSecurity, mongoClientOptions, temporalConnectionOptions } from '../lib/connections';
 import { createKafka } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/logger';
 import { createTracing, type Tracing } from '../lib/tracing';
@@ -38,6 +39,8 @@ export interface RunningApi {
   server: Server;
   port: number;
   url: string;
+  /** Where /metrics is served (METRICS_PORT), unless METRICS_ENABLED=false. */
+  metricsUrl?: string;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes owned clients. */
   close(): Promise<void>;
 }
@@ -62,7 +65,7 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
   let temporal = clients.temporal;
   if (!temporal) {
     // Lazy: the API starts (and reports not ready) while Temporal is still coming up.
-    const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+    const connection = Connection.lazy(temporalConnectionOptions(config));
     temporal = new Client({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -82,13 +85,19 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     mongo = new MongoClient(config.MONGO_URL, {
       serverSelectionTimeoutMS: 3000,
       appName: 'order-saga-api',
+      ...mongoClientOptions(config),
     });
     const m = mongo;
     owned.push(() => m.close());
   }
   const kafka =
     clients.kafka ??
-    createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-saga-api', logger });
+    createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'order-saga-api',
+      logger,
+      security: kafkaSecurity(config),
+    });
   const readiness = createReadiness({ temporal, mongo, kafka });
   owned.unshift(() => readiness.close());
 
@@ -123,16 +132,23 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
     }),
   });
 
-  const server = app.listen(config.PORT);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const server = app.listen(config.PORT, config.HOST);
+  await listening(server);
   // Slow clients cannot hold sockets forever; minVersion waits stay well under these.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'api listening');
+  logger.info({ host: config.HOST, port }, 'api listening');
+  const metricsServer = config.METRICS_ENABLED
+    ? await serveMetrics(metrics, config.METRICS_PORT, config.METRICS_HOST)
+    : undefined;
+  let metricsUrl: string | undefined;
+  if (metricsServer) {
+    const metricsPort = (metricsServer.address() as AddressInfo).port;
+    logger.info({ host: config.METRICS_HOST, port: metricsPort }, 'metrics on /metrics');
+    metricsUrl = `http://${urlHost(config.METRICS_HOST)}:${metricsPort}`;
+    owned.push(() => new Promise((resolve) => metricsServer.close(resolve)));
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -148,17 +164,51 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
       logger.info('api stopped');
     })());
 
-  return { server, port, url: `http://127.0.0.1:${port}`, close };
+  return { server, port, url: `http://${urlHost(config.HOST)}:${port}`, metricsUrl, close };
+}
+
+const listening = (server: Server) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+
+/** A wildcard address is not one to connect to; loopback reaches it from this machine. */
+const urlHost = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+/**
+ * Prometheus metrics on a port of their own: the public port serves clients, and what the
+ * process counts (routes, failure rates, memory) is for the operator's network only.
+ */
+async function serveMetrics(registry: Registry, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  server.listen(port, host);
+  await listening(server);
+  return server;
 }
 
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
   const api = await startApi(config, { logger });
-  let signals = 0;
+  const received = new Set<NodeJS.Signals>();
   const stop = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(1); // a second Ctrl-C means "now"
+    // The same signal twice (a second Ctrl-C) means "now". A different one is the supervisor
+    // repeating the terminal's Ctrl-C as SIGTERM: keep draining.
+    if (received.has(signal)) process.exit(1);
+    const first = received.size === 0;
+    received.add(signal);
+    if (!first) return;
     void api.close().then(
       () => process.exit(0),
       () => process.exit(1),

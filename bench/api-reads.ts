@@ -67,6 +67,8 @@ export async function runApiReadsBench(opts: ApiReadsOptions): Promise<BenchResu
   const api = await startApi(
     loadApiConfig({
       LOG_LEVEL: 'error',
+      LOCAL_MODE: 'true',
+      METRICS_ENABLED: 'false',
       TEMPORAL_ADDRESS: opts.servers.temporalAddress,
       KAFKA_BROKERS: opts.servers.kafkaBrokers.join(','),
       MONGO_URL: opts.servers.mongoUrl,

@@ -95,6 +95,8 @@ export async function startBenchSystem(options: BenchSystemOptions): Promise<Ben
     name: `bench-${options.name}`,
     logger: createLogger(`bench-${options.name}`, process.env.BENCH_LOG_LEVEL ?? 'fatal'),
     partitions: PARTITIONS,
+    // The load generator keeps many of one customer's orders in flight.
+    maxOpenOrdersPerCustomer: 1_000_000,
     orderWorkers: options.orderWorkers,
     projectors: options.projectors,
     workflowsPath: BENCH_WORKFLOWS_PATH,

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  checkKafkaConnection,
+  checkMongoConnection,
+  checkTemporalConnection,
+  kafkaConnectionShape,
+  mongoConnectionShape,
+  plaintextShape,
+  temporalConnectionShape,
+} from './connections';
+import { checkDeploymentMode, deploymentShape } from './deployment';
 
 /** Raised at start-up when the environment does not satisfy a process's configuration schema. */
 export class ConfigError extends Error {
@@ -79,12 +89,36 @@ export const env = {
   ),
 };
 
-/** What every process needs to find its servers. */
-export const serverConfigSchema = z.object({
-  LOG_LEVEL: env.logLevel,
+/** How a process reaches, authenticates to and encrypts its way to Kafka (lib/connections.ts). */
+export const kafkaServerShape = { KAFKA_BROKERS: env.kafkaBrokers, ...kafkaConnectionShape };
+export const mongoServerShape = { MONGO_URL: env.mongoUrl, ...mongoConnectionShape };
+export const temporalServerShape = {
   TEMPORAL_ADDRESS: env.temporalAddress,
   TEMPORAL_NAMESPACE: env.temporalNamespace,
-  KAFKA_BROKERS: env.kafkaBrokers,
-  MONGO_URL: env.mongoUrl,
-});
+  ...temporalConnectionShape,
+};
+
+/**
+ * What a Temporal process needs to find Temporal and Kafka and which rules it runs under
+ * (lib/deployment.ts): local mode only when asked for, and in production no plaintext connection
+ * unless allowed. The orders worker needs no more; every other process adds MongoDB.
+ */
+export const temporalProcessConfigSchema = z
+  .object({
+    LOG_LEVEL: env.logLevel,
+    ...deploymentShape,
+    ...plaintextShape,
+    ...temporalServerShape,
+    ...kafkaServerShape,
+  })
+  .superRefine((c, ctx) => {
+    checkDeploymentMode(c, ctx);
+    checkTemporalConnection(c, ctx);
+    checkKafkaConnection(c, ctx);
+  });
+
+/** A Temporal process with a MongoDB database: the API and the inventory, payments, shipping workers. */
+export const serverConfigSchema = temporalProcessConfigSchema
+  .extend(mongoServerShape)
+  .superRefine(checkMongoConnection);
 export type ServerConfig = z.infer<typeof serverConfigSchema>;

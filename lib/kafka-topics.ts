@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { TopicSpec } from '../contracts/topics';
+import type { KafkaSecurity } from './connections';
 
 /**
  * Creates the system's topics; existing ones are left as they are. Used by the local stack at
@@ -9,10 +10,12 @@ export async function ensureTopics(
   brokers: string[],
   topics: TopicSpec[],
   progress: (line: string) => void,
+  security: KafkaSecurity = {},
 ): Promise<void> {
   const admin = new Kafka({
     clientId: 'order-saga-topics',
     brokers,
+    ...security,
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();

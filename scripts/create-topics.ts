@@ -2,15 +2,24 @@
 // the Kubernetes Job run this before the application starts.
 import { z } from 'zod';
 import { requiredTopics } from '../contracts/topics';
-import { env, loadConfig } from '../lib/config';
+import { env, kafkaServerShape, loadConfig } from '../lib/config';
+import { checkKafkaConnection, kafkaSecurity, plaintextShape } from '../lib/connections';
+import { checkDeploymentMode, deploymentShape } from '../lib/deployment';
 import { ensureTopics } from '../lib/kafka-topics';
 
-export const createTopicsConfigSchema = z.object({
-  LOG_LEVEL: env.logLevel,
-  KAFKA_BROKERS: env.kafkaBrokers,
-  /** Upper bound of order-stream parallelism: one projector instance per partition at most. */
-  KAFKA_ORDER_EVENTS_PARTITIONS: env.positiveInt.default(6),
-});
+export const createTopicsConfigSchema = z
+  .object({
+    LOG_LEVEL: env.logLevel,
+    ...deploymentShape,
+    ...plaintextShape,
+    ...kafkaServerShape,
+    /** Upper bound of order-stream parallelism: one projector instance per partition at most. */
+    KAFKA_ORDER_EVENTS_PARTITIONS: env.positiveInt.default(6),
+  })
+  .superRefine((c, ctx) => {
+    checkDeploymentMode(c, ctx);
+    checkKafkaConnection(c, ctx);
+  });
 
 async function main(): Promise<void> {
   const config = loadConfig(createTopicsConfigSchema);
@@ -18,6 +27,7 @@ async function main(): Promise<void> {
     config.KAFKA_BROKERS,
     requiredTopics(config.KAFKA_ORDER_EVENTS_PARTITIONS),
     (line) => console.log(line),
+    kafkaSecurity(config),
   );
 }
 

@@ -54,6 +54,8 @@ export interface InProcessSystemOptions {
   tracing?: Tracing;
   /** CODEC_KEYS for the client, the workers and the API's codec server (enabled with it). */
   codecKeys?: string;
+  /** The API's cap on a customer's open orders (default: the API's own, 10). */
+  maxOpenOrdersPerCustomer?: number;
   /** The API's port (default: a free one) and the Temporal UI origin its codec server allows. */
   apiPort?: number;
   temporalUiUrl?: string;
@@ -196,6 +198,9 @@ export async function startInProcessSystem(
   const api = await startApi(
     loadApiConfig({
       LOG_LEVEL: 'error',
+      LOCAL_MODE: 'true',
+      // Several systems may share this process: no fixed metrics port.
+      METRICS_ENABLED: 'false',
       TEMPORAL_ADDRESS: servers.temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       KAFKA_BROKERS: servers.kafkaBrokers.join(','),
@@ -207,6 +212,9 @@ export async function startInProcessSystem(
       JWT_SECRET: jwtSecret,
       PAYMENT_WEBHOOK_SECRET: webhookSecret,
       RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
+      ...(options.maxOpenOrdersPerCustomer && {
+        MAX_OPEN_ORDERS_PER_CUSTOMER: String(options.maxOpenOrdersPerCustomer),
+      }),
       ...(options.codecKeys && { CODEC_KEYS: options.codecKeys, CODEC_SERVER_ENABLED: 'true' }),
       ...(options.temporalUiUrl && { TEMPORAL_UI_URL: options.temporalUiUrl }),
     }),

@@ -70,6 +70,9 @@ export async function createIsolatedResources(
 export function serviceWorkerConfig(servers: SystemServers, resources: IsolatedResources) {
   return {
     LOG_LEVEL: 'error' as const,
+    // The local stack: development defaults, the simulated payment provider.
+    LOCAL_MODE: true,
+    PAYMENT_PROVIDER: 'simulated' as const,
     TEMPORAL_ADDRESS: servers.temporalAddress,
     TEMPORAL_NAMESPACE: resources.namespace,
     KAFKA_BROKERS: servers.kafkaBrokers,

@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { mongoClientOptions } from '../lib/connections';
 import { createInventoryActivities } from '../activities/inventory/activities';
 import { createMongoCatalogStore } from '../activities/inventory/catalog';
 import { createMongoReservationStore } from '../activities/inventory/reservations';
@@ -12,7 +13,7 @@ export async function startInventoryWorker(
   config: InventoryWorkerConfig,
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
-  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
   const db = mongo.db(config.INVENTORY_DB);
   return runWorker({
     service: 'inventory',

@@ -1,4 +1,5 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Db } from 'mongodb';
+import { mongoClientOptions } from '../lib/connections';
 import { createPaymentActivities } from '../activities/payments/activities';
 import { createMongoPaymentLedger } from '../activities/payments/ledger';
 import type { PaymentProvider } from '../activities/payments/provider';
@@ -9,15 +10,16 @@ import { runAsMain, runWorker } from './run-worker';
 import type { RunningWorker, WorkerDeps } from './run-worker';
 
 /**
- * The payment ledger on the `payments` task queue, in PAYMENTS_DB, with the simulated provider
- * (activities/payments/simulated-behaviour.ts) unless a real one is passed.
+ * The payment ledger on the `payments` task queue, in PAYMENTS_DB, with the provider adapter
+ * PAYMENT_PROVIDER names (the config refuses the simulated one in production), unless a real
+ * one is passed.
  */
 export async function startPaymentsWorker(
   config: PaymentsWorkerConfig,
   deps: WorkerDeps & { provider?: PaymentProvider } = {},
 ): Promise<RunningWorker> {
   const { provider, ...rest } = deps;
-  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
   const db = mongo.db(config.PAYMENTS_DB);
   return runWorker({
     service: 'payments',
@@ -25,7 +27,7 @@ export async function startPaymentsWorker(
     deps: rest,
     activities: createPaymentActivities({
       ledger: createMongoPaymentLedger(db),
-      provider: provider ?? createSimulatedPaymentProvider(db),
+      provider: provider ?? providerFor(config, db),
     }),
     close: () => mongo.close(),
     database: db,
@@ -33,6 +35,17 @@ export async function startPaymentsWorker(
     await mongo.close();
     throw error;
   });
+}
+
+/** The adapter PAYMENT_PROVIDER names; a real provider's adapter is added here. */
+function providerFor(config: PaymentsWorkerConfig, db: Db): PaymentProvider {
+  switch (config.PAYMENT_PROVIDER) {
+    case 'simulated':
+      return createSimulatedPaymentProvider(db);
+    // The config refuses a missing provider; this covers a config built in code without one.
+    case undefined:
+      throw new Error('PAYMENT_PROVIDER: no payment provider adapter configured');
+  }
 }
 
 if (require.main === module) runAsMain('payments', paymentsWorkerConfigSchema, startPaymentsWorker);

@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { mongoClientOptions } from '../lib/connections';
 import { createShippingActivities } from '../activities/shipping/activities';
 import { createMongoShipmentStore } from '../activities/shipping/store';
 import { shippingWorkerConfigSchema } from './config';
@@ -11,7 +12,7 @@ export async function startShippingWorker(
   config: ShippingWorkerConfig,
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
-  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
   const db = mongo.db(config.SHIPPING_DB);
   return runWorker({
     service: 'shipping',

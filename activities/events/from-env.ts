@@ -1,16 +1,16 @@
 import type { Tracer } from '@opentelemetry/api';
-import { z } from 'zod';
 import type { EventService } from '../../contracts/event-envelope';
-import { env, loadConfig } from '../../lib/config';
+import { kafkaSecurity, type KafkaSettings } from '../../lib/connections';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
 import { createLogger } from '../../lib/logger';
 import type { EventActivities } from './api';
 import { createEventActivities } from './event-activities';
 
-export const eventActivitiesConfigSchema = z.object({
-  LOG_LEVEL: env.logLevel,
-  KAFKA_BROKERS: env.kafkaBrokers,
-});
+/** The part of a worker's validated configuration the Kafka producer needs. */
+export type EventActivitiesConfig = KafkaSettings & {
+  LOG_LEVEL: string;
+  KAFKA_BROKERS: string[];
+};
 
 /**
  * Wiring for a worker process: one Kafka producer for the process, shared by every activity
@@ -18,15 +18,15 @@ export const eventActivitiesConfigSchema = z.object({
  */
 export function createEventActivitiesFromEnv(
   service: EventService,
-  environment: NodeJS.ProcessEnv = process.env,
+  config: EventActivitiesConfig,
   options: { tracer?: Tracer } = {},
 ): { activities: EventActivities; close(): Promise<void> } {
-  const config = loadConfig(eventActivitiesConfigSchema, environment);
   const logger = createLogger(`${service}-events`, config.LOG_LEVEL);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: `order-saga-${service}`,
     logger,
+    security: kafkaSecurity(config),
   });
   const publisher = createKafkaPublisher(kafka, logger);
   return {

@@ -3,6 +3,7 @@ import { DLT_HEADERS, REDRIVEN_FROM_HEADER } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, headerString } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
 import { loadConfig } from '../../lib/config';
+import { kafkaSecurity } from '../../lib/connections';
 import type { MessagePublisher, OutgoingMessage } from '../../lib/kafka';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
 import { createLogger } from '../../lib/logger';
@@ -165,6 +166,7 @@ async function main(argv: string[]): Promise<void> {
     brokers: config.KAFKA_BROKERS,
     clientId: 'order-projections-dlt',
     logger,
+    security: kafkaSecurity(config),
   });
   const topic = config.ORDER_EVENTS_TOPIC;
   const show = (l: DeadLetter) =>

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../lib/config';
+import { kafkaSecurity, mongoClientOptions } from '../../lib/connections';
 import { createKafka } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createLogger } from '../../lib/logger';
@@ -89,13 +90,14 @@ async function main(): Promise<void> {
     'projections-rebuild',
     config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   );
-  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
   try {
     const result = await rebuildReadModels({
       kafka: createKafka({
         brokers: config.KAFKA_BROKERS,
         clientId: 'order-projections-rebuild',
         logger,
+        security: kafkaSecurity(config),
       }),
       db: mongo.db(config.READ_DB),
       logger,

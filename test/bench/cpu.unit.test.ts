@@ -13,8 +13,10 @@ describe('CPU accounting', () => {
     // A child that burns half a second of CPU, then stays alive (not reaped: not in our cutime).
     const child = spawn(process.execPath, [
       '-e',
-      // Measured in its own CPU time, so a loaded machine only makes it take longer.
-      'while (process.cpuUsage().user < 500000); console.log("done"); setTimeout(() => {}, 60000);',
+      // Measured in its own CPU time, so a loaded machine only makes it take longer. The inner
+      // loop burns user time between checks: checking alone is a syscall, mostly system time.
+      'let x = 0; while (process.cpuUsage().user < 500000) for (let i = 0; i < 1e6; i++) x += i;' +
+        ' console.log("done", x > 0); setTimeout(() => {}, 60000);',
     ]);
     try {
       await new Promise((resolve) => child.stdout.once('data', resolve));

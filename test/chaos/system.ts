@@ -46,6 +46,8 @@ export async function startChaosSystem(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'development',
+    LOCAL_MODE: 'true',
+    PAYMENT_PROVIDER: 'simulated',
     LOG_LEVEL: 'info',
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
@@ -55,6 +57,7 @@ export async function startChaosSystem(
     JWT_SECRET,
     RATE_LIMIT_PER_MINUTE: String(opts.rateLimitPerMinute ?? 600),
     PROJECTOR_METRICS_PORT: '0',
+    METRICS_PORT: '0',
     PROJECTOR_POINTER_POLL_MS: '60000',
   };
   const apps = new AppProcesses(path.join(stack.dir, 'logs'), env);

@@ -59,6 +59,7 @@ beforeAll(async () => {
     PAYMENTS_DB: `payments_${suffix}`,
     SHIPPING_DB: `shipping_${suffix}`,
     SHIPPING_COUNTRIES: ['GB', 'DE'],
+    PAYMENT_PROVIDER: 'simulated' as const,
   };
   const inventory = createMongoCatalogStore(mongo.db(config.INVENTORY_DB));
   await inventory.upsertSku('SKU-A', { name: 'Kettle', unitPrice: 2_500, available: 10 });
