@@ -11,7 +11,7 @@ import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
 import { methodNotAllowed } from './http/method-not-allowed';
 import { requestLog } from './http/request-log';
-import { addressOf, clientKey, limiter } from './http/rate-limit';
+import { clientKey, limiter } from './http/rate-limit';
 import { traceRequests } from './http/tracing';
 import { buildOpenApiDocument } from './openapi';
 import { codecRouter } from './routes/codec';
@@ -28,7 +28,7 @@ export type { AppDeps, AppSettings } from './routes/context';
  * Probed by orchestrators and scrapers every few seconds: not rate limited (readiness is served
  * from a short cache instead), not logged at info.
  */
-const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
+const UNLIMITED = new Set(['/healthz', '/readyz']);
 const WEBHOOK_PATH = '/payments/webhook';
 
 /** The HTTP app, wired only to the ports it is given (tests pass in-memory fakes). */
@@ -38,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
     clock: deps.clock ?? systemClock,
     newOrderId: deps.newOrderId ?? newOrderId,
     waits: new WaitSlots(deps.settings.minVersionWaits),
+    rateLimits: deps.rateLimits ?? createMemoryRateLimitCounters(),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -51,26 +52,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(authenticate(createTokenVerifier(deps.settings.auth)));
-  // Two limits, so the payment provider's webhooks never share a bucket with anonymous traffic
-  // from the same proxy address.
-  const counters = deps.rateLimits ?? createMemoryRateLimitCounters();
-  const now = () => ctx.clock.now();
-  app.use(
-    limiter({
-      name: 'webhook',
-      perMinute: deps.settings.webhookRateLimitPerMinute,
-      counters,
-      now,
-      key: addressOf,
-      skip: (req) => req.path !== WEBHOOK_PATH,
-    }),
-  );
+  // The payment provider's webhooks never share a bucket with anonymous traffic from the same
+  // proxy address: the webhook route counts its deliveries itself, once their signature is
+  // checked (routes/payments-webhook.ts), so unsigned junk cannot use up the provider's limit.
   app.use(
     limiter({
       name: 'api',
       perMinute: deps.settings.rateLimitPerMinute,
-      counters,
-      now,
+      counters: ctx.rateLimits,
+      now: () => ctx.clock.now(),
       key: clientKey,
       skip: (req) => UNLIMITED.has(req.path) || req.path === WEBHOOK_PATH,
     }),

@@ -61,6 +61,20 @@ const bearer = [{ bearerAuth: [] }];
 /** Public operations: the document's default (bearer) does not apply to them. */
 const publicOperation: RouteConfig['security'] = [];
 
+/** Every problem type the API answers with, as a Markdown table (from the one table in code). */
+function problemTable(): string {
+  const rows = new Map<string, string>();
+  for (const { type: name, status, title } of Object.values(PROBLEM_TYPES))
+    rows.set(`${name} ${status}`, `| \`${name}\` | ${status} | ${title} |`);
+  return [
+    'Problem types (`type` is `https://order-saga.example/problems/<type>`):',
+    '',
+    '| type | status | title |',
+    '| --- | --- | --- |',
+    ...[...rows.values()].sort(),
+  ].join('\n');
+}
+
 export function buildOpenApiDocument(): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -100,7 +114,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...common,
       ...bodyErrors,
       409: problem(
-        `Idempotency-Key reused with a different body (type ${type('idempotency-key-reused')}).`,
+        `Idempotency-Key reused with a different body (type ${type('idempotency-key-reused')}), or the customer already has MAX_OPEN_ORDERS_PER_CUSTOMER open orders (${type('too-many-open-orders')}, with \`limit\` and \`openOrders\`; a repeat of an accepted Idempotency-Key is never refused by the cap).`,
       ),
     },
   });
@@ -135,7 +149,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
   });
 
-  const command = (path: string, summary: string, description: string, conflict: string) =>
+  const command = (
+    path: string,
+    summary: string,
+    description: string,
+    conflict: string,
+    extra: Responses = {},
+  ) =>
     registry.registerPath({
       method: 'post',
       path,
@@ -148,6 +168,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         ...common,
         404: problem('Unknown order.'),
         409: problem(conflict),
+        ...extra,
       },
     });
   command(
@@ -159,14 +180,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
   command(
     '/orders/{orderId}/approve',
     'Approve an order awaiting manual approval',
-    'Scope orders:support.',
+    "Scope orders:support. Four eyes: the order's own customer cannot approve it, even with orders:support.",
     `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
+    {
+      403: problem(
+        `The token lacks orders:support (${type('forbidden')}), or its subject is the order's customer (${type('self-approval-forbidden')}).`,
+      ),
+    },
   );
   command(
     '/orders/{orderId}/reject',
     'Reject an order awaiting manual approval',
     'Scope orders:support.',
     `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
+  );
+
+  command(
+    '/orders/{orderId}/retry-compensation',
+    'Run the failed compensation of a COMPENSATION_FAILED order again (support)',
+    "Scope orders:support. Sends the saga's `retryCompensation` update once the cause is fixed: the saga runs the failed compensation again and continues unwinding (CANCELLED), or returns to COMPENSATION_FAILED if it fails again. 202 means the retry was accepted, not that it succeeded: read the order.",
+    `No compensation is waiting for a retry (${type('no-failed-compensation')}: the order is not, or no longer, COMPENSATION_FAILED), or a retry is already scheduled (${type('compensation-retry-already-scheduled')}); \`reason\` says which.`,
   );
 
   registry.registerPath({
@@ -191,7 +224,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       'Signed with Standard Webhooks: `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`. No bearer token.',
       `A timestamp more than ${WEBHOOK_TOLERANCE_SECONDS / 60} minutes from the server's clock is refused; a webhook-id already delivered is answered 200 with \`alreadyProcessed\` and not delivered again.`,
       'Outside production only, and only with PAYMENT_WEBHOOK_LEGACY_SIGNATURE=true, the legacy `X-Signature` (hex HMAC-SHA256 of the raw body) is accepted instead.',
-      'Rate limited per address, separately from the other operations.',
+      "Rate limited per address, separately from the other operations, and only after the signature is checked: deliveries that verified count against WEBHOOK_RATE_LIMIT_PER_MINUTE, refused ones against WEBHOOK_UNVERIFIED_RATE_LIMIT_PER_MINUTE (past it they are answered 429 instead of 401), so unsigned requests cannot use up the provider's budget.",
     ].join(' '),
     security: [{ webhookSignature: [] }],
     request: {
@@ -271,18 +304,6 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       503: problem('Not ready; `unavailable` names the unreachable dependencies.'),
     },
   });
-  registry.registerPath({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics',
-    security: publicOperation,
-    responses: {
-      200: {
-        description: 'Prometheus text format.',
-        content: { 'text/plain': { schema: z.string() } },
-      },
-    },
-  });
 
   const generator = new OpenApiGeneratorV31(registry.definitions);
   const document = generator.generateDocument({
@@ -290,8 +311,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     info: {
       title: 'order-saga API',
       version: '1.0.0',
-      description:
+      description: [
         'Write side: commands start and steer the order saga (Temporal). Read side: read models projected from the order event stream. Every error is application/problem+json (RFC 9457). Requests are rate limited per client (429 with Retry-After) and carry X-Request-Id.',
+        problemTable(),
+      ].join('\n\n'),
     },
     security: bearer,
   });

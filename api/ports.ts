@@ -55,6 +55,14 @@ export type CancelResult =
 export type DecisionResult =
   { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_APPROVAL'; detail: string };
 
+export type RetryCompensationResult =
+  | { ok: true }
+  | NotFound
+  /** The order is not COMPENSATION_FAILED (nothing to retry, or it has finished). */
+  | { ok: false; reason: 'NO_FAILED_COMPENSATION'; detail: string }
+  /** A retry was asked for and has not run yet. */
+  | { ok: false; reason: 'RETRY_ALREADY_SCHEDULED'; detail: string };
+
 export type PaymentOutcome = 'confirmed' | 'failed';
 
 export type ConfirmPaymentResult =
@@ -93,12 +101,20 @@ export interface OrderCommands {
   approve(orderId: string, by: Actor): Promise<DecisionResult>;
   reject(orderId: string, by: Actor): Promise<DecisionResult>;
   confirmPayment(orderId: string, outcome: PaymentOutcome): Promise<ConfirmPaymentResult>;
+  /** Support asks the saga to run its failed compensation again (COMPENSATION_FAILED only). */
+  retryCompensation(orderId: string, by: Actor): Promise<RetryCompensationResult>;
   history(orderId: string): Promise<HistoryResult>;
   /**
    * The customer an order belongs to, from the workflow itself: used to authorize a cancel
    * right after POST /orders, before the read model has caught up.
    */
   ownerOf(orderId: string): Promise<OwnerResult>;
+  /**
+   * How many of the customer's orders are still open: sagas running and not waiting in
+   * COMPENSATION_FAILED (those wait for support, not for the customer). Counted from Temporal's
+   * visibility store, which knows a saga from its start, without the read model's lag.
+   */
+  openOrdersOf(customerId: string): Promise<number>;
 }
 
 export interface ListOrdersQuery {
@@ -155,6 +171,11 @@ export interface IdempotencyStore {
    * calls with one key see exactly one `reserved`; all the others see the winner's orderId.
    */
   reserve(key: string, bodyHash: string, orderId: string): Promise<ReservationResult>;
+  /**
+   * Frees `key` if it is still reserved for `orderId`: the request that reserved it was refused
+   * before its order started, so a later retry with the key is judged afresh.
+   */
+  release(key: string, orderId: string): Promise<void>;
 }
 
 /**

@@ -94,9 +94,13 @@ export const OrderItemView = z.object({
 });
 
 /** GET /orders/{orderId}: the read model, without storage details. */
-export const OrderResponse = OrderView.extend({ items: z.array(OrderItemView) }).meta({
-  id: 'Order',
-});
+export const OrderResponse = OrderView.extend({
+  items: z.array(OrderItemView),
+  temporalUiUrl: z.string().optional().meta({
+    description:
+      "Support callers only: the order's workflow in the Temporal Web UI (docs/support.md).",
+  }),
+}).meta({ id: 'Order' });
 export type OrderResponse = z.infer<typeof OrderResponse>;
 
 export const OrderPageResponse = z

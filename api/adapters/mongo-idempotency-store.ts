@@ -57,5 +57,10 @@ export function createMongoIdempotencyStore(
           ? { kind: 'repeat', orderId: existing.orderId }
           : { kind: 'conflict' };
       }),
+    release: (key, orderId) =>
+      mongoCall(async () => {
+        // Only our own reservation: a key another request has since taken stays theirs.
+        await keys.deleteOne({ _id: key, orderId });
+      }),
   };
 }

@@ -15,7 +15,10 @@ async function probe(name: DependencyName, fn: () => Promise<unknown>): Promise<
   }
 }
 
-/** Readiness over the real clients: Temporal's health check, Kafka metadata, a Mongo ping. */
+/**
+ * Readiness over the real clients: the API's Temporal namespace (a server that answers but lacks
+ * the namespace cannot start a saga), Kafka metadata, a Mongo ping.
+ */
 export function createReadiness(clients: {
   temporal: Client;
   mongo: MongoClient;
@@ -43,7 +46,11 @@ export function createReadiness(clients: {
   return {
     check: () =>
       Promise.all([
-        probe('temporal', () => clients.temporal.workflowService.getSystemInfo({})),
+        probe('temporal', () =>
+          clients.temporal.workflowService.describeNamespace({
+            namespace: clients.temporal.options.namespace,
+          }),
+        ),
         probe('kafka', kafkaProbe),
         probe('mongodb', () => clients.mongo.db('admin').command({ ping: 1 })),
       ]),

@@ -15,11 +15,12 @@ import {
   cancelOrderUpdate,
   confirmPaymentUpdate,
   rejectOrderUpdate,
+  retryCompensationUpdate,
   type OrderState,
 } from '../../workflows/messages';
 import type { orderSaga } from '../../workflows/order-saga';
-import { CustomerIdKey } from '../../contracts/search-attributes';
-import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { CustomerIdKey, OrderStatusKey } from '../../contracts/search-attributes';
+import { ORDER_SAGA_WORKFLOW_TYPE, orderWorkflowStartOptions } from '../../workflows/start-options';
 import { UpdateRejectionReason } from '../../workflows/update-rejections';
 import {
   DependencyUnavailableError,
@@ -33,6 +34,7 @@ import {
   type OwnerResult,
   type PaymentOutcome,
   type PlaceOrderResult,
+  type RetryCompensationResult,
 } from '../ports';
 import { summarizeHistory, type HistoryEventLike } from './temporal-history';
 
@@ -151,6 +153,26 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
       return refusedAs(result, 'NOT_AWAITING_CONFIRMATION');
     },
 
+    async retryCompensation(orderId, by): Promise<RetryCompensationResult> {
+      const outcome = await send(orderId, (h) =>
+        h.executeUpdate(retryCompensationUpdate, { args: [{ decidedBy: by.sub }] }),
+      );
+      // The validator refuses for exactly these two reasons; a finished order has nothing to retry.
+      const scheduled = outcome.kind === 'rejected' && outcome.reason === 'RETRY_ALREADY_SCHEDULED';
+      return refusedAs(outcome, scheduled ? 'RETRY_ALREADY_SCHEDULED' : 'NO_FAILED_COMPENSATION');
+    },
+
+    async openOrdersOf(customerId): Promise<number> {
+      try {
+        const { count } = await withDeadline(() =>
+          client.workflow.count(openOrdersQuery(customerId)),
+        );
+        return count;
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+
     async history(orderId): Promise<HistoryResult> {
       const handle = handleOf(orderId);
       try {
@@ -183,6 +205,22 @@ export function createTemporalOrderCommands(client: Client): OrderCommands {
     },
   };
 }
+
+/**
+ * The visibility query for a customer's open orders: sagas still running, except those waiting
+ * for support in COMPENSATION_FAILED. Both search attributes are set when the saga starts.
+ */
+export function openOrdersQuery(customerId: string): string {
+  return [
+    `WorkflowType = ${quoted(ORDER_SAGA_WORKFLOW_TYPE)}`,
+    `ExecutionStatus = 'Running'`,
+    `${CustomerIdKey.name} = ${quoted(customerId)}`,
+    `${OrderStatusKey.name} != 'COMPENSATION_FAILED'`,
+  ].join(' AND ');
+}
+
+/** A string literal of Temporal's list filter: a customer id cannot end it and add a clause. */
+const quoted = (value: string): string => `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
 /** A finished order: too late once shipped (or completed), otherwise it was cancelled. */
 export function classifyClosedCancel(

@@ -5,6 +5,8 @@ export const SCOPES = {
   support: 'orders:support',
   /** Decrypting payloads at the codec server (/codec): part of no other role, so its own scope. */
   codec: 'orders:codec',
+  /** Encrypting payloads at the codec server (/codec/encode): an oracle, so apart even from codec. */
+  codecEncode: 'orders:codec-encode',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 

@@ -14,6 +14,11 @@ export type AuthSettings = ({ kind: 'hs256'; secret: string } | { kind: 'jwks'; 
    * process (JWT_CLOCK_TOLERANCE_SECONDS); 0 when absent.
    */
   clockToleranceSeconds?: number;
+  /**
+   * Maximum token lifetime (JWT_MAX_TOKEN_AGE_SECONDS): `iat` is then required, and a token
+   * issued longer ago than this is refused whatever its `exp` says. No limit when absent.
+   */
+  maxTokenAgeSeconds?: number;
 };
 
 /** The token is missing something or does not verify: 401. */
@@ -33,9 +38,11 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     issuer: settings.issuer,
     audience: settings.audience,
     algorithms: [settings.kind === 'hs256' ? 'HS256' : 'RS256'],
-    // A token without an expiry would be valid forever once leaked.
+    // A token without an expiry would be valid forever once leaked; one with a far-away expiry
+    // nearly so, hence the maximum age counted from `iat` (which jose then requires).
     requiredClaims: ['exp'],
     clockTolerance: settings.clockToleranceSeconds ?? 0,
+    maxTokenAge: settings.maxTokenAgeSeconds,
   };
   const key: Uint8Array | JWTVerifyGetKey =
     settings.kind === 'hs256'
@@ -56,7 +63,7 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
           cause: err,
         });
       }
-      throw new InvalidTokenError(describe(err), { cause: err });
+      throw new InvalidTokenError(describe(err, settings.maxTokenAgeSeconds), { cause: err });
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
       throw new InvalidTokenError('the token has no subject');
@@ -94,8 +101,17 @@ function isFetchFailure(err: unknown): boolean {
   );
 }
 
-function describe(err: unknown): string {
+function describe(err: unknown, maxTokenAgeSeconds: number | undefined): string {
+  // jose reports a token older than maxTokenAge as expired, naming the `iat` claim.
+  if (err instanceof errors.JWTExpired && err.claim === 'iat')
+    return `the token was issued more than ${maxTokenAgeSeconds ?? '?'} s ago, the maximum token age; get a new one`;
   if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (
+    err instanceof errors.JWTClaimValidationFailed &&
+    err.claim === 'iat' &&
+    err.reason === 'missing'
+  )
+    return 'the token has no iat claim (required: tokens have a maximum age)';
   if (err instanceof errors.JWTClaimValidationFailed)
     return err.reason === 'missing'
       ? `the token has no ${err.claim} claim`

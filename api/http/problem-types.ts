@@ -39,6 +39,10 @@ export const PROBLEM_TYPES = {
   // Orders
   'idempotency-key-reused': { type: 'idempotency-key-reused', status: 409, title: 'Conflict' },
   'order-not-yet-visible': { type: 'order-not-yet-visible', status: 404, title: 'Not Found' },
+  /** The customer already has MAX_OPEN_ORDERS_PER_CUSTOMER orders that have not finished. */
+  'too-many-open-orders': { type: 'too-many-open-orders', status: 409, title: 'Conflict' },
+  /** Four eyes: support staff cannot approve an order they placed as its customer. */
+  'self-approval-forbidden': { type: 'self-approval-forbidden', status: 403, title: 'Forbidden' },
 
   // How the order commands are refused, one per reason (api/routes/order-problems.ts)
   'order-not-found': { type: 'not-found', status: 404, title: 'Not Found' },
@@ -47,6 +51,12 @@ export const PROBLEM_TYPES = {
   'not-awaiting-approval': { type: 'not-awaiting-approval', status: 409, title: 'Conflict' },
   'not-awaiting-payment-confirmation': {
     type: 'not-awaiting-payment-confirmation',
+    status: 409,
+    title: 'Conflict',
+  },
+  'no-failed-compensation': { type: 'no-failed-compensation', status: 409, title: 'Conflict' },
+  'compensation-retry-already-scheduled': {
+    type: 'compensation-retry-already-scheduled',
     status: 409,
     title: 'Conflict',
   },

@@ -23,8 +23,15 @@ export interface AppSettings {
   temporalUiUrl: string;
   temporalNamespace: string;
   rateLimitPerMinute: number;
-  /** The payment webhook's own limit, per address: anonymous traffic cannot exhaust it. */
+  /**
+   * The payment webhook's own limit, per address, counting only deliveries whose signature
+   * verified: unsigned traffic cannot exhaust it.
+   */
   webhookRateLimitPerMinute: number;
+  /** Webhook deliveries per address whose signature was refused; beyond it 429 instead of 401. */
+  webhookUnverifiedRateLimitPerMinute: number;
+  /** Orders of one customer whose saga may run at once (MAX_OPEN_ORDERS_PER_CUSTOMER). */
+  maxOpenOrdersPerCustomer: number;
   /** How long `minVersion` waits when the client gives no timeoutMs. */
   defaultWaitMs: number;
   /** minVersion waits in flight, in total and per subject; beyond them 429. */
@@ -61,4 +68,6 @@ export type RouteContext = Required<
   Pick<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'> & {
     /** minVersion waits in flight in this instance. */
     waits: WaitSlots;
+    /** Rate-limit counters, for limits a route counts itself (the webhook's). */
+    rateLimits: RateLimitCounters;
   };

@@ -47,10 +47,6 @@ export function opsRouter(ctx: RouteContext, openApiDocument: Record<string, unk
     );
   });
 
-  router.get('/metrics', async (_req, res) => {
-    res.type(ctx.metrics.contentType).send(await ctx.metrics.metrics());
-  });
-
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });

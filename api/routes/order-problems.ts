@@ -1,10 +1,15 @@
 import { problem, type ProblemError } from '../http/problem';
 import type { ProblemKey } from '../http/problem-types';
-import type { CancelResult, ConfirmPaymentResult, DecisionResult } from '../ports';
+import type {
+  CancelResult,
+  ConfirmPaymentResult,
+  DecisionResult,
+  RetryCompensationResult,
+} from '../ports';
 
 /** Every way the order workflow refuses a command, as the ports report it. */
 export type CommandRejection = Exclude<
-  CancelResult | DecisionResult | ConfirmPaymentResult,
+  CancelResult | DecisionResult | ConfirmPaymentResult | RetryCompensationResult,
   { ok: true }
 >;
 
@@ -15,6 +20,8 @@ const PROBLEM_OF_REJECTION: { [R in CommandRejection['reason']]: ProblemKey } = 
   ALREADY_CANCELLED: 'order-already-cancelled',
   NOT_AWAITING_APPROVAL: 'not-awaiting-approval',
   NOT_AWAITING_CONFIRMATION: 'not-awaiting-payment-confirmation',
+  NO_FAILED_COMPENSATION: 'no-failed-compensation',
+  RETRY_ALREADY_SCHEDULED: 'compensation-retry-already-scheduled',
 };
 
 export const orderNotFound = (orderId: string): ProblemError =>

@@ -1,8 +1,23 @@
 import type { OrderView } from '../../contracts/read-models';
 import type { OrderResponse } from '../schemas';
 
-/** Picks the documented fields, so storage details (Mongo's _id, projector bookkeeping) never leak. */
-export function toOrderResponse(view: OrderView): OrderResponse {
+/**
+ * The order's workflow in the Temporal Web UI. Without a run id the UI opens the latest run,
+ * which for an order is its only one (one saga per order id, ever).
+ */
+export function workflowUiUrl(
+  settings: { temporalUiUrl: string; temporalNamespace: string },
+  workflowId: string,
+): string {
+  const ui = settings.temporalUiUrl.replace(/\/+$/, '');
+  return `${ui}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/**
+ * Picks the documented fields, so storage details (Mongo's _id, projector bookkeeping) never leak.
+ * `temporalUiUrl` is given for support callers only: customers have no access to the Temporal UI.
+ */
+export function toOrderResponse(view: OrderView, temporalUiUrl?: string): OrderResponse {
   return {
     orderId: view.orderId,
     customerId: view.customerId,
@@ -30,5 +45,6 @@ export function toOrderResponse(view: OrderView): OrderResponse {
     version: view.version,
     createdAt: view.createdAt,
     updatedAt: view.updatedAt,
+    ...(temporalUiUrl !== undefined && { temporalUiUrl }),
   };
 }

@@ -8,7 +8,13 @@ import type { WaitSlotLimits } from '../domain/wait-slots';
 import { jsonBody } from '../http/body';
 import { problem, type ProblemError } from '../http/problem';
 import { parseRequestPart } from '../http/validate';
-import type { Actor, CancelResult, DecisionResult } from '../ports';
+import type {
+  Actor,
+  CancelResult,
+  DecisionResult,
+  OrderCommands,
+  RetryCompensationResult,
+} from '../ports';
 import {
   GetOrderQuery,
   IdempotencyKeyHeader,
@@ -16,15 +22,21 @@ import {
   OrderIdParam,
   PlaceOrder,
 } from '../schemas';
+import { orderWorkflowId } from '../../contracts/order';
 import type { RouteContext } from './context';
 import { commandRejected, orderNotFound } from './order-problems';
-import { toOrderResponse } from './order-view';
+import { toOrderResponse, workflowUiUrl } from './order-view';
 
 const actorOf = (p: Principal): Actor => ({ sub: p.sub, support: p.scopes.has(SCOPES.support) });
 
 export function ordersRouter(ctx: RouteContext): Router {
   const router = Router();
   const { commands, readModel, idempotency, clock } = ctx;
+  /** Support staff get each order's link to its workflow in the Temporal UI. */
+  const uiLinkFor = (principal: Principal, orderId: string) =>
+    principal.scopes.has(SCOPES.support)
+      ? workflowUiUrl(ctx.settings, orderWorkflowId(orderId))
+      : undefined;
   // Every minVersion wait of this instance is served by one loop of batched reads.
   const versions = createReadModelWatch({
     loadOne: (orderId) => readModel.get(orderId),
@@ -67,6 +79,15 @@ export function ordersRouter(ctx: RouteContext): Router {
       orderId = reservation.orderId;
       repeat = reservation.kind === 'repeat';
     }
+    // A repeat answers the order it already made, whatever the cap says now.
+    if (!repeat) {
+      const refusal = await openOrderCapRefusal(commands, command.customerId, ctx.settings);
+      if (refusal) {
+        // Free the key: a retry with it, once an order has finished, is judged afresh.
+        if (key !== undefined) await idempotency.release(key, orderId);
+        throw refusal;
+      }
+    }
     // A repeat still asks to start: the adapter starts nothing if the workflow exists, and this
     // completes the work if the first request died between reserving and starting.
     const result = await commands.placeOrder(orderId, command, { key, repeat });
@@ -98,7 +119,7 @@ export function ordersRouter(ctx: RouteContext): Router {
       after,
     });
     res.json({
-      items: page.items.map(toOrderResponse),
+      items: page.items.map((view) => toOrderResponse(view, uiLinkFor(principal, view.orderId))),
       nextCursor: page.next ? encodeCursor(page.next) : null,
     });
   });
@@ -139,7 +160,7 @@ export function ordersRouter(ctx: RouteContext): Router {
     }
     // On timeout with an older version we answer what we have; the header and `version` say so.
     if (minVersion !== undefined) res.setHeader('X-Min-Version-Reached', String(outcome.reached));
-    res.json(toOrderResponse(view));
+    res.json(toOrderResponse(view, uiLinkFor(principal, view.orderId)));
   });
 
   /** Customers act on their own orders only; the workflow is asked when the read model lags. */
@@ -167,21 +188,32 @@ export function ordersRouter(ctx: RouteContext): Router {
     router.post(`/orders/:orderId/${decision}`, requireScope(SCOPES.support), async (req, res) => {
       const principal = principalOf(res);
       const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+      if (decision === 'approve') await refuseSelfApproval(commands, principal, orderId);
       answerCommand(res, orderId, await commands[decision](orderId, actorOf(principal)));
     });
   }
+
+  router.post(
+    '/orders/:orderId/retry-compensation',
+    requireScope(SCOPES.support),
+    async (req, res) => {
+      const principal = principalOf(res);
+      const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
+      answerCommand(res, orderId, await commands.retryCompensation(orderId, actorOf(principal)));
+    },
+  );
 
   router.get('/orders/:orderId/history', requireScope(SCOPES.support), async (req, res) => {
     const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
     const result = await commands.history(orderId);
     if (!result.ok) throw orderNotFound(orderId);
-    const ui = ctx.settings.temporalUiUrl.replace(/\/+$/, '');
+    const ui = { ...ctx.settings, temporalNamespace: result.namespace };
     res.json({
       orderId,
       workflowId: result.workflowId,
       runId: result.runId,
       status: result.status,
-      temporalUiUrl: `${ui}/namespaces/${encodeURIComponent(result.namespace)}/workflows/${encodeURIComponent(result.workflowId)}`,
+      temporalUiUrl: workflowUiUrl(ui, result.workflowId),
       events: result.events,
     });
   });
@@ -201,10 +233,51 @@ function tooManyWaits(limit: 'total' | 'subject', limits: WaitSlotLimits): Probl
   });
 }
 
+/**
+ * Four eyes: a large order waits for support's approval, so support staff cannot approve an order
+ * placed in their own name (the token subject is the order's customer). The customer comes from
+ * the workflow's CustomerId search attribute (set at start, so never behind like the read
+ * model). Rejecting stays allowed: it only cancels, which the customer may do anyway.
+ */
+async function refuseSelfApproval(
+  commands: OrderCommands,
+  principal: Principal,
+  orderId: string,
+): Promise<void> {
+  const owner = await commands.ownerOf(orderId);
+  if (!owner.ok) throw orderNotFound(orderId);
+  if (owner.customerId === principal.sub)
+    throw problem(
+      'self-approval-forbidden',
+      `Order ${orderId} was placed by ${principal.sub}, who therefore cannot approve it: another member of support must.`,
+    );
+}
+
+/**
+ * The cap on a customer's open orders (each can hold stock for up to the payment confirmation's
+ * 15 minutes). Counted from Temporal's visibility store: it knows a saga from its start, while
+ * the read model lags behind the event stream by the projector. It is still a check, then a start:
+ * requests racing each other can all pass it, so the cap is best-effort under a burst.
+ */
+async function openOrderCapRefusal(
+  commands: OrderCommands,
+  customerId: string,
+  settings: { maxOpenOrdersPerCustomer: number },
+): Promise<ProblemError | undefined> {
+  const limit = settings.maxOpenOrdersPerCustomer;
+  const open = await commands.openOrdersOf(customerId);
+  if (open < limit) return undefined;
+  return problem(
+    'too-many-open-orders',
+    `Customer ${customerId} already has ${open} open orders, the most allowed at once (${limit}); place this one when one of them has finished.`,
+    { limit, openOrders: open },
+  );
+}
+
 function answerCommand(
   res: Response,
   orderId: string,
-  result: CancelResult | DecisionResult,
+  result: CancelResult | DecisionResult | RetryCompensationResult,
 ): void {
   if (!result.ok) throw commandRejected(orderId, result);
   res.status(202).json({ orderId, accepted: true });

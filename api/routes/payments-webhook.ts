@@ -8,6 +8,7 @@ import {
 import { verifySignature } from '../domain/webhook-signature';
 import { rawBody } from '../http/body';
 import { problem } from '../http/problem';
+import { addressOf, spend, type Budget } from '../http/rate-limit';
 import { parseRequestPart } from '../http/validate';
 import { PaymentWebhookBody } from '../schemas';
 import type { RouteContext } from './context';
@@ -31,10 +32,29 @@ const badSignature = (detail: string) =>
  * The payment provider's confirmation. No bearer token: the provider signs the exact bytes it
  * sent (Standard Webhooks), so the body is read raw and checked before it is parsed. A
  * webhook-id seen before is answered as already processed and not delivered again.
+ *
+ * Rate limits are counted after the signature check, per address, in two budgets: deliveries
+ * that verified (the provider's limit), and refused ones (far larger). Nothing is refused before
+ * the check, which needs no I/O: a bucket that did would be shared by the provider with any junk
+ * from its address (one ingress, one NAT), and junk could use it up; a key taken from the
+ * request's headers would let junk pick a fresh bucket each time.
  */
 export function paymentsWebhookRouter(ctx: RouteContext): Router {
   const router = Router();
   const settings = ctx.settings.paymentWebhook;
+  const now = () => ctx.clock.now();
+  const verifiedBudget: Budget = {
+    name: 'webhook',
+    perMinute: ctx.settings.webhookRateLimitPerMinute,
+    counters: ctx.rateLimits,
+    now,
+  };
+  const refusedBudget: Budget = {
+    name: 'webhook-unverified',
+    perMinute: ctx.settings.webhookUnverifiedRateLimitPerMinute,
+    counters: ctx.rateLimits,
+    now,
+  };
   const verifyStandard = createStandardWebhookVerifier(settings.secret);
   const legacyKey = webhookKey(settings.secret);
 
@@ -63,7 +83,15 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
 
   router.post('/payments/webhook', rawBody, async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const webhookId = authenticate(req, raw);
+    let webhookId: string | undefined;
+    try {
+      webhookId = authenticate(req, raw);
+    } catch (err) {
+      // Past its own budget a refused delivery is told to back off (429) instead of 401.
+      await spend(refusedBudget, addressOf(req));
+      throw err;
+    }
+    await spend(verifiedBudget, addressOf(req));
     if (!req.is(['application/json', '+json'])) {
       throw problem('unsupported-media-type', 'Send the body as application/json.');
     }

@@ -371,6 +371,10 @@ export async function ensureReadModelIndexes(
   await withDeadline('creating read-model indexes', timeoutMs, async () => {
     await db.collection(names.orders).createIndex({ customerId: 1, createdAt: -1 });
     await db.collection(names.orders).createIndex({ status: 1, updatedAt: -1 });
+    // Support's lists (GET /orders without customerId): newest first, ties by orderId, with or
+    // without a status (projections/store/read-model-reader.ts listOrders).
+    await db.collection(names.orders).createIndex({ createdAt: -1, orderId: -1 });
+    await db.collection(names.orders).createIndex({ status: 1, createdAt: -1, orderId: -1 });
     await db.collection(names.skuSales).createIndex({ revenue: -1 });
   });
 }

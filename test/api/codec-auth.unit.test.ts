@@ -97,14 +97,15 @@ describe('codec server authentication', () => {
     await request(app).get('/orders').set('Authorization', auth).expect(403);
   });
 
-  it('encodes and decodes for a token with orders:codec', async () => {
+  it('decodes for a token with orders:codec; encodes only for orders:codec-encode', async () => {
     const app = guarded();
     const auth = await bearer('support-1', `orders:read ${SCOPES.codec}`);
+    await request(app).post('/codec/encode').set('Authorization', auth).send(body).expect(403);
     const encoded = await request(app)
       .post('/codec/encode')
       .set('Origin', UI)
       .set('x-namespace', 'default')
-      .set('Authorization', auth)
+      .set('Authorization', await bearer('ops-1', SCOPES.codecEncode))
       .send(body)
       .expect(200);
     expect(encoded.headers['access-control-allow-origin']).toBe(UI);
@@ -133,6 +134,7 @@ describe('CODEC_SERVER_AUTH', () => {
   const keys = `k1:${randomBytes(32).toString('base64')}`;
   const production = {
     NODE_ENV: 'production',
+    ALLOW_PLAINTEXT: 'temporal,kafka,mongodb',
     JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
     PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
     JWT_ISSUER: 'https://idp.example/',
@@ -148,14 +150,20 @@ describe('CODEC_SERVER_AUTH', () => {
   });
 
   it('defaults to none in local mode, where the dev server’s UI cannot send a token', () => {
-    const development = { CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' };
-    expect(codecServer(development)).toEqual({ allowedOrigins: [UI] });
-    expect(codecServer({ ...production, LOCAL_MODE: 'true' })).toEqual({ allowedOrigins: [UI] });
+    const local = { LOCAL_MODE: 'true', CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' };
+    expect(codecServer(local)).toEqual({ allowedOrigins: [UI] });
+    // Local mode is only ever explicit: NODE_ENV=development alone gets the deployed rules.
+    expect(() => codecServer({ ...production, NODE_ENV: 'development' })).not.toThrow();
+    expect(codecServer({ ...production, NODE_ENV: 'development' })).toEqual({
+      allowedOrigins: [UI],
+      requiredScope: SCOPES.codec,
+    });
   });
 
   it('can be required in local mode too', () => {
     expect(
       codecServer({
+        LOCAL_MODE: 'true',
         CODEC_KEYS: keys,
         CODEC_SERVER_ENABLED: 'true',
         CODEC_SERVER_AUTH: 'required',
@@ -163,13 +171,23 @@ describe('CODEC_SERVER_AUTH', () => {
     ).toEqual({ allowedOrigins: [UI], requiredScope: SCOPES.codec });
   });
 
-  it('refuses none in production unless LOCAL_MODE=true, and unknown values anywhere', () => {
-    expect(() => loadApiConfig({ ...production, CODEC_SERVER_AUTH: 'none' })).toThrow(
-      /CODEC_SERVER_AUTH: an unauthenticated codec server is refused in production/,
-    );
-    expect(codecServer({ ...production, CODEC_SERVER_AUTH: 'none', LOCAL_MODE: 'true' })).toEqual({
+  it('refuses none outside local mode, and unknown values anywhere', () => {
+    for (const NODE_ENV of ['production', 'staging'])
+      expect(() => loadApiConfig({ ...production, NODE_ENV, CODEC_SERVER_AUTH: 'none' })).toThrow(
+        /CODEC_SERVER_AUTH: an unauthenticated codec server is refused outside local mode/,
+      );
+    expect(
+      codecServer({
+        ...production,
+        NODE_ENV: 'test',
+        CODEC_SERVER_AUTH: 'none',
+        LOCAL_MODE: 'true',
+      }),
+    ).toEqual({
       allowedOrigins: [UI],
     });
-    expect(() => loadApiConfig({ CODEC_SERVER_AUTH: 'off' })).toThrow(ConfigError);
+    expect(() => loadApiConfig({ LOCAL_MODE: 'true', CODEC_SERVER_AUTH: 'off' })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
 import { EncryptionCodec } from '../../lib/codec';
 import { ConfigError } from '../../lib/config';
-import { harness, settings } from './harness';
+import { SCOPES } from '../../api/auth/principal';
+import { bearer, harness, settings } from './harness';
 
 // The codec server the Temporal Web UI calls (Temporal's remote codec protocol), with CORS for
 // the UI's origin including the x-namespace header it sends.
@@ -13,6 +14,7 @@ const UI = 'http://127.0.0.1:8233';
 const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
 const production = {
   NODE_ENV: 'production',
+  ALLOW_PLAINTEXT: 'temporal,kafka,mongodb',
   JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
   PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
   JWT_ISSUER: 'https://idp.example/',
@@ -52,6 +54,7 @@ describe('codec server (/codec)', () => {
     const encoded = await request(app)
       .post('/codec/encode')
       .set('x-namespace', 'default')
+      .set('Authorization', await bearer('ops-1', SCOPES.codecEncode))
       .send({ payloads: [toJson(address)] })
       .expect(200);
     const [payload] = (encoded.body as CodecReply).payloads;
@@ -99,8 +102,26 @@ describe('codec server (/codec)', () => {
       ],
     };
     const res = await request(app).post('/codec/decode').send(body).expect(422);
-    expect((res.body as { detail: string }).detail).toMatch(/key id "k9"/);
+    const { detail } = res.body as { detail: string };
+    expect(detail).toMatch(/could not be decrypted/);
+    // Neither the key ids this server holds nor the payload's own: they help only an attacker.
+    expect(detail).not.toMatch(/k1|k9|key id/);
     await request(app).post('/codec/decode').send({ nope: 1 }).expect(400);
+  });
+
+  it('/encode is an encryption oracle: it needs orders:codec-encode even where /decode is open', async () => {
+    const app = enabled();
+    const payloads = { payloads: [toJson(address)] };
+    await request(app).post('/codec/encode').send(payloads).expect(401);
+    for (const scope of [SCOPES.codec, 'orders:read orders:write orders:support']) {
+      const res = await request(app)
+        .post('/codec/encode')
+        .set('Authorization', await bearer('support-1', scope))
+        .send(payloads)
+        .expect(403);
+      expect((res.body as { requiredScope: string }).requiredScope).toBe('orders:codec-encode');
+    }
+    await request(app).post('/codec/decode').send({ payloads: [] }).expect(200);
   });
 
   it('is not served unless enabled', async () => {
@@ -109,18 +130,24 @@ describe('codec server (/codec)', () => {
 
   it('config: served only with CODEC_KEYS and CODEC_SERVER_ENABLED=true, CORS for the UI', () => {
     const keys = `k1:${randomBytes(32).toString('base64')}`;
-    const on = loadApiConfig({ CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' });
+    const on = loadApiConfig({
+      LOCAL_MODE: 'true',
+      CODEC_KEYS: keys,
+      CODEC_SERVER_ENABLED: 'true',
+    });
     expect(appSettings(on).codecServer).toEqual({ allowedOrigins: [UI] });
-    expect(appSettings(loadApiConfig({ CODEC_KEYS: keys })).codecServer).toBeUndefined();
-    expect(appSettings(loadApiConfig({})).codecServer).toBeUndefined();
     expect(
-      appSettings(loadApiConfig({ CODEC_SERVER_ENABLED: 'false' })).codecServer,
+      appSettings(loadApiConfig({ LOCAL_MODE: 'true', CODEC_KEYS: keys })).codecServer,
+    ).toBeUndefined();
+    expect(appSettings(loadApiConfig({ LOCAL_MODE: 'true' })).codecServer).toBeUndefined();
+    expect(
+      appSettings(loadApiConfig({ LOCAL_MODE: 'true', CODEC_SERVER_ENABLED: 'false' })).codecServer,
     ).toBeUndefined();
   });
 
   it.each([
-    ['unset', {}],
-    ['empty', { CODEC_KEYS: '' }],
+    ['unset', { LOCAL_MODE: 'true' }],
+    ['empty', { LOCAL_MODE: 'true', CODEC_KEYS: '' }],
     ['empty in production', { CODEC_KEYS: ' ', ...production }],
   ])(
     'config: CODEC_SERVER_ENABLED=true with CODEC_KEYS %s is refused, saying what to set',

@@ -255,8 +255,9 @@ describe('classifyClosedCancel', () => {
 });
 
 describe('API configuration', () => {
-  it('uses documented defaults in development', () => {
-    const config = loadApiConfig({});
+  it('uses documented defaults in local mode', () => {
+    const config = loadApiConfig({ LOCAL_MODE: 'true' });
+    expect(config.HOST).toBe('127.0.0.1');
     expect(config.PORT).toBe(3000);
     expect(appSettings(config).auth).toEqual({
       kind: 'hs256',
@@ -264,26 +265,26 @@ describe('API configuration', () => {
       issuer: undefined,
       audience: undefined,
       clockToleranceSeconds: 5,
+      maxTokenAgeSeconds: 3600,
     });
   });
 
   it('refuses to start in production without real secrets, naming the variables', () => {
-    expect(() => loadApiConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    try {
-      loadApiConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET });
-    } catch (err) {
-      expect((err as ConfigError).problems.join('\n')).toMatch(
-        /JWT_SECRET[\s\S]*PAYMENT_WEBHOOK_SECRET/,
-      );
-    }
+    const production = { NODE_ENV: 'production', ALLOW_PLAINTEXT: 'temporal,kafka,mongodb' };
+    expect(() => loadApiConfig(production)).toThrow(ConfigError);
+    expect(() => loadApiConfig({ ...production, JWT_SECRET: DEV_JWT_SECRET })).toThrow(
+      /JWT_SECRET: is the published development value[\s\S]*PAYMENT_WEBHOOK_SECRET: required/,
+    );
     const ok = loadApiConfig({
-      NODE_ENV: 'production',
+      ...production,
       JWKS_URL: 'https://idp.example/jwks',
       PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'order-saga',
     });
     expect(appSettings(ok).auth).toMatchObject({ kind: 'jwks' });
-    expect(loadApiConfig({ NODE_ENV: 'production', LOCAL_MODE: 'true' }).LOCAL_MODE).toBe(true);
+    expect(() => loadApiConfig({ ...production, LOCAL_MODE: 'true' })).toThrow(
+      /LOCAL_MODE: LOCAL_MODE=true is refused with NODE_ENV=production/,
+    );
   });
 });

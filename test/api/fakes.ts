@@ -9,6 +9,7 @@ import type {
   DecisionResult,
   HistoryResult,
   IdempotencyStore,
+  RetryCompensationResult,
   OrderCommands,
   OrderPage,
   OrderReadModel,
@@ -81,6 +82,39 @@ export class FakeCommands implements OrderCommands {
       });
     }
     return Promise.resolve({ ok: true });
+  }
+
+  /** Orders whose retry was asked for and has not run (the workflow's inbox flag). */
+  readonly retriesScheduled = new Set<string>();
+
+  retryCompensation(orderId: string, by: Actor): Promise<RetryCompensationResult> {
+    this.calls.push({ method: 'retryCompensation', orderId, by });
+    const order = this.orders.get(orderId);
+    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
+    if (this.retriesScheduled.has(orderId))
+      return Promise.resolve({
+        ok: false,
+        reason: 'RETRY_ALREADY_SCHEDULED',
+        detail: 'A retry is already scheduled.',
+      });
+    if (order.status !== 'COMPENSATION_FAILED')
+      return Promise.resolve({
+        ok: false,
+        reason: 'NO_FAILED_COMPENSATION',
+        detail: `No compensation is waiting for a retry (status ${order.status}).`,
+      });
+    this.retriesScheduled.add(orderId);
+    return Promise.resolve({ ok: true });
+  }
+
+  /** Like the visibility query: running orders of the customer, not COMPENSATION_FAILED. */
+  openOrdersOf(customerId: string): Promise<number> {
+    this.calls.push({ method: 'openOrdersOf', orderId: '', outcome: customerId });
+    const finished: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_FAILED'];
+    const open = [...this.orders.values()].filter(
+      (o) => o.command.customerId === customerId && !finished.includes(o.status),
+    );
+    return Promise.resolve(open.length);
   }
 
   history(orderId: string): Promise<HistoryResult> {
@@ -193,6 +227,10 @@ export class FakeIdempotencyStore implements IdempotencyStore {
     return existing.bodyHash === bodyHash
       ? { kind: 'repeat', orderId: existing.orderId }
       : { kind: 'conflict' };
+  }
+  release(key: string, orderId: string): Promise<void> {
+    if (this.keys.get(key)?.orderId === orderId) this.keys.delete(key);
+    return Promise.resolve();
   }
 }
 

@@ -26,6 +26,8 @@ export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => (
   temporalNamespace: 'default',
   rateLimitPerMinute: 100_000,
   webhookRateLimitPerMinute: 100_000,
+  webhookUnverifiedRateLimitPerMinute: 100_000,
+  maxOpenOrdersPerCustomer: 1000,
   defaultWaitMs: 10_000,
   minVersionWaits: { total: 1000, perSubject: 1000 },
   readinessCacheMs: 0,
@@ -91,6 +93,12 @@ export const validOrder = (customerId = 'alice') => ({
     country: 'US',
   },
 });
+
+/** Local mode: the laptop's development defaults (lib/deployment.ts). */
+export const LOCAL = { LOCAL_MODE: 'true' } as const;
+
+/** Production on a private network: plaintext connections allowed, so tests need no certificates. */
+export const PRIVATE_NETWORK = { ALLOW_PLAINTEXT: 'temporal,kafka,mongodb' } as const;
 
 /** The problems `loadApiConfig` reports for `env` (none when it loads). */
 export function apiConfigProblems(env: NodeJS.ProcessEnv): string[] {

@@ -51,10 +51,10 @@ describe('rate limits', () => {
 
 describe('TRUST_PROXY', () => {
   const trustProxy = (value?: string) =>
-    appSettings(loadApiConfig({ TRUST_PROXY: value })).trustProxy;
+    appSettings(loadApiConfig({ LOCAL_MODE: 'true', TRUST_PROXY: value })).trustProxy;
   const problems = (value: string) => {
     try {
-      loadApiConfig({ TRUST_PROXY: value });
+      loadApiConfig({ LOCAL_MODE: 'true', TRUST_PROXY: value });
       return [];
     } catch (err) {
       return (err as ConfigError).problems;

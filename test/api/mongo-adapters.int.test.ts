@@ -228,3 +228,14 @@ describe('an unreachable MongoDB', () => {
     }
   });
 });
+
+describe('MongoDB idempotency store: release', () => {
+  it('frees a key still reserved for that order, and never a key another order holds', async () => {
+    const store = createMongoIdempotencyStore(freshDb('api_release'));
+    expect(await store.reserve('k', 'h1', 'ord_1')).toEqual({ kind: 'reserved', orderId: 'ord_1' });
+    await store.release('k', 'ord_other');
+    expect(await store.reserve('k', 'h1', 'ord_2')).toEqual({ kind: 'repeat', orderId: 'ord_1' });
+    await store.release('k', 'ord_1');
+    expect(await store.reserve('k', 'h2', 'ord_3')).toEqual({ kind: 'reserved', orderId: 'ord_3' });
+  });
+});

@@ -15,8 +15,8 @@ describe('the OpenAPI document is exact', () => {
     doc = (await request(harness().app).get('/openapi.json')).body as Json;
   });
 
-  it('health, readiness and metrics have no security requirement; the rest need a token', () => {
-    for (const path of ['/healthz', '/readyz', '/metrics'])
+  it('health and readiness have no security requirement; the rest need a token', () => {
+    for (const path of ['/healthz', '/readyz'])
       expect(at(doc, 'paths', path, 'get', 'security')).toEqual([]);
     expect(at(doc, 'security')).toEqual([{ bearerAuth: [] }]);
     expect(at(doc, 'paths', '/orders', 'get', 'security')).toEqual([{ bearerAuth: [] }]);
@@ -47,5 +47,39 @@ describe('the OpenAPI document is exact', () => {
     expect(del.status).toBe(405);
     expect(del.headers.allow).toBe('GET, HEAD');
     expect((await request(app).delete('/nope')).status).toBe(404);
+  });
+});
+
+describe('the OpenAPI document names every problem type', () => {
+  let doc: Json;
+  beforeAll(async () => {
+    doc = (await request(harness().app).get('/openapi.json')).body as Json;
+  });
+  const described = (method: string, path: string, status: string) =>
+    at(doc, 'paths', path, method, 'responses', status, 'description') as string;
+
+  it('has a table of them in its description', () => {
+    const description = at(doc, 'info', 'description') as string;
+    for (const [type, status] of [
+      ['too-many-open-orders', 409],
+      ['self-approval-forbidden', 403],
+      ['no-failed-compensation', 409],
+      ['compensation-retry-already-scheduled', 409],
+      ['rate-limited', 429],
+    ] as const)
+      expect(description).toContain(`| \`${type}\` | ${status} |`);
+  });
+
+  it('documents retry-compensation for support, and the new refusals where they happen', () => {
+    const retry = '/orders/{orderId}/retry-compensation';
+    expect(at(doc, 'paths', retry, 'post', 'security')).toEqual([{ bearerAuth: [] }]);
+    expect(at(doc, 'paths', retry, 'post', 'description')).toMatch(/orders:support/);
+    expect(described('post', retry, '202')).toBeTruthy();
+    expect(described('post', retry, '409')).toMatch(/no-failed-compensation/);
+    expect(described('post', retry, '409')).toMatch(/compensation-retry-already-scheduled/);
+    expect(described('post', '/orders/{orderId}/approve', '403')).toMatch(
+      /self-approval-forbidden/,
+    );
+    expect(described('post', '/orders', '409')).toMatch(/too-many-open-orders/);
   });
 });

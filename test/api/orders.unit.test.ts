@@ -220,6 +220,26 @@ describe('GET /orders/{orderId}', () => {
     expect(support.status).toBe(200);
   });
 
+  it("links support to the order's workflow in the Temporal UI; customers get no link", async () => {
+    const h = harness();
+    h.readModel.views.set('ord_1', orderView({ orderId: 'ord_1' }));
+    const link = 'http://127.0.0.1:8233/namespaces/default/workflows/order-ord_1';
+    const asSupport = await bearer('agent', 'orders:read orders:support');
+    const one = await request(h.app).get('/orders/ord_1').set('Authorization', asSupport);
+    expect((one.body as { temporalUiUrl?: string }).temporalUiUrl).toBe(link);
+    const list = await request(h.app)
+      .get('/orders?customerId=alice')
+      .set('Authorization', asSupport);
+    expect((list.body as { items: { temporalUiUrl?: string }[] }).items[0].temporalUiUrl).toBe(
+      link,
+    );
+    const asCustomer = await request(h.app)
+      .get('/orders/ord_1')
+      .set('Authorization', await bearer('alice', 'orders:read'));
+    expect(asCustomer.status).toBe(200);
+    expect(asCustomer.body).not.toHaveProperty('temporalUiUrl');
+  });
+
   it('with minVersion waits until the read model catches up (read your own write)', async () => {
     const h = harness();
     h.readModel.onGet = (orderId, attempt) => {

@@ -153,9 +153,10 @@ describe('payment webhook: legacy X-Signature', () => {
     }
   });
 
-  it('PAYMENT_WEBHOOK_LEGACY_SIGNATURE: on by default locally, off in production, refused there', () => {
+  it('PAYMENT_WEBHOOK_LEGACY_SIGNATURE: on by default locally, off and refused outside local mode', () => {
     const production = {
       NODE_ENV: 'production',
+      ALLOW_PLAINTEXT: 'temporal,kafka,mongodb',
       JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'order-saga',
@@ -163,9 +164,10 @@ describe('payment webhook: legacy X-Signature', () => {
     };
     const legacy = (env: NodeJS.ProcessEnv) =>
       appSettings(loadApiConfig(env)).paymentWebhook.acceptLegacySignature;
-    expect(legacy({})).toBe(true);
-    expect(legacy({ PAYMENT_WEBHOOK_LEGACY_SIGNATURE: 'false' })).toBe(false);
+    expect(legacy({ LOCAL_MODE: 'true' })).toBe(true);
+    expect(legacy({ LOCAL_MODE: 'true', PAYMENT_WEBHOOK_LEGACY_SIGNATURE: 'false' })).toBe(false);
     expect(legacy(production)).toBe(false);
+    expect(legacy({ ...production, NODE_ENV: 'staging' })).toBe(false);
     expect(() =>
       loadApiConfig({ ...production, PAYMENT_WEBHOOK_LEGACY_SIGNATURE: 'true' }),
     ).toThrow(/PAYMENT_WEBHOOK_LEGACY_SIGNATURE: the legacy X-Signature has no replay protection/);
@@ -174,7 +176,7 @@ describe('payment webhook: legacy X-Signature', () => {
   it('PAYMENT_WEBHOOK_SECRET: whsec_ secrets must be base64 of 24 to 64 bytes', () => {
     const problems = (secret: string) => {
       try {
-        loadApiConfig({ PAYMENT_WEBHOOK_SECRET: secret });
+        loadApiConfig({ LOCAL_MODE: 'true', PAYMENT_WEBHOOK_SECRET: secret });
         return [];
       } catch (err) {
         return (err as ConfigError).problems;

@@ -6,12 +6,14 @@ import { commandRejected, type CommandRejection } from '../../api/routes/order-p
 // this list changes only on purpose.
 const PUBLISHED_TYPES = [
   'bad-signature',
+  'compensation-retry-already-scheduled',
   'dependency-unavailable',
   'forbidden',
   'idempotency-key-reused',
   'internal-error',
   'malformed-json',
   'method-not-allowed',
+  'no-failed-compensation',
   'not-awaiting-approval',
   'not-awaiting-payment-confirmation',
   'not-found',
@@ -20,7 +22,9 @@ const PUBLISHED_TYPES = [
   'order-not-yet-visible',
   'payload-too-large',
   'rate-limited',
+  'self-approval-forbidden',
   'too-late-to-cancel',
+  'too-many-open-orders',
   'unauthorized',
   'unsupported-media-type',
   'validation-error',
@@ -59,6 +63,12 @@ it.each<[CommandRejection, string, number]>([
   [
     { ok: false, reason: 'NOT_AWAITING_CONFIRMATION', detail: 'd' },
     'not-awaiting-payment-confirmation',
+    409,
+  ],
+  [{ ok: false, reason: 'NO_FAILED_COMPENSATION', detail: 'd' }, 'no-failed-compensation', 409],
+  [
+    { ok: false, reason: 'RETRY_ALREADY_SCHEDULED', detail: 'd' },
+    'compensation-retry-already-scheduled',
     409,
   ],
 ])('a refused order command, %j, is the problem %s', (rejection, type, status) => {

@@ -8,11 +8,18 @@ import { createReadiness } from '../../api/adapters/readiness';
 
 const never = () => new Promise<never>(() => undefined);
 
-function clients(hang: { temporal?: boolean; kafka?: boolean; mongodb?: boolean }) {
+function clients(
+  hang: { temporal?: boolean; kafka?: boolean; mongodb?: boolean },
+  namespace = 'orders',
+) {
   const answer = (hangs: boolean | undefined) => (hangs ? never() : Promise.resolve({}));
   // Stand-ins implement only what the probes call; the casts say so.
   const temporal = {
-    workflowService: { getSystemInfo: () => answer(hang.temporal) },
+    options: { namespace },
+    workflowService: {
+      describeNamespace: ({ namespace }: { namespace: string }) =>
+        namespace === 'orders' ? answer(hang.temporal) : Promise.reject(new Error('not found')),
+    },
   } as unknown as Client;
   const kafka = {
     admin: () => ({
@@ -38,6 +45,15 @@ describe('readiness probes', () => {
       { name: 'kafka', ok: true },
       { name: 'mongodb', ok: true },
     ]);
+  });
+
+  it("reports Temporal not ready while the API's namespace does not exist there", async () => {
+    const readiness = createReadiness(clients({}, 'missing'));
+    await expect(readiness.check()).resolves.toContainEqual({
+      name: 'temporal',
+      ok: false,
+      detail: 'not found',
+    });
   });
 
   it('reports a dependency that never answers as not ready after 2 s, naming it', async () => {

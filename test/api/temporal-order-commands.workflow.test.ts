@@ -76,3 +76,42 @@ it('approve and confirm: refused with the reason of the state the order is in', 
     reason: 'NOT_AWAITING_CONFIRMATION',
   });
 });
+
+it('retryCompensation: accepted while COMPENSATION_FAILED, refused by reason otherwise', async () => {
+  let providerDown = true;
+  const { input, handle } = await startWith({
+    createShipment: () => Promise.reject(business('ShippingUnavailable')),
+    voidPayment: () =>
+      providerDown
+        ? Promise.reject(ApplicationFailure.nonRetryable('locked', 'ProviderError'))
+        : Promise.resolve({ voided: true }),
+  });
+  const support = { sub: 'support-1', support: true };
+  await waitForState(handle, (s) => s.status === 'COMPENSATION_FAILED');
+  providerDown = false;
+  expect(await commands.retryCompensation(input.orderId, support)).toEqual({ ok: true });
+  expect((await handle.result()).status).toBe('CANCELLED');
+  // Finished: nothing waits for a retry any more.
+  expect(await commands.retryCompensation(input.orderId, support)).toEqual({
+    ok: false,
+    reason: 'NO_FAILED_COMPENSATION',
+    detail: 'The order is finished (status CANCELLED).',
+  });
+
+  const gate = t.fakes.gate();
+  const running = await startWith({
+    reserveInventory: () => gate.opened.then(() => Promise.reject(business('OutOfStock'))),
+  });
+  await waitForState(running.handle, (s) => s.steps.reserveInventory === 'RUNNING');
+  expect(await commands.retryCompensation(running.input.orderId, support)).toEqual({
+    ok: false,
+    reason: 'NO_FAILED_COMPENSATION',
+    detail: 'No compensation is waiting for a retry (status PENDING).',
+  });
+  gate.open();
+  expect((await running.handle.result()).cancellationReason).toBe('OUT_OF_STOCK');
+  expect(await commands.retryCompensation('ord_unknown', support)).toEqual({
+    ok: false,
+    reason: 'NOT_FOUND',
+  });
+});
