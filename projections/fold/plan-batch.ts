@@ -2,6 +2,7 @@ import type { DecodeResult } from '../../contracts/event-envelope';
 import type { OrderView } from '../../contracts/read-models';
 import type { CustomerStatsDelta, SkuSalesDelta } from './aggregates';
 import { customerStatsDelta, skuSalesDeltas } from './aggregates';
+import { unknownTypeRejection } from './event-checks';
 import { evolveOrder } from './order-view';
 
 // Turning one partition's batch into writes, as a pure function of (messages, current order
@@ -39,6 +40,10 @@ import { evolveOrder } from './order-view';
 // the dead letters (or never published). It is not applied (a read model with a hole would be
 // wrong in ways nobody notices) but dead-lettered, like every later event of that order, and
 // redriving the parked events in order repairs the order. Events of other orders keep flowing.
+//
+// Rejections: a message whose key or `ce_id` disagrees with its order and sequence arrives here
+// already `invalid` (process-batch.ts), and an unknown event type is dead-lettered too, never
+// counted as the order's next version (event-checks.ts says why).
 
 export type BatchItemResult = DecodeResult | { kind: 'invalid'; error: Error };
 
@@ -61,6 +66,7 @@ export interface BatchPlan {
   customerOps: AggregateOp<CustomerStatsDelta>[];
   skuOps: AggregateOp<SkuSalesDelta>[];
   deadLetters: { offset: string; error: Error }[];
+  /** One outcome per item; `unknownType` items are dead-lettered too (not in `deadLettered`). */
   counts: { applied: number; duplicate: number; unknownType: number; deadLettered: number };
 }
 
@@ -91,14 +97,10 @@ export function planBatch(
       continue;
     }
     if (result.kind === 'unknown-type') {
-      // A newer producer's event: skipping it must not stall the order, so it still takes its
-      // place in the sequence (when it is the next one) without changing anything else.
+      // Parked without touching the order: its version stays, so the real event with this
+      // number still applies. Counted as its own outcome (a deploy-order problem, usually).
+      plan.deadLetters.push({ offset, error: unknownTypeRejection(result.type) });
       plan.counts.unknownType++;
-      const doc = docOf(result.orderId);
-      if (doc && result.sequence === doc.version + 1) {
-        current.set(result.orderId, { ...doc, version: result.sequence });
-        dirty.add(result.orderId);
-      }
       continue;
     }
     const { event } = result;
@@ -134,7 +136,6 @@ export function orderIdsOf(items: readonly BatchItem[]): string[] {
   const ids = new Set<string>();
   for (const { result } of items) {
     if (result.kind === 'event') ids.add(result.event.orderId);
-    else if (result.kind === 'unknown-type') ids.add(result.orderId);
   }
   return [...ids];
 }

@@ -1,8 +1,9 @@
 import { trace, type Link, type Tracer } from '@opentelemetry/api';
-import type { RawHeaders } from '../../contracts/event-envelope';
+import type { DecodeResult, RawHeaders } from '../../contracts/event-envelope';
 import { decodeEventMessage, EVENT_HEADERS, headerString } from '../../contracts/event-envelope';
 import { contextFromTraceHeaders, tracerOf } from '../../lib/tracing';
 import type { ProjectionStore } from '../store/mongo-store';
+import { identityMismatch } from '../fold/event-checks';
 import type { BatchItem, BatchPlan } from '../fold/plan-batch';
 import { orderIdsOf, planBatch } from '../fold/plan-batch';
 
@@ -64,15 +65,31 @@ function producerContexts(messages: readonly ConsumedMessage[]) {
   });
 }
 
+/**
+ * A message as the plan sees it: decoded, or `invalid` when it cannot be decoded or its key or
+ * `ce_id` disagree with its order and sequence (projections/fold/event-checks.ts).
+ */
 export function decodeItem(message: ConsumedMessage): BatchItem {
+  let result: DecodeResult;
   try {
-    return { offset: message.offset, result: decodeEventMessage(message) };
+    result = decodeEventMessage(message);
   } catch (error) {
     return {
       offset: message.offset,
       result: { kind: 'invalid', error: error instanceof Error ? error : new Error(String(error)) },
     };
   }
+  const claimed = result.kind === 'event' ? result.event : result;
+  const mismatch = identityMismatch({
+    key: message.key?.toString() ?? null,
+    id: headerString(message.headers, EVENT_HEADERS.id),
+    orderId: claimed.orderId,
+    sequence: claimed.sequence,
+  });
+  return {
+    offset: message.offset,
+    result: mismatch ? { kind: 'invalid', error: mismatch } : result,
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
+import { orderEventId } from '../../contracts/event-id';
 import { deadLetterTopic } from '../../contracts/topics';
 import type { MessagePublisher } from '../../lib/kafka';
 import { readDeadLetters } from '../../projections/cli/dlt';
@@ -25,6 +26,7 @@ import {
   closeTestClients,
   startTestProjector,
 } from './kafka-test-kit';
+import { orderStream, placed, priced } from './event-builders';
 
 jest.setTimeout(120_000);
 
@@ -168,6 +170,55 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     expect(letters[1].message.headers?.[DLT_HEADERS.exceptionFqcn]?.toString()).toBe(
       'ProjectionError',
     );
+  });
+
+  it('dead-letters events forged at the next version and then applies the real event with that number', async () => {
+    const { topic, db, readModels, start, caughtUp } = await setup(1);
+    const [spec] = sampleSagas({ count: 1, prefix: unique('f') });
+    const stream = sagaEvents({ ...spec, outcome: 'completed' });
+    const orderId = stream[0].orderId;
+    // Well-formed and correctly numbered: a cancellation at #3, which
+    // would end the order if applied and make the real #3 (InventoryReserved) a duplicate.
+    const [, , cancelAt3] = orderStream(
+      orderId,
+      [placed(), priced, { type: 'OrderCancelled', data: { reason: 'OUT_OF_STOCK' } }],
+      spec.startMs,
+    );
+    const forged = toEventMessage(cancelAt3);
+    const otherKey = { ...forged, key: unique('other') };
+    const otherId = {
+      ...forged,
+      headers: { ...forged.headers, [EVENT_HEADERS.id]: orderEventId(orderId, 4) },
+    };
+    const unknownType = {
+      ...forged,
+      headers: { ...forged.headers, [EVENT_HEADERS.type]: 'OrderGiftWrapped' },
+    };
+    await publisher.publish(topic, [
+      ...messagesOf(stream.slice(0, 2)),
+      otherKey,
+      otherId,
+      unknownType,
+      ...messagesOf(stream.slice(2)),
+    ]);
+
+    const projector = await start();
+    await caughtUp(projector);
+
+    const got = await readAll(db, readModels.collections);
+    expect(got.orders.get(orderId)).toEqual(foldOrder(stream));
+    const { letters } = await waitFor('the dead letters', async () => {
+      const read = await readDeadLetters(kafka, deadLetterTopic(topic));
+      return read.letters.length >= 3 ? read : undefined;
+    });
+    expect(
+      letters.map((l) => [l.originalOffset, l.exceptionClass, l.exceptionMessage.split(':')[0]]),
+    ).toEqual([
+      ['2', 'RejectedEventError', 'key-mismatch'],
+      ['3', 'RejectedEventError', 'id-mismatch'],
+      ['4', 'RejectedEventError', 'unknown-type'],
+    ]);
+    expect(letters[0].message.key?.toString()).toBe(otherKey.key);
   });
 
   it('rebuilds read models identical to the live ones and switches reads to them', async () => {
