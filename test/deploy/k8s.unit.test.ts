@@ -1,35 +1,56 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parse, parseAllDocuments } from 'yaml';
-import type { z } from 'zod';
+import { parse } from 'yaml';
 import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
-import { apiConfigSchema, appSettings, loadApiConfig } from '../../api/config';
+import { appSettings, loadApiConfig } from '../../api/config';
 import { CODEC_SCOPE } from '../../api/routes/codec';
-import { projectionConfigSchema } from '../../projections/runtime/config';
+import { TrustProxy } from '../../api/trust-proxy';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import { SYSTEM_PROCESSES } from '../../system/processes';
-import {
-  inventoryWorkerConfigSchema,
-  ordersWorkerConfigSchema,
-  paymentsWorkerConfigSchema,
-  shippingWorkerConfigSchema,
-} from '../../workers/config';
 import { SAGA_METRICS } from '../../workflows/metrics';
+import {
+  configMaps,
+  containerEnv,
+  deployments,
+  entryPoint,
+  exampleSecrets,
+  filledSecrets,
+  generator,
+  k8sDir,
+  kustomization,
+  mainContainer,
+  manifestFiles,
+  manifests,
+  matchLabels,
+  mountedFiles,
+  ofKind,
+  processEnv,
+  processSchemas,
+  read,
+  root,
+  SECRETS,
+  selects,
+  TLS_SECRET,
+  workloads,
+  type Container,
+  type Probe,
+} from './k8s-manifests';
 
 // Nothing here runs kubectl, a cluster, Docker, Prometheus or Grafana: the manifests, the
 // dashboard and the scrape configuration are parsed and checked against the code instead.
+// The NetworkPolicies have their own file (k8s-network.unit.test.ts).
 
-/** Entry point a container runs → the configuration schema its process validates at start. */
-const processSchemas: Record<string, z.ZodObject> = {
-  'dist/api/main.js': apiConfigSchema,
-  'dist/projections/runtime/main.js': projectionConfigSchema,
-  'dist/scripts/create-topics.js': createTopicsConfigSchema,
-  'dist/workers/orders.js': ordersWorkerConfigSchema,
-  'dist/workers/inventory.js': inventoryWorkerConfigSchema,
-  'dist/workers/payments.js': paymentsWorkerConfigSchema,
-  'dist/workers/shipping.js': shippingWorkerConfigSchema,
-};
+/** Connection settings no manifest sets: no local mode, no plaintext, no optional client certs. */
+const SECURE_BY_DEFAULT = [
+  'LOCAL_MODE',
+  'ALLOW_PLAINTEXT',
+  'KAFKA_TLS_CERT_FILE',
+  'KAFKA_TLS_KEY_FILE',
+  'MONGO_TLS_CERT_KEY_FILE',
+];
+/** Temporal settings left unset: mTLS with the mounted CA, not Temporal Cloud's API key. */
+const TEMPORAL_DEFAULTS = ['TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'];
 
 /**
  * Variables a process leaves to the code's defaults on purpose. Every other variable its schema
@@ -37,38 +58,77 @@ const processSchemas: Record<string, z.ZodObject> = {
  */
 const leftToDefaults: Record<string, string[]> = {
   'dist/api/main.js': [
-    'LOCAL_MODE',
+    ...SECURE_BY_DEFAULT,
+    ...TEMPORAL_DEFAULTS,
+    'METRICS_ENABLED',
     'READ_DB',
     'INVENTORY_DB',
     'API_DB',
     'JWKS_URL',
     'JWT_CLOCK_TOLERANCE_SECONDS',
+    'JWT_MAX_TOKEN_AGE_SECONDS',
     'PAYMENT_WEBHOOK_LEGACY_SIGNATURE',
     'RATE_LIMIT_PER_MINUTE',
     'WEBHOOK_RATE_LIMIT_PER_MINUTE',
+    'WEBHOOK_UNVERIFIED_RATE_LIMIT_PER_MINUTE',
+    'MAX_OPEN_ORDERS_PER_CUSTOMER',
     'MIN_VERSION_WAIT_MS',
     'IDEMPOTENCY_KEY_RETENTION_MS',
     'MIN_VERSION_MAX_WAITS',
     'MIN_VERSION_MAX_WAITS_PER_SUBJECT',
     'READINESS_CACHE_MS',
-    'TRUST_PROXY',
     'SHUTDOWN_GRACE_MS',
   ],
   'dist/projections/runtime/main.js': [
+    ...SECURE_BY_DEFAULT,
     'ORDER_EVENTS_TOPIC',
     'PROJECTOR_POINTER_POLL_MS',
     'PROJECTOR_PARTITIONS_CONCURRENTLY',
   ],
-  'dist/scripts/create-topics.js': [],
+  'dist/scripts/create-topics.js': [
+    'LOCAL_MODE',
+    'ALLOW_PLAINTEXT',
+    'KAFKA_TLS_CERT_FILE',
+    'KAFKA_TLS_KEY_FILE',
+  ],
   // The orders worker runs workflows and publishes events: it never connects to MongoDB.
-  'dist/workers/orders.js': ['MONGO_URL'],
-  'dist/workers/inventory.js': ['INVENTORY_DB'],
-  'dist/workers/payments.js': ['PAYMENTS_DB'],
-  'dist/workers/shipping.js': ['SHIPPING_DB', 'SHIPPING_COUNTRIES'],
+  'dist/workers/orders.js': [
+    'LOCAL_MODE',
+    'ALLOW_PLAINTEXT',
+    'KAFKA_TLS_CERT_FILE',
+    'KAFKA_TLS_KEY_FILE',
+    ...TEMPORAL_DEFAULTS,
+  ],
+  'dist/workers/inventory.js': [...SECURE_BY_DEFAULT, ...TEMPORAL_DEFAULTS, 'INVENTORY_DB'],
+  // No PAYMENT_PROVIDER: no real adapter ships, and production refuses the simulated one.
+  'dist/workers/payments.js': [
+    ...SECURE_BY_DEFAULT,
+    ...TEMPORAL_DEFAULTS,
+    'PAYMENTS_DB',
+    'PAYMENT_PROVIDER',
+  ],
+  'dist/workers/shipping.js': [
+    ...SECURE_BY_DEFAULT,
+    ...TEMPORAL_DEFAULTS,
+    'SHIPPING_DB',
+    'SHIPPING_COUNTRIES',
+  ],
+};
+
+/** The schema problems a process is expected to start with, as deployed. */
+const expectedRefusals: Record<string, string[]> = {
+  'dist/workers/payments.js': ['PAYMENT_PROVIDER'],
 };
 
 /** Credentials: only ever from the Secret, never inline or from the ConfigMap. */
-const SECRET_VARIABLES = ['MONGO_URL', 'JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'CODEC_KEYS'];
+const SECRET_VARIABLES = [
+  'MONGO_URL',
+  'JWT_SECRET',
+  'PAYMENT_WEBHOOK_SECRET',
+  'CODEC_KEYS',
+  'KAFKA_SASL_PASSWORD',
+  'TEMPORAL_API_KEY',
+];
 
 /**
  * Temporal SDK worker metrics the dashboard may query. TypeScript workers get them from the Core
@@ -104,166 +164,45 @@ const SDK_METER_METRICS: Record<string, MetricType> = Object.fromEntries(
   [...Object.values(SAGA_METRICS), ...Object.values(ACTIVITY_METRICS)].map((m) => [m.name, m.kind]),
 );
 
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    configMapKeyRef?: { name: string; key: string };
-    secretKeyRef?: { name: string; key: string };
-  };
-}
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-  tcpSocket?: { port: string | number };
-  exec?: { command: string[] };
-}
-interface Container {
-  name: string;
-  image: string;
-  command?: string[];
-  ports?: { name?: string; containerPort: number }[];
-  env?: EnvVar[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  readinessProbe?: Probe;
-  livenessProbe?: Probe;
-  startupProbe?: Probe;
-  resources?: {
-    requests?: { cpu?: string; memory?: string };
-    limits?: { cpu?: string; memory?: string };
-  };
-  securityContext?: {
-    runAsNonRoot?: boolean;
-    runAsUser?: number;
-    readOnlyRootFilesystem?: boolean;
-    allowPrivilegeEscalation?: boolean;
-    capabilities?: { drop?: string[] };
-  };
-}
-interface PodSpec {
-  containers: Container[];
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
-}
-interface PodTemplate {
-  metadata: { labels: Record<string, string> };
-  spec: PodSpec;
-}
-interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-  spec?: {
-    replicas?: number;
-    selector?: Record<string, string> | { matchLabels: Record<string, string> };
-    template?: PodTemplate;
-    ports?: { port: number; targetPort: string | number }[];
-    scaleTargetRef?: { apiVersion: string; kind: string; name: string };
-    minReplicas?: number;
-    maxReplicas?: number;
-    minAvailable?: number | string;
-    maxUnavailable?: number | string;
-  };
+/** Schema problems of a container's environment, as the variables they name. */
+function refusedVariables(c: Container, secrets?: Record<string, string>): string[] {
+  const result = processSchemas[entryPoint(c)].safeParse(processEnv(c, secrets));
+  return [...new Set((result.error?.issues ?? []).map((i) => String(i.path[0])))].sort();
 }
 
-const root = join(__dirname, '..', '..');
-const k8sDir = join(root, 'deploy', 'k8s');
-const read = (...path: string[]) => readFileSync(join(root, ...path), 'utf8');
+/** Secret keys a container reads, by variable. */
+const secretRefs = (c: Container): Record<string, string> =>
+  Object.fromEntries(
+    (c.env ?? [])
+      .filter((v) => v.valueFrom?.secretKeyRef)
+      .map((v) => [v.name, v.valueFrom!.secretKeyRef!.key]),
+  );
 
-const kustomization = parse(read('deploy', 'k8s', 'kustomization.yaml')) as {
-  namespace: string;
-  resources: string[];
-  images: { name: string }[];
-};
-const manifestFiles = readdirSync(k8sDir).filter(
-  (f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml',
-);
-const manifests: Manifest[] = manifestFiles.flatMap((file) =>
-  parseAllDocuments(readFileSync(join(k8sDir, file), 'utf8')).map((doc) => {
-    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map(String).join('; ')}`);
-    return doc.toJS() as Manifest;
-  }),
-);
-const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
-const byName = (kind: string) => new Map(ofKind(kind).map((m) => [m.metadata.name, m]));
-const configMaps = byName('ConfigMap');
-const secrets = byName('Secret');
-const deployments = ofKind('Deployment');
-const workloads = [...deployments, ...ofKind('Job')];
-
-const matchLabels = (m: Manifest): Record<string, string> => {
-  const selector = m.spec?.selector ?? {};
-  return 'matchLabels' in selector ? (selector.matchLabels as Record<string, string>) : selector;
-};
-const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
-  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
-
-/** The environment a container starts with, resolved from its ConfigMaps and Secrets. */
-function containerEnv(c: Container): Record<string, string> {
-  const fromSecret = (name: string, key?: string): Record<string, string> => {
-    const secret = secrets.get(name);
-    const all: Record<string, string> = {
-      ...Object.fromEntries(
-        Object.entries(secret?.data ?? {}).map(([k, v]) => [
-          k,
-          Buffer.from(v, 'base64').toString(),
-        ]),
-      ),
-      ...secret?.stringData,
-    };
-    return key === undefined ? all : key in all ? { [key]: all[key] } : {};
-  };
-  const fromConfigMap = (name: string, key?: string): Record<string, string> => {
-    const data = configMaps.get(name)?.data ?? {};
-    return key === undefined ? data : key in data ? { [key]: String(data[key]) } : {};
-  };
-  const env: Record<string, string> = {};
-  for (const source of c.envFrom ?? []) {
-    if (source.configMapRef) Object.assign(env, fromConfigMap(source.configMapRef.name));
-    if (source.secretRef) Object.assign(env, fromSecret(source.secretRef.name));
-  }
-  for (const v of c.env ?? []) {
-    const cm = v.valueFrom?.configMapKeyRef;
-    const sk = v.valueFrom?.secretKeyRef;
-    const resolved = cm
-      ? fromConfigMap(cm.name, cm.key)[cm.key]
-      : sk
-        ? fromSecret(sk.name, sk.key)[sk.key]
-        : v.value;
-    // A reference to a missing key would keep the pod from starting.
-    expect({ variable: v.name, resolved: resolved !== undefined }).toEqual({
-      variable: v.name,
-      resolved: true,
-    });
-    env[v.name] = String(resolved);
-  }
-  return env;
-}
-
-const entryPoint = (c: Container) => {
-  expect(c.command?.[0]).toBe('node');
-  return c.command?.[1] ?? '';
-};
+/** Files under a directory, relative to it. */
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path).map((f) => join(name, f)) : [name];
+  });
 
 /** HTTP endpoints a process serves, read from its source. */
 interface Endpoints {
   paths: string[];
   /** Configuration key holding the port. */
   portKey: string;
-  /** Listens on 127.0.0.1 only: unreachable for the kubelet's httpGet and tcpSocket probes. */
-  loopbackOnly: boolean;
-  /** Configuration key holding the interface, when it is configurable. */
-  hostKey?: string;
+  /** Configuration key holding the interface: loopback is unreachable for the kubelet's probes. */
+  hostKey: string;
 }
 function servedEndpoints(entry: string): Endpoints | undefined {
   if (entry === 'dist/api/main.js') {
     const ops = read('api', 'routes', 'ops.ts');
     // The ops router is mounted at the root, so its paths are the URL paths.
     expect(read('api', 'app.ts')).toMatch(/app\.use\(opsRouter\(/);
+    expect(read('api', 'main.ts')).toMatch(/app\.listen\(config\.PORT, config\.HOST\)/);
     return {
       paths: [...ops.matchAll(/router\.get\('([^']+)'/g)].map((m) => m[1]),
       portKey: 'PORT',
-      loopbackOnly: /\.listen\([^)]*'127\.0\.0\.1'/.test(read('api', 'main.ts')),
+      hostKey: 'HOST',
     };
   }
   if (entry === 'dist/projections/runtime/main.js') {
@@ -276,7 +215,6 @@ function servedEndpoints(entry: string): Endpoints | undefined {
       paths: [...main.matchAll(/req\.url [!=]== '([^']+)'/g)].map((m) => m[1]),
       portKey: 'PROJECTOR_METRICS_PORT',
       hostKey: 'PROJECTOR_METRICS_HOST',
-      loopbackOnly: false,
     };
   }
   return undefined;
@@ -309,21 +247,77 @@ describe('deploy/k8s', () => {
   it('has a Deployment per process, the create-topics Job, and the API Service', () => {
     const entries = workloads.flatMap((w) => w.spec!.template!.spec.containers.map(entryPoint));
     expect([...entries].sort()).toEqual(Object.keys(processSchemas).sort());
-    expect(ofKind('Job').map((j) => entryPoint(j.spec!.template!.spec.containers[0]))).toEqual([
+    expect(ofKind('Job').map((j) => entryPoint(mainContainer(j)))).toEqual([
       'dist/scripts/create-topics.js',
     ]);
     expect(ofKind('Service').map((s) => s.metadata.name)).toContain('api');
   });
 
-  it('the Secret holds placeholders only, and says how to manage the real one', () => {
-    const text = readFileSync(join(k8sDir, 'secret.yaml'), 'utf8');
-    expect(text).toMatch(/sealed-secrets/);
-    expect(text).toMatch(/external-secrets/);
-    for (const secret of secrets.values()) {
-      expect(secret.data).toBeUndefined();
-      for (const value of Object.values(secret.stringData ?? {}))
-        expect(value).toMatch(/CHANGE-ME/);
-    }
+  describe('secrets', () => {
+    it('applies no Secret of its own: both are generated from files git and docker ignore', () => {
+      expect(ofKind('Secret')).toEqual([]);
+      // Missing from a checkout, so `kubectl apply -k deploy/k8s` stops and names the file.
+      expect(generator(SECRETS)?.envs).toEqual(['secrets.env']);
+      const tlsFiles = generator(TLS_SECRET)?.files ?? [];
+      expect(tlsFiles.length).toBeGreaterThan(0);
+      for (const file of tlsFiles) expect(file).toMatch(/^tls\/[^/]+$/);
+      for (const ignore of ['.gitignore', '.dockerignore']) {
+        const patterns = read(ignore).split('\n');
+        expect(patterns).toContain('deploy/k8s/secrets.env');
+        expect(patterns.some((p) => /^deploy\/k8s\/tls\/?$/.test(p))).toBe(true);
+      }
+    });
+
+    it('secrets.env.example has exactly the keys the containers read, each a placeholder', () => {
+      const used = new Set(workloads.flatMap((w) => Object.values(secretRefs(mainContainer(w)))));
+      expect(Object.keys(exampleSecrets).sort()).toEqual([...used].sort());
+      for (const [key, value] of Object.entries(exampleSecrets))
+        expect({ key, placeholder: value.includes('CHANGE-ME') }).toEqual({
+          key,
+          placeholder: true,
+        });
+    });
+
+    it('CHANGE-ME appears in no deploy/k8s file kustomize reads but secrets.env.example', () => {
+      const ignored = (f: string) =>
+        f === 'secrets.env' || f.startsWith('tls/') || f.endsWith('.md');
+      const withPlaceholder = filesUnder(k8sDir).filter(
+        (f) => !ignored(f) && /change-me/i.test(readFileSync(join(k8sDir, f), 'utf8')),
+      );
+      expect(withPlaceholder).toEqual(['secrets.env.example']);
+    });
+
+    it.each(workloads.map((w) => [w.metadata.name, mainContainer(w)] as const))(
+      '%s refuses to start with any of the example’s placeholders, naming its variable',
+      (_name, c) => {
+        const refs = Object.entries(secretRefs(c));
+        expect(refs.length).toBeGreaterThan(0);
+        const baseline = refusedVariables(c);
+        for (const [variable, key] of refs) {
+          const refused = refusedVariables(c, { ...filledSecrets, [key]: exampleSecrets[key] });
+          expect({ variable, refused: refused.includes(variable) }).toEqual({
+            variable,
+            refused: true,
+          });
+          // No other variable is blamed: the placeholder is the reason. (A field that fails to
+          // parse skips the schema's cross-field checks, so `baseline` may shrink.)
+          expect(refused.filter((v) => v !== variable && !baseline.includes(v))).toEqual([]);
+        }
+      },
+    );
+
+    it('each process has its own Kafka user and, if it uses MongoDB, its own MongoDB user', () => {
+      const envs = workloads.map((w) => containerEnv(mainContainer(w)));
+      const kafkaUsers = envs.map((e) => e.KAFKA_SASL_USERNAME);
+      expect(kafkaUsers.every(Boolean)).toBe(true);
+      expect(new Set(kafkaUsers).size).toBe(workloads.length);
+      const mongoUsers = envs
+        .map((e) => e.MONGO_URL)
+        .filter((url): url is string => url !== undefined)
+        .map((url) => /^mongodb(?:\+srv)?:\/\/([^:@/]+):/.exec(url)?.[1]);
+      expect(mongoUsers.every(Boolean)).toBe(true);
+      expect(new Set(mongoUsers).size).toBe(mongoUsers.length);
+    });
   });
 
   describe.each(workloads.map((w) => [`${w.kind} ${w.metadata.name}`, w] as const))(
@@ -333,14 +327,25 @@ describe('deploy/k8s', () => {
       const containers = template.spec.containers;
 
       it('selects its own pods', () => {
-        if (workload.kind !== 'Deployment') return;
-        expect(selects(matchLabels(workload), template.metadata.labels)).toBe(true);
+        const labels = template.metadata.labels;
+        // The label the NetworkPolicies select by: one value per workload.
+        expect(labels['app.kubernetes.io/component']).toBe(workload.metadata.name);
+        if (workload.kind === 'Deployment') {
+          expect(selects(matchLabels(workload), labels)).toBe(true);
+        } else {
+          // A Job selects its pods by the controller-uid label Kubernetes adds; a manual selector
+          // could adopt another workload's pods.
+          expect(workload.kind).toBe('Job');
+          expect(workload.spec!.selector).toBeUndefined();
+          expect(workload.spec!.manualSelector).toBeUndefined();
+        }
       });
 
       it.each(containers.map((c) => [c.name, c] as const))(
         'container %s runs a known entry point of the image',
         (_name, c) => {
           const entry = entryPoint(c);
+          expect(c.command?.[0]).toBe('node');
           expect(Object.keys(processSchemas)).toContain(entry);
           expect(kustomization.images.map((i) => i.name)).toContain(c.image);
           expect(existsSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(
@@ -352,11 +357,11 @@ describe('deploy/k8s', () => {
       it.each(containers.map((c) => [c.name, c] as const))(
         'container %s gets an environment its configuration schema accepts, and nothing else',
         (_name, c) => {
-          const schema = processSchemas[entryPoint(c)];
           const env = containerEnv(c);
-          const result = schema.safeParse(env);
-          expect(result.error?.issues ?? []).toEqual([]);
-          const known = Object.keys(schema.shape);
+          // A reference to a missing ConfigMap or Secret key would keep the pod from starting.
+          expect(Object.entries(env).filter(([, v]) => v === undefined)).toEqual([]);
+          expect(refusedVariables(c)).toEqual(expectedRefusals[entryPoint(c)] ?? []);
+          const known = Object.keys(processSchemas[entryPoint(c)].shape);
           expect(Object.keys(env).filter((k) => !known.includes(k))).toEqual([]);
         },
       );
@@ -379,8 +384,49 @@ describe('deploy/k8s', () => {
           for (const v of (c.env ?? []).filter((e) => SECRET_VARIABLES.includes(e.name))) {
             expect({
               variable: v.name,
-              fromSecret: v.valueFrom?.secretKeyRef !== undefined,
-            }).toEqual({ variable: v.name, fromSecret: true });
+              secret: v.valueFrom?.secretKeyRef?.name,
+            }).toEqual({ variable: v.name, secret: SECRETS });
+          }
+        },
+      );
+
+      it.each(containers.map((c) => [c.name, c] as const))(
+        'container %s runs in production, authenticated and encrypted to every server it uses',
+        (_name, c) => {
+          const env = containerEnv(c);
+          expect(env.NODE_ENV).toBe('production');
+          expect(env).not.toHaveProperty('LOCAL_MODE');
+          expect(env).not.toHaveProperty('ALLOW_PLAINTEXT');
+          if (env.TEMPORAL_ADDRESS !== undefined) {
+            expect(env.TEMPORAL_TLS).toBe('true');
+            for (const file of ['CA', 'CERT', 'KEY'])
+              expect(env[`TEMPORAL_TLS_${file}_FILE`]).toBeTruthy();
+          }
+          expect(env.KAFKA_BROKERS).toBeTruthy();
+          expect(env.KAFKA_TLS).toBe('true');
+          expect(env.KAFKA_TLS_CA_FILE).toBeTruthy();
+          expect(env.KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+          expect(secretRefs(c).KAFKA_SASL_PASSWORD).toBeTruthy();
+          if (env.MONGO_URL !== undefined) {
+            expect(new URL(env.MONGO_URL).searchParams.get('tls')).toBe('true');
+            expect(env.MONGO_TLS_CA_FILE).toBeTruthy();
+          }
+        },
+      );
+
+      it.each(containers.map((c) => [c.name, c] as const))(
+        'container %s reads every TLS file from the Secret order-saga-tls, mounted read-only',
+        (_name, c) => {
+          const generated = (generator(TLS_SECRET)?.files ?? []).map((f) => f.replace(/^.*\//, ''));
+          const files = Object.entries(mountedFiles(c, template));
+          expect(files.length).toBeGreaterThan(0);
+          for (const [variable, mounted] of files) {
+            expect({ variable, secret: mounted?.secret, readOnly: mounted?.readOnly }).toEqual({
+              variable,
+              secret: TLS_SECRET,
+              readOnly: true,
+            });
+            expect(generated).toContain(mounted?.key);
           }
         },
       );
@@ -417,12 +463,11 @@ describe('deploy/k8s', () => {
             return;
           }
           expect(probes.length).toBeGreaterThan(0);
-          const config = processSchemas[entry].parse(containerEnv(c));
+          const config = processSchemas[entry].parse(processEnv(c));
           const listenPort = Number(config[endpoints.portKey]);
-          const loopbackOnly =
-            endpoints.loopbackOnly ||
-            (endpoints.hostKey !== undefined &&
-              ['127.0.0.1', 'localhost'].includes(String(config[endpoints.hostKey])));
+          const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(
+            String(config[endpoints.hostKey]),
+          );
           const declared = (port: string | number) =>
             (c.ports ?? []).find((p) => p.name === port || p.containerPort === port)?.containerPort;
           for (const probe of probes) {
@@ -454,7 +499,7 @@ describe('deploy/k8s', () => {
     const workers = deployments.filter((d) => d.metadata.name.startsWith('worker-'));
     expect(workers.length).toBe(4);
     for (const worker of workers) {
-      const c = worker.spec!.template!.spec.containers[0];
+      const c = mainContainer(worker);
       const address = containerEnv(c).WORKER_METRICS_ADDRESS ?? '';
       const [, host, port] = /^(.*):(\d+)$/.exec(address) ?? [];
       expect({ worker: worker.metadata.name, host }).toEqual({
@@ -466,36 +511,57 @@ describe('deploy/k8s', () => {
   });
 
   it('the ConfigMap holds no credentials', () => {
-    for (const cm of configMaps.values())
+    for (const cm of configMaps.values()) {
       expect(Object.keys(cm.data ?? {}).filter((k) => SECRET_VARIABLES.includes(k))).toEqual([]);
+      // No URL with user info (a password) either, whatever the key.
+      expect(Object.values(cm.data ?? {}).filter((v) => /:\/\/[^/@\s]+@/.test(v))).toEqual([]);
+    }
   });
 
   it('the API and every worker encrypt payloads with the same keys', () => {
     const codecUsers = deployments
       .filter((d) => d.metadata.name === 'api' || d.metadata.name.startsWith('worker-'))
-      .map((d) => containerEnv(d.spec!.template!.spec.containers[0]));
+      .map((d) => mainContainer(d));
     expect(codecUsers.length).toBe(5);
-    for (const env of codecUsers) {
-      expect(env.CODEC_KEYS).toBeTruthy();
-      expect([env.CODEC_KEYS, env.CODEC_ACTIVE_KEY_ID]).toEqual([
-        codecUsers[0].CODEC_KEYS,
-        codecUsers[0].CODEC_ACTIVE_KEY_ID,
-      ]);
+    for (const c of codecUsers) {
+      expect(secretRefs(c).CODEC_KEYS).toBe('CODEC_KEYS');
+      expect(containerEnv(c).CODEC_ACTIVE_KEY_ID).toBe(
+        containerEnv(codecUsers[0]).CODEC_ACTIVE_KEY_ID,
+      );
     }
   });
 
-  it('the API’s codec server, when turned on, requires a token with its scope', () => {
+  describe('the API', () => {
     const api = deployments.find((d) => d.metadata.name === 'api')!;
-    const env = containerEnv(api.spec!.template!.spec.containers[0]);
-    const config = loadApiConfig({ ...env, CODEC_SERVER_ENABLED: 'true' });
-    expect(appSettings(config).codecServer?.requiredScope).toBe(CODEC_SCOPE);
-  });
+    const c = mainContainer(api);
+    const env = containerEnv(c);
 
-  it('the API is ready on /readyz and alive on /healthz', () => {
-    const api = deployments.find((d) => d.metadata.name === 'api')!;
-    const c = api.spec!.template!.spec.containers[0];
-    expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
-    expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+    it('its codec server, when turned on, requires a token with its scope', () => {
+      const config = loadApiConfig({ ...processEnv(c), CODEC_SERVER_ENABLED: 'true' });
+      expect(appSettings(config).codecServer?.requiredScope).toBe(CODEC_SCOPE);
+    });
+
+    it('is ready on /readyz and alive on /healthz', () => {
+      expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
+      expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+    });
+
+    it('trusts one proxy hop, the ingress controller, for client addresses', () => {
+      expect(env.TRUST_PROXY).toBe('1');
+      expect(TrustProxy.parse(env.TRUST_PROXY)).toBe(1);
+    });
+
+    it('listens on the pod’s interfaces, with /metrics on a port of its own the Service does not expose', () => {
+      const config = loadApiConfig(processEnv(c));
+      expect(config.HOST).toBe('0.0.0.0');
+      expect(config.METRICS_HOST).toBe('0.0.0.0');
+      expect(config.METRICS_ENABLED).toBe(true);
+      expect(config.METRICS_PORT).not.toBe(config.PORT);
+      const port = (name: string) => c.ports?.find((p) => p.name === name)?.containerPort;
+      expect([port('http'), port('metrics')]).toEqual([config.PORT, config.METRICS_PORT]);
+      const service = ofKind('Service').find((s) => s.metadata.name === 'api')!;
+      expect(service.spec!.ports!.map((p) => p.targetPort)).toEqual(['http']);
+    });
   });
 
   it('Services select the pods of a Deployment, on a port the container declares', () => {
@@ -540,9 +606,9 @@ describe('deploy/k8s', () => {
   });
 
   it('the projector does not scale past the partition count of order.events', () => {
-    const job = ofKind('Job')[0].spec!.template!.spec.containers[0];
+    const job = mainContainer(ofKind('Job')[0]);
     const partitions = createTopicsConfigSchema.parse(
-      containerEnv(job),
+      processEnv(job),
     ).KAFKA_ORDER_EVENTS_PARTITIONS;
     const hpa = ofKind('HorizontalPodAutoscaler').find(
       (h) => h.spec!.scaleTargetRef!.name === 'projector',
@@ -715,8 +781,10 @@ describe('deploy/grafana and deploy/prometheus', () => {
       for (const target of targets) {
         expect(Object.keys(compose.services)).toContain(target.split(':')[0]);
       }
-      // The API target is the port the API listens on.
-      expect(targets).toContain(`api:${String(compose.services.api.environment?.PORT)}`);
+      // The API's metrics have a port of their own, not the public one.
+      const api = compose.services.api.environment ?? {};
+      expect(targets).toContain(`api:${String(api.METRICS_PORT)}`);
+      expect(targets).not.toContain(`api:${String(api.PORT)}`);
     });
 
     it('mounts the scrape configuration and the Grafana provisioning where they are read', () => {
