@@ -3,6 +3,7 @@
 //   *.workflow.test.ts  sagas on @temporalio/testing's time-skipping server, activities mocked
 //   *.int.test.ts       adapters against real Temporal, Kafka and MongoDB-wire servers
 //   *.e2e.test.ts       the whole system on the local stack
+//   *.secure.test.ts    the local stack's secure profile: refusals, and an order end to end
 //   *.chaos.test.ts     faults injected into a private stack (CHAOS_SCALE=small|full)
 //   *.contract.test.ts  schemathesis against the API in-process over fakes (no servers)
 const swc = [
@@ -40,6 +41,8 @@ module.exports = {
       displayName: 'contract',
       testMatch: ['<rootDir>/test/**/*.contract.test.ts'],
     },
+    // The secure profile (stack/README.md): its own private stack, TLS and a user per process.
+    { ...common, displayName: 'secure', testMatch: ['<rootDir>/test/**/*.secure.test.ts'] },
     // Chaos tests start, kill and restart their own private stack (test/chaos/README.md).
     { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.test.ts'] },
   ],

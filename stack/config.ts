@@ -1,5 +1,6 @@
 // Pure configuration from the environment: which servers to start, on which ports, where.
 import path from 'node:path';
+import { stackProfileFromEnv } from './profile';
 import type { ServerName, StackPorts } from './types';
 
 export type Provider = { kind: 'local' } | { kind: 'external'; address: string };
@@ -61,10 +62,16 @@ export function stackPortsFromEnv(env: NodeJS.ProcessEnv): StackPorts {
   return ports;
 }
 
-/** The one directory holding a running stack's data, logs and state file. */
+/**
+ * The one directory holding a running stack's data, logs and state file. The secure profile's
+ * default is a directory of its own (inside the ignored .stack/), since data cannot change
+ * profile (stack/profile.ts).
+ */
 export function stackDirFromEnv(env: NodeJS.ProcessEnv, repoRoot: string): string {
   const dir = env.STACK_DIR?.trim();
-  return dir ? path.resolve(dir) : path.join(repoRoot, '.stack');
+  if (dir) return path.resolve(dir);
+  const base = path.join(repoRoot, '.stack');
+  return stackProfileFromEnv(env) === 'secure' ? path.join(base, 'secure') : base;
 }
 
 export function kafkaPartitionsFromEnv(env: NodeJS.ProcessEnv): number {

@@ -6,18 +6,61 @@ export interface KafkaConfigInput {
   port: number;
   controllerPort: number;
   dataDir: string;
+  /** The secure profile; plaintext listeners without it. */
+  security?: KafkaSecurity;
+}
+
+export interface KafkaSecurity {
+  /** Key and certificate chain (PEM), and the CA that signed the broker's certificate. */
+  keystorePemFile: string;
+  caFile: string;
+  /** The broker's certificate subject: its identity on the controller listener. */
+  brokerSubject: string;
+  /** SCRAM user the broker authenticates to itself as; a super user. */
+  adminUser: string;
+  adminPassword: string;
+}
+
+/** Java properties escape nothing we write; the JAAS value quotes the password. */
+function securityProperties(s: KafkaSecurity): [string, string][] {
+  const jaas =
+    'org.apache.kafka.common.security.scram.ScramLoginModule required ' +
+    `username="${s.adminUser}" password="${s.adminPassword}";`;
+  return [
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,CONTROLLER:SSL'],
+    // Clients: SCRAM-SHA-512 over TLS only. The broker uses this listener to reach itself too.
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['sasl.mechanism.inter.broker.protocol', 'SCRAM-SHA-512'],
+    ['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config', jaas],
+    // The controller listener takes TLS client certificates only (SCRAM cannot serve it: the
+    // credentials live in the metadata it serves). Its one client is the broker, which presents
+    // the server certificate and is a super user by that subject.
+    ['listener.name.controller.ssl.client.auth', 'required'],
+    ['ssl.keystore.type', 'PEM'],
+    ['ssl.keystore.location', s.keystorePemFile],
+    ['ssl.truststore.type', 'PEM'],
+    ['ssl.truststore.location', s.caFile],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['super.users', `User:${s.adminUser};User:${s.brokerSubject}`],
+    ['allow.everyone.if.no.acl.found', 'false'],
+  ];
 }
 
 export function renderServerProperties(i: KafkaConfigInput): string {
+  const client = i.security ? 'SASL_SSL' : 'PLAINTEXT';
   const props: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
     ['node.id', 1],
     ['controller.quorum.voters', `1@127.0.0.1:${i.controllerPort}`],
-    ['listeners', `PLAINTEXT://127.0.0.1:${i.port},CONTROLLER://127.0.0.1:${i.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://127.0.0.1:${i.port}`],
+    ['listeners', `${client}://127.0.0.1:${i.port},CONTROLLER://127.0.0.1:${i.controllerPort}`],
+    ['advertised.listeners', `${client}://127.0.0.1:${i.port}`],
     ['controller.listener.names', 'CONTROLLER'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', client],
+    ...(i.security
+      ? securityProperties(i.security)
+      : ([
+          ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+        ] satisfies [string, string][])),
     ['log.dirs', i.dataDir],
     // Topics come only from contracts/topics.ts, so a typo'd topic name fails loudly.
     ['auto.create.topics.enable', 'false'],
@@ -91,7 +134,17 @@ export function kafkaJvmArgs(
   ];
 }
 
-export function storageFormatArgs(i: KafkaJvmInput, clusterId: string): string[] {
+/** A SCRAM user formatted into the storage (KIP-900): the broker knows it before it serves. */
+export interface ScramUser {
+  name: string;
+  password: string;
+}
+
+export function storageFormatArgs(
+  i: KafkaJvmInput,
+  clusterId: string,
+  scramUsers: ScramUser[] = [],
+): string[] {
   // -g: ignore already-formatted directories, in case meta.properties raced with us.
   return kafkaJvmArgs(i, 'kafka.tools.StorageTool', [
     'format',
@@ -100,5 +153,9 @@ export function storageFormatArgs(i: KafkaJvmInput, clusterId: string): string[]
     '-c',
     i.configFile,
     '-g',
+    ...scramUsers.flatMap((u) => [
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
+    ]),
   ]);
 }

@@ -5,18 +5,21 @@ import type { TopicSpec } from '../contracts/topics';
 import { ensureCached, shortHash } from './cache';
 import {
   type KafkaJvmInput,
+  type KafkaSecurity,
   kafkaJvmArgs,
   newClusterId,
   renderLog4jProperties,
+  type ScramUser,
   renderServerProperties,
   storageFormatArgs,
 } from './kafka-config';
+import { ensureSecureKafka } from './kafka-secure';
 import type { LaunchSpec } from './launch';
 import { KAFKA_POM } from './paths';
 import { probeKafka } from './probes';
 import { runCommand } from './run-command';
 import { requireTools } from './tools';
-import type { Progress, StackPorts } from './types';
+import type { Progress, StackClientSecurity, StackPorts } from './types';
 import { KAFKA_VERSION } from './versions';
 
 /** Broker jars from Maven Central via stack/kafka/pom.xml (there is no tarball route here). */
@@ -61,6 +64,15 @@ export async function provisionKafka(
   return { java, libsDir: path.join(dir, 'libs') };
 }
 
+/** The secure profile's broker: its TLS material, and the users formatted into its storage. */
+export interface SecureKafka {
+  server: KafkaSecurity;
+  /** Every principal with Kafka access (the admin among them). */
+  users: ScramUser[];
+  /** How the stack's own clients connect (as the admin). */
+  client: StackClientSecurity;
+}
+
 export async function kafkaLaunchSpec(opts: {
   java: string;
   libsDir: string;
@@ -68,6 +80,7 @@ export async function kafkaLaunchSpec(opts: {
   ports: StackPorts;
   topics: TopicSpec[];
   progress: Progress;
+  secure?: SecureKafka;
 }): Promise<LaunchSpec> {
   const home = path.join(opts.dir, 'kafka');
   const dataDir = path.join(home, 'data');
@@ -92,24 +105,33 @@ export async function kafkaLaunchSpec(opts: {
     // A controlled shutdown flushes logs and snapshots; give it time before SIGKILL.
     graceMs: 30_000,
     prepare: async () => {
-      // Rewritten each start: the ports may differ from the last run, the data stays.
+      // Rewritten each start: the ports may differ from the last run, the data stays. Secure:
+      // 0600, since it holds the admin's password (the broker's own SCRAM login).
       await fs.writeFile(
         jvm.configFile,
         renderServerProperties({
           port: opts.ports.kafka,
           controllerPort: opts.ports.kafkaController,
           dataDir,
+          security: opts.secure?.server,
         }),
+        { mode: 0o600 },
       );
+      if (opts.secure) await fs.chmod(jvm.configFile, 0o600);
       await fs.writeFile(jvm.log4jFile, renderLog4jProperties());
       if (existsSync(path.join(dataDir, 'meta.properties'))) return;
-      await runCommand(opts.java, storageFormatArgs(jvm, newClusterId()), {
+      // The SCRAM passwords are on this one command line for about a second, on first start.
+      await runCommand(opts.java, storageFormatArgs(jvm, newClusterId(), opts.secure?.users), {
         progress: opts.progress,
         logFile: path.join(opts.dir, 'logs', 'kafka-format.log'),
         label: 'kafka: formatting KRaft storage (first start only)',
+        secretArgs: opts.secure !== undefined,
       });
     },
-    isReady: async () => (await probeKafka(brokers, 2000)).ok,
-    afterReady: () => ensureTopics(brokers, opts.topics, opts.progress),
+    isReady: async () => (await probeKafka(brokers, 2000, opts.secure?.client)).ok,
+    afterReady: () =>
+      opts.secure
+        ? ensureSecureKafka(brokers, opts.secure.client, opts.topics, opts.progress)
+        : ensureTopics(brokers, opts.topics, opts.progress),
   };
 }

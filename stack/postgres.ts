@@ -3,7 +3,7 @@
 // vendored sources into the cache and installed into PostgreSQL's extension directories.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { ensureCached, shortHash } from './cache';
 import { REPO_ROOT } from './paths';
@@ -287,4 +287,91 @@ async function installExtensions(stageRoot: string, progress: Progress): Promise
     await fs.copyFile(from, to);
   }
   progress(`postgres: installed ${stale.length} extension files into PostgreSQL's directories`);
+}
+
+// ---- the data directory, when the stack runs as root ----
+
+/** The OS user ferretdb-local runs PostgreSQL as when started as root (its `-pg-user`). */
+export const POSTGRES_OS_USER = 'postgres';
+
+export interface UnixIdentity {
+  uid: number;
+  gids: readonly number[];
+}
+
+export interface DirOwnership {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/** Whether `who` may search (enter) a directory: the owner's, group's or others' x bit. */
+export function canTraverse(dir: DirOwnership, who: UnixIdentity): boolean {
+  if (who.uid === 0) return true;
+  if (dir.uid === who.uid) return (dir.mode & 0o100) !== 0;
+  if (who.gids.includes(dir.gid)) return (dir.mode & 0o010) !== 0;
+  return (dir.mode & 0o001) !== 0;
+}
+
+/** The directories from `/` down to `dir` (absolute) that `who` cannot enter, outermost first. */
+export function untraversableDirs(
+  dir: string,
+  who: UnixIdentity,
+  stat: (p: string) => DirOwnership,
+): string[] {
+  const chain: string[] = [];
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    chain.unshift(p);
+    if (p === path.dirname(p)) break;
+  }
+  return chain.filter((p) => !canTraverse(stat(p), who));
+}
+
+function identityOf(user: string): UnixIdentity | undefined {
+  try {
+    const id = (flag: string) => execFileSync('id', [flag, user], { encoding: 'utf8' }).trim();
+    return { uid: Number(id('-u')), gids: id('-G').split(/\s+/).map(Number) };
+  } catch {
+    return undefined; // no such user: ferretdb-local says so when it starts
+  }
+}
+
+export interface ReachDeps {
+  isRoot: () => boolean;
+  identity: (user: string) => UnixIdentity | undefined;
+  stat: (p: string) => DirOwnership;
+  chmod: (p: string, mode: number) => Promise<void>;
+}
+
+const systemDeps: ReachDeps = {
+  isRoot,
+  identity: identityOf,
+  stat: (p) => statSync(p),
+  chmod: (p, mode) => fs.chmod(p, mode),
+};
+
+/**
+ * PostgreSQL refuses to run as root, so a stack started as root runs it as `postgres`, which
+ * must be able to enter every directory above its data. A stack directory under a `mktemp -d`
+ * folder (mode 0700), or under /root, is not: each directory in the way gets o+x (enter, not
+ * list), and a progress line names it. The alternative, keeping PostgreSQL's data in a
+ * postgres-owned directory elsewhere, would split the stack from its directory: removing
+ * STACK_DIR (as every test stack does) would leave a cluster behind. An ACL for `postgres` only
+ * would be narrower, but `setfacl` is not installed on a minimal Debian.
+ */
+export async function letPostgresReach(
+  dataDir: string,
+  progress: Progress,
+  deps: ReachDeps = systemDeps,
+): Promise<void> {
+  if (!deps.isRoot()) return;
+  const postgres = deps.identity(POSTGRES_OS_USER);
+  if (!postgres) return;
+  for (const dir of untraversableDirs(dataDir, postgres, deps.stat)) {
+    await deps.chmod(dir, (deps.stat(dir).mode & 0o7777) | 0o001);
+    progress(
+      `postgres: ${dir} was closed to user ${POSTGRES_OS_USER}; added o+x (enter, not list) so ` +
+        `PostgreSQL, which does not run as root, reaches its data in ${dataDir}`,
+    );
+  }
 }

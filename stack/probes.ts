@@ -1,12 +1,14 @@
 // Real health probes: each asks the server something only a working server can answer.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { ORDER_EVENTS_TOPIC } from '../contracts/topics';
-import type { ServerName, StackAddresses } from './types';
+import { kafkaSecurityOptions } from './kafka-secure';
+import type { ServerName, StackAddresses, StackClientSecurity } from './types';
 
 export interface ProbeResult {
   server: ServerName | 'postgres';
@@ -34,14 +36,31 @@ async function timed(
   }
 }
 
+/** The SDK's TLS options for the secure profile's front, with the admin's client certificate. */
+export function temporalTlsOptions(security: Pick<StackClientSecurity, 'caFile' | 'temporal'>) {
+  return {
+    serverRootCACertificate: readFileSync(security.caFile),
+    serverNameOverride: security.temporal.serverName,
+    clientCertPair: {
+      crt: readFileSync(security.temporal.certFile),
+      key: readFileSync(security.temporal.keyFile),
+    },
+  };
+}
+
 /** Temporal frontend `GetSystemInfo`, plus a GET of the Web UI when its URL is known. */
 export async function probeTemporal(
   address: string,
   timeoutMs = 3000,
   uiUrl?: string,
+  security?: StackClientSecurity,
 ): Promise<ProbeResult> {
   const result = await timed('temporal', address, async () => {
-    const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    const connection = await Connection.connect({
+      address,
+      connectTimeout: timeoutMs,
+      ...(security && { tls: temporalTlsOptions(security) }),
+    });
     try {
       const info = await connection.withDeadline(Date.now() + timeoutMs, () =>
         connection.workflowService.getSystemInfo({}),
@@ -72,7 +91,11 @@ async function probeHttp(url: string, timeoutMs: number): Promise<{ ok: boolean;
 }
 
 /** Cluster metadata and the topic list (the stack's readiness criterion for Kafka). */
-export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<ProbeResult> {
+export async function probeKafka(
+  brokers: string[],
+  timeoutMs = 3000,
+  security?: StackClientSecurity,
+): Promise<ProbeResult> {
   return timed('kafka', brokers.join(','), async () => {
     const kafka = new Kafka({
       clientId: 'order-saga-stack-probe',
@@ -81,6 +104,7 @@ export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<P
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
       retry: { retries: 0 },
+      ...(security && kafkaSecurityOptions(security)),
     });
     const admin = kafka.admin();
     await admin.connect();
@@ -100,17 +124,31 @@ export async function probeKafka(brokers: string[], timeoutMs = 3000): Promise<P
   });
 }
 
-/** `ping`, and `buildInfo` to say which server answers (FerretDB reports its own version). */
-export async function probeMongo(url: string, timeoutMs = 3000): Promise<ProbeResult> {
+/**
+ * `ping`, and `buildInfo` to say which server answers (FerretDB reports its own version). Both
+ * need no login; with `security` the probe authenticates and also lists databases, which does.
+ */
+export async function probeMongo(
+  url: string,
+  timeoutMs = 3000,
+  security?: StackClientSecurity,
+): Promise<ProbeResult> {
   return timed('mongo', url, async () => {
     const client = new MongoClient(url, {
       serverSelectionTimeoutMS: timeoutMs,
       connectTimeoutMS: timeoutMs,
+      ...(security && {
+        tls: true,
+        tlsCAFile: security.caFile,
+        auth: security.mongo,
+        authSource: 'admin',
+      }),
     });
     try {
       await client.connect();
       const admin = client.db('admin');
       await admin.command({ ping: 1 });
+      if (security) await admin.command({ listDatabases: 1, nameOnly: true });
       const info = await admin.command({ buildInfo: 1 });
       const version = String(info.version);
       // FerretDB 2 answers `ferretdb: {version}`; FerretDB 1 answered `ferretdbVersion`.
@@ -143,10 +181,14 @@ export async function probePostgres(
   });
 }
 
-export async function probeStack(addrs: StackAddresses, timeoutMs = 3000): Promise<ProbeResult[]> {
+export async function probeStack(
+  addrs: StackAddresses,
+  timeoutMs = 3000,
+  security?: StackClientSecurity,
+): Promise<ProbeResult[]> {
   return Promise.all([
-    probeTemporal(addrs.temporalAddress, timeoutMs, addrs.temporalUiUrl),
-    probeKafka(addrs.kafkaBrokers, timeoutMs),
-    probeMongo(addrs.mongoUrl, timeoutMs),
+    probeTemporal(addrs.temporalAddress, timeoutMs, addrs.temporalUiUrl, security),
+    probeKafka(addrs.kafkaBrokers, timeoutMs, security),
+    probeMongo(addrs.mongoUrl, timeoutMs, security),
   ]);
 }

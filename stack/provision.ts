@@ -12,6 +12,8 @@ export interface ProvisionOptions {
   /** Default: all. The Temporal binaries are always provisioned (tests need the test server). */
   components?: Component[];
   env?: NodeJS.ProcessEnv;
+  /** FerretDB even when a mongod is on PATH (the secure profile configures FerretDB only). */
+  ferretdbOnly?: boolean;
 }
 
 /**
@@ -27,7 +29,9 @@ export async function provision(opts: ProvisionOptions = {}): Promise<Binaries> 
   // Sequential on purpose: pip, mvn and go build each use both cores, and progress stays readable.
   const temporal = await provisionTemporal(root, progress);
   const kafka = want.has('kafka') ? await provisionKafka(root, progress) : undefined;
-  const mongo = want.has('mongo') ? await provisionMongo(root, progress, env) : undefined;
+  const mongo = want.has('mongo')
+    ? await provisionMongo(root, progress, env, opts.ferretdbOnly)
+    : undefined;
   progress(`provisioned [${[...want].join(', ')}] in ${seconds(started)} (cache ${root})`);
   return {
     ...temporal,

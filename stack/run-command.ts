@@ -13,6 +13,8 @@ export interface RunOptions {
   logFile?: string;
   /** Appended to the error when the command fails (e.g. what to install). */
   hint?: string;
+  /** The arguments hold secrets: neither the log nor an error shows them. */
+  secretArgs?: boolean;
 }
 
 const TAIL_CHARS = 4000;
@@ -25,7 +27,10 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions): Promi
     () =>
       new Promise<string>((resolve, reject) => {
         const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
-        log?.write(`$ ${cmd} ${args.join(' ')}\n`);
+        const shown = opts.secretArgs
+          ? `${cmd} (arguments not shown: secrets)`
+          : `${cmd} ${args.join(' ')}`;
+        log?.write(`$ ${shown}\n`);
         let tail = '';
         const child = spawn(cmd, args, {
           cwd: opts.cwd,
@@ -49,7 +54,7 @@ export function runCommand(cmd: string, args: string[], opts: RunOptions): Promi
           const hint = opts.hint ? `\n${opts.hint}` : '';
           reject(
             new Error(
-              `${opts.label}: \`${cmd} ${args.join(' ')}\` failed (${status}). Output tail:\n${tail.trimEnd()}${hint}`,
+              `${opts.label}: \`${shown}\` failed (${status}). Output tail:\n${tail.trimEnd()}${hint}`,
             ),
           );
         });

@@ -1,15 +1,29 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { requiredTopics } from '../contracts/topics';
-import { EXTERNAL_ENV, kafkaPartitionsFromEnv, selectProviders, splitBrokers } from './config';
+import {
+  EXTERNAL_ENV,
+  kafkaPartitionsFromEnv,
+  type Provider,
+  selectProviders,
+  splitBrokers,
+} from './config';
 import { kafkaLaunchSpec } from './kafka';
 import { type LaunchSpec, launchServer } from './launch';
 import { mongoLaunchSpec } from './mongo';
 import { mongoUrlFor } from './mongo-args';
 import { assertPortsFree } from './ports';
 import { isOurProcess, terminateSync } from './process';
+import { claimProfile, type StackProfile } from './profile';
 import { type Component, provision } from './provision';
 import { stderrProgress } from './progress';
+import {
+  secureServerOptions,
+  type SecureServers,
+  type SecureStack,
+  secureStackInfo,
+} from './secure';
+import { ensureSecureMaterial } from './secure-material';
 import { type LocalServerState, readState, type StackState, writeState } from './state';
 import { stopServer, stopStackDir } from './stop';
 import { temporalLaunchSpec } from './temporal';
@@ -39,10 +53,18 @@ export interface StartStackOptions {
    * started now; one already running keeps the setting it was started with.
    */
   temporalUiCodecEndpoint?: string;
+  /**
+   * Default `default`. Only the entry points read STACK_PROFILE (stack/cli.ts, scripts/start.ts),
+   * so a developer's exported STACK_PROFILE never changes the test tiers' private stacks.
+   */
+  profile?: StackProfile;
 }
 
 export interface RunningStack {
   dir: string;
+  profile: StackProfile;
+  /** The secure profile's CA, admin client security and each process's client environment. */
+  secure?: SecureStack;
   temporalAddress: string;
   temporalUiUrl?: string;
   kafkaBrokers: string[];
@@ -55,6 +77,26 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** Which servers the env provides; the secure profile secures only servers it starts. */
+function providersFor(
+  env: NodeJS.ProcessEnv,
+  profile: StackProfile,
+  progress: Progress,
+): Record<ServerName, Provider> {
+  const providers = selectProviders(env);
+  for (const name of SERVER_NAMES) {
+    const p = providers[name];
+    if (p.kind === 'local') continue;
+    if (profile === 'secure') {
+      throw new Error(
+        `STACK_PROFILE=secure starts and secures its own servers: unset ${EXTERNAL_ENV[name]}`,
+      );
+    }
+    progress(`${name}: using ${p.address} from ${EXTERNAL_ENV[name]}; not starting one`);
+  }
+  return providers;
+}
+
 /**
  * Starts the local servers the env does not provide, in parallel, and waits until each answers
  * a real probe. Servers of an earlier start in the same `dir` that still answer on the same
@@ -65,21 +107,24 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
   const progress = opts.onProgress ?? stderrProgress;
   const detached = opts.detached ?? false;
   const dir = path.resolve(opts.dir);
+  const profile = opts.profile ?? 'default';
   await fs.mkdir(path.join(dir, 'logs'), { recursive: true });
 
-  const providers = selectProviders(env);
+  const providers = providersFor(env, profile, progress);
   const locals = SERVER_NAMES.filter((n) => providers[n].kind === 'local');
-  for (const name of SERVER_NAMES) {
-    const p = providers[name];
-    if (p.kind === 'external') {
-      progress(`${name}: using ${p.address} from ${EXTERNAL_ENV[name]}; not starting one`);
-    }
-  }
+  await claimProfile(dir, profile);
+  const material = profile === 'secure' ? await ensureSecureMaterial(dir, progress) : undefined;
+  const secure = material && secureServerOptions(material);
   const components: Component[] = ['temporal', ...locals.filter((n) => n !== 'temporal')];
-  const bins = await provision({ components, onProgress: progress, env });
+  const bins = await provision({
+    components,
+    onProgress: progress,
+    env,
+    ferretdbOnly: profile === 'secure',
+  });
 
   const prev = await readState(dir);
-  const state: StackState = { version: 1, dir, servers: {} };
+  const state: StackState = { version: 1, dir, profile, servers: {} };
   const toLaunch: LaunchSpec[] = [];
   for (const name of SERVER_NAMES) {
     const p = providers[name];
@@ -89,7 +134,7 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
       if (old?.kind === 'local') await stopServer(name, old, progress); // superseded by env
       continue;
     }
-    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress, opts);
+    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress, opts, secure);
     if (old?.kind === 'local' && isOurProcess(old.pid, old.markers)) {
       const samePorts = old.ports.join() === spec.ports.map((x) => x.port).join();
       if (samePorts && (await spec.isReady().catch(() => false))) {
@@ -132,12 +177,19 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
   const kafka = state.servers.kafka;
   const mongo = state.servers.mongo;
   const uiUrl = temporal?.kind === 'local' ? temporal.uiUrl : undefined;
+  const addresses = {
+    temporalAddress: temporal?.address ?? `127.0.0.1:${opts.ports.temporal}`,
+    kafkaBrokers: splitBrokers(kafka?.address ?? `127.0.0.1:${opts.ports.kafka}`),
+    mongoUrl: mongo?.address ?? mongoUrlFor(opts.ports.mongo, profile === 'secure'),
+  };
   return {
     dir,
-    temporalAddress: temporal?.address ?? `127.0.0.1:${opts.ports.temporal}`,
+    profile,
+    ...(material && {
+      secure: await secureStackInfo(material, { ...addresses, mongoPort: opts.ports.mongo }),
+    }),
+    ...addresses,
     ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
-    kafkaBrokers: splitBrokers(kafka?.address ?? `127.0.0.1:${opts.ports.kafka}`),
-    mongoUrl: mongo?.address ?? mongoUrlFor(opts.ports.mongo),
     temporalCliPath: bins.temporalCli,
     temporalTestServerPath: bins.temporalTestServer,
     started: Object.keys(startedHere) as ServerName[],
@@ -155,7 +207,8 @@ async function launchSpecFor(
   ports: StackPorts,
   env: NodeJS.ProcessEnv,
   progress: Progress,
-  opts: Pick<StartStackOptions, 'temporalUiCodecEndpoint'> = {},
+  opts: Pick<StartStackOptions, 'temporalUiCodecEndpoint'>,
+  secure: SecureServers | undefined,
 ): Promise<LaunchSpec> {
   switch (name) {
     case 'temporal':
@@ -164,6 +217,7 @@ async function launchSpecFor(
         dir,
         ports,
         uiCodecEndpoint: opts.temporalUiCodecEndpoint,
+        secure: secure?.temporal,
       });
     case 'kafka':
       if (!bins.kafka) throw new Error('Kafka was not provisioned');
@@ -173,9 +227,10 @@ async function launchSpecFor(
         ports,
         topics: requiredTopics(kafkaPartitionsFromEnv(env)),
         progress,
+        secure: secure?.kafka,
       });
     case 'mongo':
       if (!bins.mongo) throw new Error('MongoDB was not provisioned');
-      return mongoLaunchSpec({ bin: bins.mongo, dir, ports });
+      return mongoLaunchSpec({ bin: bins.mongo, dir, ports, secure: secure?.mongo, progress });
   }
 }

@@ -1,6 +1,7 @@
 // The state file of a running stack: what was started (pids, markers, ports) and where it answers.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { StackProfile } from './profile';
 import type { ServerName } from './types';
 
 export interface LocalServerState {
@@ -36,6 +37,8 @@ export type ServerState = LocalServerState | ExternalServerState;
 export interface StackState {
   version: 1;
   dir: string;
+  /** Absent in state files written before profiles existed: `default`. */
+  profile?: StackProfile;
   servers: Partial<Record<ServerName, ServerState>>;
 }
 

@@ -7,6 +7,7 @@ export const TOOL_HINTS: Record<string, string> = {
   mvn: 'Apache Maven 3.8+, e.g. `apt-get install maven`',
   go: 'Go 1.24+ (https://go.dev/dl, or `apt-get install golang` if new enough)',
   python3: 'Python 3.9+ with venv, e.g. `apt-get install python3 python3-venv`',
+  openssl: 'the OpenSSL command line tool, e.g. `apt-get install openssl`',
 };
 
 /** Absolute path of `name` on PATH, or undefined. */

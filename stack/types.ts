@@ -34,3 +34,14 @@ export interface Binaries {
 }
 
 export type Progress = (line: string) => void;
+
+/**
+ * How the stack's own clients (probes, topic and ACL set-up) reach a secure-profile stack: TLS
+ * with the stack's CA, as the stack's admin principal.
+ */
+export interface StackClientSecurity {
+  caFile: string;
+  temporal: { certFile: string; keyFile: string; serverName: string };
+  kafka: { username: string; password: string };
+  mongo: { username: string; password: string };
+}

@@ -11,10 +11,16 @@
 //     crash) through the parent-death signal, so no orphan keeps the port.
 //
 // PostgreSQL refuses to run as root: when started as root, initdb and postgres run as -pg-user.
+//
+// Secure profile (stack/README.md): -users-file turns authentication on and creates or updates
+// those SCRAM users before FerretDB serves; -tls-cert/-tls-key make -listen a TLS listener.
+// ferretdb.NewWithSecurity comes from secure.go.overlay, which stack/mongo.ts adds to FerretDB's
+// package with `go build -overlay`: a plain `go build` of this directory does not compile.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,7 +104,14 @@ SELECT public.ferretdb_local_no_hot(c.oid::regclass)
 
 type config struct {
 	listen, data, pgBin, pgUser, logLevel string
+	usersFile, tlsCert, tlsKey            string
 	pgPort                                int
+}
+
+// mongoUser is one entry of -users-file (a JSON array, mode 0600, written by stack/secure.ts).
+type mongoUser struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
 func main() {
@@ -109,9 +122,15 @@ func main() {
 	flag.IntVar(&c.pgPort, "pg-port", 0, "PostgreSQL TCP port on 127.0.0.1 (required)")
 	flag.StringVar(&c.pgUser, "pg-user", "postgres", "unprivileged user for PostgreSQL when run as root")
 	flag.StringVar(&c.logLevel, "log-level", "warn", "FerretDB log level: debug, info, warn, error")
+	flag.StringVar(&c.usersFile, "users-file", "", "JSON [{user, password}]: turns authentication on and creates these users")
+	flag.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate: -listen serves TLS only (with -tls-key)")
+	flag.StringVar(&c.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
 	flag.Parse()
 	if c.data == "" || !filepath.IsAbs(c.data) || c.pgPort == 0 {
 		log.Fatal("-data (absolute) and -pg-port are required")
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		log.Fatal("-tls-cert and -tls-key go together")
 	}
 	if err := run(c); err != nil {
 		log.Fatalf("ferretdb-local: %v", err)
@@ -125,6 +144,11 @@ func run(c config) error {
 	}
 	pgData := filepath.Join(c.data, "pgdata")
 	if err := initCluster(c, pgData, cred); err != nil {
+		return err
+	}
+
+	users, err := readUsers(c.usersFile)
+	if err != nil {
 		return err
 	}
 
@@ -142,7 +166,7 @@ func run(c config) error {
 	log.Printf("postgres: pid %d, 127.0.0.1:%d, data %s", pg.Process.Pid, c.pgPort, pgData)
 
 	url := fmt.Sprintf("postgres://%s@127.0.0.1:%d/postgres", c.pgUser, c.pgPort)
-	if err := createExtension(ctx, url, pgExited); err != nil {
+	if err := createExtension(ctx, url, pgExited, users); err != nil {
 		stopPostgres(pg, pgExited)
 		return err
 	}
@@ -152,14 +176,14 @@ func run(c config) error {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
+	f, err := ferretdb.NewWithSecurity(&ferretdb.Config{
 		PostgreSQLURL: url,
 		ListenAddr:    c.listen,
 		StateDir:      filepath.Join(c.data, "ferretdb-state"),
 		LogLevel:      level,
 		LogOutput:     os.Stderr,
 		Telemetry:     &off,
-	})
+	}, ferretdb.Security{Auth: c.usersFile != "", TLSCertFile: c.tlsCert, TLSKeyFile: c.tlsKey})
 	if err != nil {
 		stopPostgres(pg, pgExited)
 		return fmt.Errorf("ferretdb: %w", err)
@@ -169,7 +193,7 @@ func run(c config) error {
 	defer cancel()
 	done := make(chan struct{})
 	go func() { f.Run(runCtx); close(done) }()
-	log.Printf("ferretdb: listening on %s", c.listen)
+	log.Printf("ferretdb: listening on %s (tls %t, authentication %t, %d users)", c.listen, c.tlsCert != "", c.usersFile != "", len(users))
 
 	select {
 	case <-ctx.Done():
@@ -258,8 +282,60 @@ func writeSettings(c config, pgData string, cred *syscall.Credential) error {
 	return nil
 }
 
-// createExtension waits for PostgreSQL to accept connections, then installs DocumentDB once.
-func createExtension(ctx context.Context, url string, pgExited <-chan error) error {
+// readUsers reads -users-file; none when the flag is unset.
+func readUsers(file string) ([]mongoUser, error) {
+	if file == "" {
+		return nil, nil
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("-users-file: %w", err)
+	}
+	var users []mongoUser
+	if err := json.Unmarshal(text, &users); err != nil {
+		return nil, fmt.Errorf("-users-file %s: %w", file, err)
+	}
+	for _, u := range users {
+		if u.User == "" || u.Password == "" {
+			return nil, fmt.Errorf("-users-file %s: every entry needs user and password", file)
+		}
+	}
+	return users, nil
+}
+
+// ensureUsers creates each user, or sets its password if it exists, through DocumentDB's SQL API
+// (as FerretDB's createUser/updateUser do). The role is DocumentDB's only read-write one; FerretDB
+// 2.5 records roles but does not enforce them (every command runs as FerretDB's own PostgreSQL
+// user), so a user can do anything once authenticated. Unlike FerretDB's createUser, this does
+// not make the PostgreSQL role a superuser.
+func ensureUsers(ctx context.Context, conn *pgx.Conn, users []mongoUser) error {
+	for _, u := range users {
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", u.User).Scan(&exists); err != nil {
+			return err
+		}
+		spec := map[string]any{"updateUser": u.User, "pwd": u.Password}
+		query := "SELECT documentdb_api.update_user($1::text::documentdb_core.bson)"
+		if !exists {
+			spec = map[string]any{"createUser": u.User, "pwd": u.Password, "roles": []map[string]string{
+				{"role": "readWriteAnyDatabase", "db": "admin"}, {"role": "clusterAdmin", "db": "admin"},
+			}}
+			query = "SELECT documentdb_api.create_user($1::text::documentdb_core.bson)"
+		}
+		text, err := json.Marshal(spec)
+		if err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, query, string(text)); err != nil {
+			return fmt.Errorf("user %q: %w", u.User, err)
+		}
+	}
+	return nil
+}
+
+// createExtension waits for PostgreSQL to accept connections, installs DocumentDB once, and
+// creates the users of -users-file.
+func createExtension(ctx context.Context, url string, pgExited <-chan error, users []mongoUser) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
@@ -278,7 +354,7 @@ func createExtension(ctx context.Context, url string, pgExited <-chan error) err
 			if _, err = conn.Exec(ctx, noHotUpdates); err != nil {
 				return fmt.Errorf("installing the HOT-update workaround: %w", err)
 			}
-			return nil
+			return ensureUsers(ctx, conn, users)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("postgres not accepting connections after 60s: %w", err)
