@@ -1,7 +1,9 @@
 import type { Kafka as KafkaClient, Message, Producer } from 'kafkajs';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import type { KafkaSecurity } from './connections';
 import type { Logger } from './logger';
 import { withDeadline } from './deadline';
+import { kafkaLogCreator } from './kafka-log';
 
 // The one place that knows kafkajs on the producing side. kafkajs 2.2.4 is unmaintained; code
 // elsewhere depends on MessagePublisher, so another client (@confluentinc/kafka-javascript,
@@ -19,32 +21,24 @@ export interface MessagePublisher {
   close(): Promise<void>;
 }
 
-const KAFKAJS_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/** A kafkajs client that logs through our logger (kafkajs's INFO chatter is kept at debug). */
+/**
+ * A kafkajs client that logs through our logger (kafkajs's INFO chatter is kept at debug), with
+ * the TLS and SASL settings of lib/connections.ts when the cluster asks for them.
+ */
 export function createKafka(options: {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  security?: KafkaSecurity;
 }): KafkaClient {
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...options.security,
     logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }) => {
-        const { message, ...rest } = entry;
-        const method =
-          KAFKAJS_LEVELS[level] === 'info' ? 'debug' : (KAFKAJS_LEVELS[level] ?? 'debug');
-        log[method](rest, message);
-      },
+    // Start-up noise (a coordinator still loading) stays at debug unless it persists.
+    logCreator: kafkaLogCreator(log),
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
   });
 }

@@ -4,12 +4,21 @@ import type { OrderEventDraft } from '../contracts/events';
 import type { OrderSagaInput } from '../contracts/order';
 import type { EventActivities } from '../activities/events/api';
 import type { InventoryActivities } from '../activities/inventory/api';
-import type { PaymentActivities } from '../activities/payments/api';
+import type {
+  AuthorizePaymentInput,
+  AuthorizePaymentResult,
+  PaymentActivities,
+} from '../activities/payments/api';
+import {
+  simulatedAuthorization,
+  simulatedCaptureDeclined,
+} from '../activities/payments/simulated-behaviour';
 import type { ShippingActivities } from '../activities/shipping/api';
 
 // In-memory stand-ins for the services, shared by all sagas of a test file. Each saga is told
 // apart by its order id; a test overrides the behaviour of any activity for its own order and
-// reads back the activity calls and the events, in order.
+// reads back the activity calls and the events, in order. Payments follow the payment token as
+// the simulated provider does, so `tok_declined` declines without any scripting.
 
 export type AllActivities = InventoryActivities & PaymentActivities & ShippingActivities;
 export type ActivityName = keyof AllActivities;
@@ -21,11 +30,47 @@ export type Overrides = { [K in ActivityName]?: Override<K> };
 
 export const UNIT_PRICE = 1_000;
 
-/** A promise a test opens when it wants a blocked activity to finish. */
+/** Gates not opened yet, of every FakeServices in this test file. */
+const shutGates = new Set<Gate>();
+
+/**
+ * A promise a test opens when it wants a held step to finish: an override awaits
+ * `gate.opened`, the test acts meanwhile, then calls `gate.open()`. The kit opens every gate
+ * still shut when a test ends (`openEveryGate`).
+ */
 export class Gate {
-  open!: () => void;
-  readonly opened = new Promise<void>((resolve) => (this.open = resolve));
+  private release!: () => void;
+  private shut = true;
+  readonly opened = new Promise<void>((resolve) => (this.release = resolve));
+
+  constructor() {
+    shutGates.add(this);
+  }
+
+  get isOpen(): boolean {
+    return !this.shut;
+  }
+
+  open(): void {
+    this.shut = false;
+    shutGates.delete(this);
+    this.release();
+  }
 }
+
+/** Opens every gate still shut; returns how many were. */
+export function openEveryGate(): number {
+  const count = shutGates.size;
+  for (const gate of [...shutGates]) gate.open();
+  return count;
+}
+
+// A gate left shut (a failed assertion before `gate.open()`) keeps its activity running, and
+// while an activity runs the time-skipping server does not skip time: every later test of the
+// file that waits on a timer would wait for real. Jest runs afterEach hooks whether the test
+// passed or failed, so every gate is opened there. This module is imported at a test file's top
+// level, where hooks may be added; outside Jest (scripts, bench) there is no afterEach.
+if (typeof afterEach === 'function') afterEach(openEveryGate);
 
 const orderIdFromKey = (key: string): string => key.split(':')[0].replace(/^order-/, '');
 
@@ -39,13 +84,41 @@ function orderIdOf(input: object): string {
 export const business = (type: string, message = type) =>
   ApplicationFailure.create({ type, message, nonRetryable: true });
 
+/**
+ * What the payments service answers with the simulated provider, by payment token (the one
+ * table, activities/payments/simulated-behaviour.ts): `tok_declined` is declined, `tok_flaky`
+ * fails its first attempts with a retryable error, `tok_3ds` needs the provider's confirmation.
+ */
+function simulatedAuthorizationResult(
+  input: AuthorizePaymentInput,
+  attempt: number,
+): AuthorizePaymentResult {
+  const paymentId = input.idempotencyKey;
+  switch (simulatedAuthorization(input.paymentToken, attempt)) {
+    case 'declined':
+      throw business('PaymentDeclined', 'card declined');
+    case 'unavailable':
+      throw new Error(`simulated provider unavailable (attempt ${attempt})`); // retried
+    case 'requires_confirmation':
+      return { paymentId, status: 'REQUIRES_CONFIRMATION' };
+    case 'authorized':
+      return { paymentId, status: 'AUTHORIZED' };
+  }
+}
+
 export class FakeServices {
   private readonly overrides = new Map<string, Overrides>();
   private readonly callLog = new Map<string, ActivityName[]>();
   private readonly eventLog = new Map<string, OrderEventDraft[]>();
+  /** The payment token of each authorization, by payment id (what the provider would keep). */
+  private readonly paymentTokens = new Map<string, string>();
   readonly gates: Gate[] = [];
 
-  /** Sets the behaviour for one order; unset activities succeed. */
+  /**
+   * Sets the behaviour for one order. An override replaces the fake for that activity: it must
+   * return the activity's result (or throw `business(type)`, or a plain Error to be retried).
+   * Activities not overridden behave as the real services with the simulated payment provider.
+   */
   scenario(orderId: string, overrides: Overrides = {}): void {
     this.overrides.set(orderId, overrides);
   }
@@ -71,14 +144,15 @@ export class FakeServices {
   private run<K extends ActivityName>(
     name: K,
     input: Parameters<AllActivities[K]>[0],
-    fallback: () => Awaited<ReturnType<AllActivities[K]>>,
+    fallback: (attempt: number) => Awaited<ReturnType<AllActivities[K]>>,
   ): ReturnType<AllActivities[K]> {
     const orderId = orderIdOf(input);
     this.callLog.set(orderId, [...this.calls(orderId), name]);
     const override = this.overrides.get(orderId)?.[name];
     const attempt = Context.current().info.attempt;
     if (override) return override(input, attempt);
-    return Promise.resolve(fallback()) as ReturnType<AllActivities[K]>;
+    // A fallback that throws (a declined card) fails the activity, as a rejected promise.
+    return new Promise((resolve) => resolve(fallback(attempt))) as ReturnType<AllActivities[K]>;
   }
 
   readonly inventory: InventoryActivities = {
@@ -100,17 +174,22 @@ export class FakeServices {
   };
 
   readonly payments: PaymentActivities = {
-    authorizePayment: (input) =>
-      this.run('authorizePayment', input, () => ({
-        paymentId: input.idempotencyKey,
-        status: input.paymentToken === 'tok_3ds' ? 'REQUIRES_CONFIRMATION' : 'AUTHORIZED',
-      })),
+    authorizePayment: (input) => {
+      this.paymentTokens.set(input.idempotencyKey, input.paymentToken);
+      return this.run('authorizePayment', input, (attempt) =>
+        simulatedAuthorizationResult(input, attempt),
+      );
+    },
     recordPaymentConfirmation: (input) =>
       this.run('recordPaymentConfirmation', input, () => ({
         status: input.outcome === 'confirmed' ? 'AUTHORIZED' : 'DECLINED',
       })),
     capturePayment: (input) =>
-      this.run('capturePayment', input, () => ({ paymentId: input.paymentId, amount: 0 })),
+      this.run('capturePayment', input, () => {
+        if (simulatedCaptureDeclined(this.paymentTokens.get(input.paymentId) ?? ''))
+          throw business('CaptureDeclined', 'capture declined');
+        return { paymentId: input.paymentId, amount: 0 };
+      }),
     voidPayment: (input) => this.run('voidPayment', input, () => ({ voided: true })),
     refundPayment: (input) =>
       this.run('refundPayment', input, () => ({ refunded: false, amount: 0 })),

@@ -1,12 +1,15 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TASK_QUEUES } from '../contracts/order';
 import type { OrderSagaInput } from '../contracts/order';
 import { getOrderStateQuery } from '../workflows/messages';
 import type { OrderState } from '../workflows/messages';
 import { orderSaga } from '../workflows/order-saga';
+import { UpdateRejectionReason } from '../workflows/update-rejections';
+import type { UpdateRejection } from '../workflows/update-rejections';
 import type { OrderSagaSettings } from '../workflows/order-saga';
 import { orderWorkflowStartOptions } from '../workflows/start-options';
 import { registerSearchAttributes } from '../system/temporal-namespace';
@@ -101,13 +104,25 @@ export async function createSagaTestEnv(
   };
 }
 
-/** The reason an update's validator gave for refusing it. */
-export async function refusal(update: Promise<unknown>): Promise<string> {
+/**
+ * Why the workflow refused an update: the typed reason its validator gave (what the API maps to
+ * a problem type) and the message (for people). Fails when the update was accepted, or failed
+ * for anything but a typed refusal.
+ */
+export async function refusal(update: Promise<unknown>): Promise<UpdateRejection> {
   try {
     await update;
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) return error.cause?.message ?? error.message;
-    throw error;
+    if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+    const cause = error.cause;
+    const reason = UpdateRejectionReason.safeParse(
+      cause instanceof ApplicationFailure ? cause.type : undefined,
+    );
+    if (!reason.success || !cause)
+      throw new Error(`the update failed, but not with a typed refusal: ${error.message}`, {
+        cause: error,
+      });
+    return { reason: reason.data, message: cause.message };
   }
   throw new Error('the update was accepted');
 }

@@ -66,3 +66,34 @@ describe('business outcomes and unexpected failures', () => {
     expect((lines[0].err as { stack: string }).stack).toMatch(/TypeError: undefined is not/);
   });
 });
+
+describe("the SDK's expected start-up warnings", () => {
+  const capture = (level: string) => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    return { lines, logger: temporalLogger(pino({ level }, sink)) };
+  };
+  const ACTIVITY_ONLY = 'No workflows registered, not polling for workflow tasks';
+
+  it("an activity-only worker's 'No workflows registered' is logged at debug, not warn", () => {
+    const { lines, logger } = capture('debug');
+    logger.warn(ACTIVITY_ONLY, { sdkComponent: 'worker', taskQueue: 'payments' });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 20, msg: ACTIVITY_ONLY, taskQueue: 'payments' }),
+    ]);
+  });
+
+  it('is not shown at the default level, while other warnings still are', () => {
+    const { lines, logger } = capture('info');
+    logger.warn(ACTIVITY_ONLY, { sdkComponent: 'worker' });
+    logger.warn('Activity heartbeat timed out', { sdkComponent: 'worker' });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, msg: 'Activity heartbeat timed out' }),
+    ]);
+  });
+});

@@ -10,6 +10,7 @@ import { business, orderInput } from '../../testing/fake-services';
 import type { Overrides } from '../../testing/fake-services';
 import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
+import type { UpdateRejectionReason } from '../../workflows/update-rejections';
 
 // The saga's conversations: customer cancellation, support approval, payment confirmation.
 
@@ -34,6 +35,17 @@ async function startWith(overrides: Overrides, extra = {}) {
 }
 
 const eventTypes = (orderId: string) => t.fakes.events(orderId).map((e) => e.type);
+
+/** The update is refused with this typed reason, and a message for people. */
+async function expectRefused(
+  update: Promise<unknown>,
+  reason: UpdateRejectionReason,
+  message: RegExp,
+): Promise<void> {
+  const refused = await refusal(update);
+  expect(refused.reason).toBe(reason);
+  expect(refused.message).toMatch(message);
+}
 
 describe('customer cancellation', () => {
   it('is accepted while awaiting approval: nothing to compensate', async () => {
@@ -133,7 +145,9 @@ describe('customer cancellation', () => {
       },
     });
     await waitForState(handle, (s) => s.status === 'SHIPMENT_CREATED');
-    expect(await refusal(handle.executeUpdate(cancelOrderUpdate, cancel))).toMatch(
+    await expectRefused(
+      handle.executeUpdate(cancelOrderUpdate, cancel),
+      'TOO_LATE_TO_CANCEL',
       /shipment has already been created/,
     );
     gate.open();
@@ -146,7 +160,9 @@ describe('customer cancellation', () => {
       voidPayment: () => Promise.reject(ApplicationFailure.nonRetryable('locked', 'ProviderError')),
     });
     await waitForState(handle, (s) => s.status === 'COMPENSATION_FAILED');
-    expect(await refusal(handle.executeUpdate(cancelOrderUpdate, cancel))).toMatch(
+    await expectRefused(
+      handle.executeUpdate(cancelOrderUpdate, cancel),
+      'ALREADY_CANCELLING',
       /already being cancelled/,
     );
     await handle.terminate('test done');
@@ -205,12 +221,12 @@ describe('support approval of large orders', () => {
       },
     });
     await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
-    expect(await refusal(handle.executeUpdate(approveOrderUpdate, support))).toMatch(
-      /not awaiting approval/,
-    );
-    expect(await refusal(handle.executeUpdate(rejectOrderUpdate, support))).toMatch(
-      /not awaiting approval/,
-    );
+    for (const decision of [approveOrderUpdate, rejectOrderUpdate])
+      await expectRefused(
+        handle.executeUpdate(decision, support),
+        'NOT_AWAITING_APPROVAL',
+        /not awaiting approval/,
+      );
     gate.open();
     expect((await handle.result()).status).toBe('COMPLETED');
   });
@@ -229,13 +245,13 @@ describe('payment confirmation (tok_3ds)', () => {
   it('confirmed: records the confirmation and completes', async () => {
     const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
     const waiting = await waitForState(handle, (s) => s.status === 'AWAITING_PAYMENT_CONFIRMATION');
-    expect(
-      await refusal(
-        handle.executeUpdate(confirmPaymentUpdate, {
-          args: [{ outcome: 'confirmed', paymentId: 'someone-else' }],
-        }),
-      ),
-    ).toMatch(/not this order's payment/);
+    await expectRefused(
+      handle.executeUpdate(confirmPaymentUpdate, {
+        args: [{ outcome: 'confirmed', paymentId: 'someone-else' }],
+      }),
+      'PAYMENT_MISMATCH',
+      /not this order's payment/,
+    );
     await handle.executeUpdate(confirmPaymentUpdate, {
       args: [{ outcome: 'confirmed', paymentId: waiting.paymentId }],
     });
@@ -286,11 +302,11 @@ describe('payment confirmation (tok_3ds)', () => {
       },
     });
     await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
-    expect(
-      await refusal(
-        handle.executeUpdate(confirmPaymentUpdate, { args: [{ outcome: 'confirmed' }] }),
-      ),
-    ).toMatch(/not awaiting a payment confirmation/);
+    await expectRefused(
+      handle.executeUpdate(confirmPaymentUpdate, { args: [{ outcome: 'confirmed' }] }),
+      'NOT_AWAITING_CONFIRMATION',
+      /not awaiting a payment confirmation/,
+    );
     expect((await handle.query(getOrderStateQuery)).status).toBe('PENDING');
     gate.open();
     await handle.result();

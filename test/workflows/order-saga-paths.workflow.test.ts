@@ -268,9 +268,9 @@ describe('a compensation that fails for good', () => {
     });
     const handle = await t.start(input);
     await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
-    expect(await refusal(handle.executeUpdate(retryCompensationUpdate, { args: [{}] }))).toMatch(
-      /No compensation is waiting/,
-    );
+    const refused = await refusal(handle.executeUpdate(retryCompensationUpdate, { args: [{}] }));
+    expect(refused.reason).toBe('NO_FAILED_COMPENSATION');
+    expect(refused.message).toMatch(/No compensation is waiting/);
     gate.open();
     expect((await handle.result()).cancellationReason).toBe('OUT_OF_STOCK');
   });
