@@ -1,45 +1,114 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { READY, type Readiness, ReadinessMessage, notReady } from '../lib/process-readiness';
 
 export interface ProcessSpec {
   name: string;
   /** Entry point run with tsx, relative to the repository root. */
   entry: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * How the process says it is ready: messages on the IPC channel the supervisor opens
+   * (lib/process-readiness.ts), or its `/readyz` URL, polled until it answers 200.
+   */
+  readiness: { kind: 'ipc' } | { kind: 'http'; url: string };
+}
+
+export interface ProcessReadiness {
+  name: string;
+  readiness: Readiness;
+  /** Since the process was (last) launched. */
+  elapsedMs: number;
 }
 
 interface Supervised {
   spec: ProcessSpec;
   child?: ChildProcess;
   restarts: number;
+  launchedAt: number;
+  readiness: Readiness;
 }
+
+/** How often a `/readyz` URL is asked while its process is not ready yet. */
+const READYZ_POLL_MS = 500;
 
 /**
  * Runs each process as its own child (the shape it has in production: one process per service),
- * restarts a crashed one with backoff, and on stop sends SIGTERM to all and waits for their
- * graceful shutdown before escalating to SIGKILL.
+ * follows each one's readiness, restarts a crashed one with backoff, and on stop sends SIGTERM to
+ * all and waits for their graceful shutdown before escalating to SIGKILL.
  */
 export class Supervisor {
   private readonly procs: Supervised[];
   private stopping = false;
+  private allReadyOnce = false;
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(
     specs: ProcessSpec[],
     private readonly opts: { cwd: string; baseEnv: NodeJS.ProcessEnv; log: (line: string) => void },
   ) {
-    this.procs = specs.map((spec) => ({ spec, restarts: 0 }));
+    this.procs = specs.map((spec) => ({
+      spec,
+      restarts: 0,
+      launchedAt: Date.now(),
+      readiness: notReady('loading its code'),
+    }));
   }
 
   start(): void {
     for (const p of this.procs) this.launch(p);
   }
 
+  /** Each process's readiness, in the order given. */
+  readiness(): ProcessReadiness[] {
+    const now = Date.now();
+    return this.procs.map((p) => ({
+      name: p.spec.name,
+      readiness: p.readiness,
+      elapsedMs: now - p.launchedAt,
+    }));
+  }
+
+  /**
+   * Resolves once every process is ready at the same time (true), or when the supervisor stops
+   * first (false). Meanwhile `onProgress` gets the processes not ready yet every `progressMs`.
+   */
+  whenAllReady(
+    onProgress: (waiting: ProcessReadiness[]) => void,
+    progressMs = 5_000,
+  ): Promise<boolean> {
+    if (this.allReadyOnce) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const progress = setInterval(() => {
+        if (this.stopping) return finish(false);
+        onProgress(this.readiness().filter((p) => !p.readiness.ready));
+      }, progressMs);
+      const finish = (ready: boolean) => {
+        clearInterval(progress);
+        resolve(ready);
+      };
+      this.readyListeners.push(() => finish(!this.stopping));
+    });
+  }
+
   private launch(p: Supervised): void {
     const child = spawn(process.execPath, ['--import', 'tsx', p.spec.entry], {
       cwd: this.opts.cwd,
       env: { ...this.opts.baseEnv, ...p.spec.env },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // The fourth, an IPC channel, carries readiness messages.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     p.child = child;
+    p.launchedAt = Date.now();
+    this.setReadiness(p, notReady('loading its code'));
+    const readiness = p.spec.readiness;
+    if (readiness.kind === 'ipc') {
+      child.on('message', (message) => {
+        const parsed = ReadinessMessage.safeParse(message);
+        if (parsed.success && p.child === child) this.setReadiness(p, parsed.data.readiness);
+      });
+    } else {
+      void this.pollReadyz(p, child, readiness.url);
+    }
     child.on('exit', (code, signal) => {
       p.child = undefined;
       if (this.stopping) return;
@@ -48,12 +117,38 @@ export class Supervisor {
       this.opts.log(
         `${p.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`,
       );
+      this.setReadiness(p, notReady(`restarting (exited with ${signal ?? `code ${code}`})`));
       setTimeout(() => this.stopping || this.launch(p), delay).unref();
     });
   }
 
+  /** Asks `url` until it answers 200 or this child is gone. */
+  private async pollReadyz(p: Supervised, child: ChildProcess, url: string): Promise<void> {
+    while (!this.stopping && p.child === child && !p.readiness.ready) {
+      const readiness = await askReadyz(url);
+      if (this.stopping || p.child !== child) return;
+      this.setReadiness(p, readiness);
+      if (!readiness.ready) await new Promise((r) => setTimeout(r, READYZ_POLL_MS));
+    }
+  }
+
+  private setReadiness(p: Supervised, readiness: Readiness): void {
+    const was = p.readiness;
+    p.readiness = readiness;
+    if (readiness.ready && !was.ready) {
+      const seconds = ((Date.now() - p.launchedAt) / 1000).toFixed(1);
+      const again = this.allReadyOnce ? ' again' : '';
+      this.opts.log(`${p.spec.name} ready${again} (${seconds} s after it was started)`);
+    }
+    if (!this.allReadyOnce && this.procs.every((q) => q.readiness.ready)) {
+      this.allReadyOnce = true;
+      for (const listener of this.readyListeners.splice(0)) listener();
+    }
+  }
+
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
+    for (const listener of this.readyListeners.splice(0)) listener();
     await Promise.all(
       this.procs.map(
         ({ spec, child }) =>
@@ -71,5 +166,20 @@ export class Supervisor {
           }),
       ),
     );
+  }
+}
+
+/** One readiness question to a `/readyz` URL: 200 is ready; the rest says why not. */
+export async function askReadyz(url: string): Promise<Readiness> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (res.status === 200) return READY;
+    const body = (await res.json().catch(() => ({}))) as { unavailable?: unknown };
+    const unavailable = Array.isArray(body.unavailable) ? body.unavailable.join(', ') : undefined;
+    return notReady(
+      unavailable ? `/readyz: ${unavailable} unreachable` : `/readyz answered ${res.status}`,
+    );
+  } catch {
+    return notReady('not listening yet');
   }
 }

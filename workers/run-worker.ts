@@ -12,8 +12,10 @@ import { BUSINESS_FAILURE_REASONS, TASK_QUEUES } from '../contracts/order';
 import type { EventService } from '../contracts/event-envelope';
 import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
+import { temporalConnectionOptions } from '../lib/connections';
 import { createLogger } from '../lib/logger';
 import type { Logger } from '../lib/logger';
+import { createReadinessReporter, READY, notReady } from '../lib/process-readiness';
 import { createTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../lib/tracing';
 import type { EventActivities } from '../activities/events/api';
 import { createEventActivitiesFromEnv } from '../activities/events/from-env';
@@ -74,11 +76,7 @@ export interface RunWorkerOptions {
 function eventActivitiesFor(service: Service, config: WorkerConfig, deps: WorkerDeps) {
   if (deps.eventActivities)
     return { activities: deps.eventActivities, close: () => Promise.resolve() };
-  return createEventActivitiesFromEnv(
-    service,
-    { LOG_LEVEL: config.LOG_LEVEL, KAFKA_BROKERS: config.KAFKA_BROKERS.join(',') },
-    { tracer: deps.tracing?.tracer },
-  );
+  return createEventActivitiesFromEnv(service, config, { tracer: deps.tracing?.tracer });
 }
 
 /** Interceptors and the workflow-span sink, when the worker is traced. */
@@ -108,7 +106,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   const logger = deps.logger ?? createLogger(`worker-${service}`, config.LOG_LEVEL);
   const taskQueue = TASK_QUEUES[service];
   const events = eventActivitiesFor(service, config, deps);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -168,6 +166,14 @@ function businessFailure(error: unknown): { type: string; message: string } | un
   return type && BUSINESS_FAILURE_TYPES.has(type) ? { type, message: error.message } : undefined;
 }
 
+/**
+ * Warnings the SDK gives in normal operation, logged at debug: an activity-only worker
+ * (inventory, payments, shipping) polls no workflow tasks by design.
+ */
+const EXPECTED_SDK_WARNINGS: ReadonlySet<string> = new Set([
+  'No workflows registered, not polling for workflow tasks',
+]);
+
 /** Temporal's own logs (core and worker) as structured pino lines. */
 export function temporalLogger(logger: Logger): DefaultLogger {
   const levels = {
@@ -189,7 +195,8 @@ export function temporalLogger(logger: Logger): DefaultLogger {
       return;
     }
     const fields = error === undefined ? meta : { ...meta, err: error };
-    logger[levels[entry.level]]({ ...fields, temporal: true }, entry.message);
+    const expected = entry.level === 'WARN' && EXPECTED_SDK_WARNINGS.has(entry.message);
+    logger[expected ? 'debug' : levels[entry.level]]({ ...fields, temporal: true }, entry.message);
   });
 }
 
@@ -241,8 +248,20 @@ export function runAsMain<S extends z.ZodObject>(
   // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh process;
   // a graceful shutdown could wait on the very client that is stuck.
   const onFatal = () => setTimeout(() => process.exit(1), 200);
+  // Ready (for `npm start`'s supervisor) once the worker polls its task queue: created (the
+  // orders worker with its workflow bundle) and running.
+  const readiness = createReadinessReporter(
+    notReady(
+      service === 'orders'
+        ? 'connecting to Temporal and bundling the workflow code'
+        : 'connecting to MongoDB and Temporal',
+    ),
+  );
   start(config, { logger, tracing, onFatal })
-    .then((running) => running.finished)
+    .then((running) => {
+      if (running.worker.getState() === 'RUNNING') readiness.set(READY);
+      return running.finished;
+    })
     // Flush the last spans before exiting; an unreachable collector must not fail the exit.
     .finally(() =>
       tracing

@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../../lib/config';
+import { kafkaSecurity, mongoClientOptions } from '../../lib/connections';
 import { withDeadline } from '../../lib/deadline';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
 import { createLogger } from '../../lib/logger';
+import { answerReadiness, createReadinessReporter, notReady } from '../../lib/process-readiness';
 import { createTracing } from '../../lib/tracing';
 import { projectionConfigSchema } from './config';
 import { readActiveReadModels } from '../store/pointers';
@@ -20,15 +22,25 @@ import { startProjector } from './projector';
 async function main(): Promise<void> {
   const config = loadConfig(projectionConfigSchema);
   const logger = createLogger('projector', config.LOG_LEVEL);
+  // Said to the supervisor of `npm start` and served as /readyz (a Kubernetes readiness probe).
+  const readiness = createReadinessReporter(notReady('connecting to MongoDB'));
   const tracing = createTracing({
     serviceName: 'projector',
     otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
   // The projector bounds each of its operations itself (projections/store/mongo-store.ts); the
   // socket timeout also closes a connection whose reply never comes for anything else here.
-  const mongo = await MongoClient.connect(config.MONGO_URL, { socketTimeoutMS: 60_000 });
+  const mongo = await MongoClient.connect(config.MONGO_URL, {
+    socketTimeoutMS: 60_000,
+    ...mongoClientOptions(config),
+  });
   const db = mongo.db(config.READ_DB);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'order-projector', logger });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'order-projector',
+    logger,
+    security: kafkaSecurity(config),
+  });
   const publisher = createKafkaPublisher(kafka, logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -37,6 +49,11 @@ async function main(): Promise<void> {
     // Liveness: the process answers. A projector that cannot consume exits (onFatal below).
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    // Readiness: a member of its group whose partitions have caught up (projector.ts).
+    if (req.url === '/readyz') {
+      answerReadiness(res, readiness.current());
       return;
     }
     if (req.url !== '/metrics') {
@@ -72,6 +89,7 @@ async function main(): Promise<void> {
       // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh
       // process; a graceful stop could hang on the very consumer that is stuck.
       onFatal: () => setTimeout(() => process.exit(1), 200),
+      onReadiness: (state) => readiness.set(state),
     });
     return { projector, generation: active.generation };
   };
@@ -92,8 +110,14 @@ async function main(): Promise<void> {
       );
   }, config.PROJECTOR_POINTER_POLL_MS);
 
-  const shutdown = async (signal: string) => {
+  // One shutdown for every signal: under `npm start` a Ctrl-C brings the terminal's SIGINT and
+  // the supervisor's SIGTERM, and the second must not exit before the first has left the group.
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    return (shuttingDown ??= stopAll());
+  };
+  const stopAll = async () => {
     clearInterval(poll);
     await switching;
     await current.projector.stop();

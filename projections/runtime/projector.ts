@@ -19,6 +19,7 @@ import type { ActiveReadModels } from '../store/pointers';
 import type { BatchPlan } from '../fold/plan-batch';
 import type { ConsumedMessage } from './process-batch';
 import { createConditionWatch } from '../../lib/condition-watch';
+import { READY, type Readiness, notReady } from '../../lib/process-readiness';
 import { repeatWithoutOverlap } from '../../lib/repeat';
 import { DEFAULT_PARTITIONS_CONCURRENTLY } from './config';
 import { processBatch, ReadModelBehindError } from './process-batch';
@@ -84,10 +85,17 @@ export interface ProjectorOptions {
    * before it fails; a chunk whose operation fails is read again. Default: 1 minute.
    */
   operationTimeoutMs?: number;
+  /**
+   * Told each change of the instance's readiness: ready once it has joined its group and the
+   * partitions assigned to it have caught up with where the topic ended when it joined; not
+   * ready again once it stops or cannot consume any more.
+   */
+  onReadiness?: (readiness: Readiness) => void;
 }
 
 export interface Projector {
   readonly groupId: string;
+  readiness(): Readiness;
   /** Committed vs end offsets per partition of the topic. */
   lag(): Promise<PartitionLag[]>;
   /** Stops consuming (the current chunk finishes and is committed) and disconnects. */
@@ -102,6 +110,12 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const topic = options.topic ?? ORDER_EVENTS_TOPIC;
   const { groupId, collections } = options.readModels;
   const log = options.logger.child({ component: 'projector', groupId, topic });
+  let readiness: Readiness = notReady('creating the read-model indexes');
+  const setReadiness = (next: Readiness) => {
+    readiness = next;
+    options.onReadiness?.(next);
+  };
+  setReadiness(readiness);
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const store = createMongoProjectionStore(
     options.db,
@@ -134,6 +148,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     allowAutoTopicCreation: false,
   });
+  setReadiness(notReady('connecting to Kafka'));
   await consumer.connect();
   // A group without committed offsets starts at the log start; where a partition resumes is
   // then checked against the read model's own position (process-batch.ts), which wins when it
@@ -176,6 +191,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     if (fatal || stopped) return;
     fatal = true;
     log.error({ err: error }, 'projector cannot consume any more');
+    setReadiness(notReady(`cannot consume any more (${error.message})`));
     options.onFatal?.(error);
   };
   consumer.on(consumer.events.CRASH, (event) => {
@@ -227,7 +243,17 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     }
   };
 
-  await consumer.run({
+  // Until kafkajs has joined the group, nothing else tells a person why nothing happens; a
+  // member of an earlier process that did not leave holds the join for its session timeout.
+  log.info({ sessionTimeoutMs }, 'joining the consumer group');
+  setReadiness(notReady(`joining consumer group ${groupId}`));
+  const slowJoin = setTimeout(() => {
+    const why = `slow: perhaps a member of an earlier run that did not leave, dropped when its ${sessionTimeoutMs / 1000} s session expires`;
+    log.info({ sessionTimeoutMs }, `still joining the consumer group (${why})`);
+    setReadiness(notReady(`joining consumer group ${groupId} (${why})`));
+  }, SLOW_JOIN_MS);
+  slowJoin.unref();
+  const running = consumer.run({
     partitionsConsumedConcurrently:
       options.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
     // Offsets are resolved by hand, only once a chunk's writes are durable; the threshold of 1
@@ -285,7 +311,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       }
     },
   });
-  log.info({ collections }, 'projector started');
+  await running.finally(() => clearTimeout(slowJoin));
+  log.info({ collections, partitions: assigned }, 'projector started');
 
   // Each check runs on its own timer, apart from the chunks and from the other checks, and
   // every call it makes is bounded: the rule that reports a hung database must not wait on
@@ -296,23 +323,89 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     repeatWithoutOverlap(checkMs, () =>
       check().catch((error: unknown) => log.warn({ err: error }, `${what} failed`)),
     );
+  let stopped = false;
+  let stopping: Promise<void> | undefined;
   const stopChecks = [
     repeat('checking progress', checkProgress),
     repeat('checking group membership', checkMembership),
     repeat('checking read-model positions', checkIdlePositions),
   ];
+  const stopCatchUp = watchCatchUp({
+    log,
+    lag: () => bounded('reading the group lag', lag),
+    assigned: () => assigned,
+    isReady: () => readiness.ready || fatal || stopped,
+    onChange: setReadiness,
+  });
 
-  let stopped = false;
   return {
     groupId,
     lag,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const stop of stopChecks) stop();
-      await consumer.disconnect();
-      await admin.disconnect();
-      log.info('projector stopped');
-    },
+    readiness: () => readiness,
+    // Every caller waits for the same stop: a second signal must not let the process exit before
+    // the consumer has left its group (a member that never left holds the next join of the
+    // group for its whole session timeout).
+    stop: () =>
+      (stopping ??= (async () => {
+        stopped = true;
+        setReadiness(notReady('stopping'));
+        stopCatchUp();
+        for (const stop of stopChecks) stop();
+        await consumer.disconnect();
+        await admin.disconnect();
+        log.info('projector stopped');
+      })()),
   };
+}
+
+/** A join that takes longer than this is most likely held by a member that did not leave. */
+const SLOW_JOIN_MS = 3_000;
+
+/** How often readiness compares the group's committed offsets with its targets. */
+const CATCH_UP_CHECK_MS = 500;
+
+/**
+ * Until the instance is ready: compares the committed offsets of the partitions assigned to it
+ * with the end offsets the topic had at the first check after the join (events published later
+ * are the ordinary flow, not a backlog), and reports ready once none is behind. Returns the stop.
+ */
+function watchCatchUp(w: {
+  log: Logger;
+  lag: () => Promise<PartitionLag[]>;
+  assigned: () => readonly number[];
+  isReady: () => boolean;
+  onChange: (readiness: Readiness) => void;
+}): () => void {
+  let targets: Map<number, number> | undefined;
+  let stop = () => {};
+  const check = async () => {
+    if (w.isReady()) return stop();
+    const positions = await w.lag();
+    if (w.isReady()) return; // stopped or failed meanwhile: that state stands
+    targets ??= new Map(positions.map((p) => [p.partition, p.end]));
+    const readiness = catchUpReadiness(w.assigned(), positions, targets);
+    if (readiness.ready) w.log.info('caught up with the topic: ready');
+    w.onChange(readiness);
+  };
+  const checkLogged = () =>
+    check().catch((error: unknown) => w.log.debug({ err: error }, 'checking the catch-up failed'));
+  void checkLogged();
+  stop = repeatWithoutOverlap(CATCH_UP_CHECK_MS, checkLogged);
+  return () => stop();
+}
+
+/** Ready when no partition assigned to the instance has its committed offset before its target. */
+export function catchUpReadiness(
+  assigned: readonly number[],
+  positions: readonly PartitionLag[],
+  targets: ReadonlyMap<number, number>,
+): Readiness {
+  const behind = positions
+    .filter((p) => assigned.includes(p.partition))
+    .map((p) => ({ partition: p.partition, left: (targets.get(p.partition) ?? 0) - p.committed }))
+    .filter((p) => p.left > 0);
+  if (behind.length === 0) return READY;
+  const events = behind.reduce((n, p) => n + p.left, 0);
+  const partitions = behind.map((p) => p.partition).join(', ');
+  return notReady(`catching up: ${events} events to project on partition(s) ${partitions}`);
 }
