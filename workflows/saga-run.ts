@@ -3,6 +3,7 @@ import {
   CancellationScope,
   CancelledFailure,
   patched,
+  setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -11,6 +12,7 @@ import type { OrderSagaInput, OrderStatus } from '../contracts/order';
 import { statusAfter } from '../contracts/order-status';
 import { CustomerIdKey, OrderStatusKey } from '../contracts/search-attributes';
 import { CompensationStack } from './compensations';
+import { currentDetailsAfter } from './current-details';
 import type { CompensationHooks, CompensationStep } from './compensations';
 import { idempotencyKey } from './idempotency';
 import type { PaymentConfirmation } from './messages';
@@ -92,7 +94,8 @@ export class SagaRun {
    * status and the read model's cannot disagree.
    */
   readonly emit: Emit = async (type, data) => {
-    this.statusAfter(type);
+    // Type and data match by Emit's signature; the mapped union cannot see it (order-events.ts).
+    this.statusAfter({ type, data } as EventToEmit);
     await this.events.emit(type, data);
   };
 
@@ -106,13 +109,21 @@ export class SagaRun {
       for (const { type, data } of events) await this.emit(type, data);
       return;
     }
-    for (const { type } of events) this.statusAfter(type);
+    for (const event of events) this.statusAfter(event);
     await this.events.emitTogether(events);
   }
 
-  private statusAfter(type: EventToEmit['type']): void {
-    const status = statusAfter(type);
-    if (status !== undefined && status !== this.state.status) this.setStatus(status);
+  /**
+   * Sets the status `event` leads to, and the current details support reads in the Temporal UI
+   * (what the order waits for now). The details are only a value the UI's metadata query
+   * reads, not a command: histories recorded before them replay unchanged.
+   */
+  private statusAfter(event: EventToEmit): void {
+    const status = statusAfter(event.type);
+    if (status === undefined) return;
+    if (status !== this.state.status) this.setStatus(status);
+    const details = currentDetailsAfter(status, event, this.state);
+    if (details !== undefined) setCurrentDetails(details);
   }
 
   private setStatus(status: OrderStatus): void {

@@ -24,7 +24,8 @@ export function orderWorkflowStartOptions(input: OrderSagaInput) {
       { key: CustomerIdKey, value: input.customerId },
       { key: OrderStatusKey, value: 'PENDING' },
     ] satisfies SearchAttributePair[],
-    // Shown in the Temporal UI's workflow list and header for support staff.
+    // Shown to support staff in the Temporal UI's User Metadata tab (UI 2.54), beside the
+    // current details the saga keeps (workflows/current-details.ts).
     staticSummary: `Order ${input.orderId}: ${items} item(s) for customer ${input.customerId}, ${input.currency}, ship to ${input.shippingAddress.country}`,
     staticDetails: [
       `**Order** ${input.orderId}`,

@@ -20,3 +20,15 @@ export function findChromium(
       `Install it with \`${CHROMIUM_INSTALL_COMMAND}\` (or set CHROMIUM_PATH).`,
   };
 }
+
+/** Flags for headless Debian Chromium as root in a container, without its background traffic. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
