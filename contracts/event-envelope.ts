@@ -4,11 +4,13 @@ import {
   EVENT_OWNER,
   EVENT_PAYLOADS,
   EVENT_SCHEMA_VERSIONS,
+  FIRST_EVENT_SEQUENCE,
   ORDER_EVENT_TYPES,
   totalQuantity,
 } from './events';
 import { orderEventId } from './event-id';
 import { upcast, UnsupportedSchemaVersionError } from './event-upcasters';
+import { Service, SERVICES } from './services';
 
 // One envelope for every domain event, shared by producers and consumers. On Kafka it is a
 // CloudEvents 1.0 event in binary content mode: the attributes travel as `ce_*` headers and the
@@ -37,13 +39,13 @@ export const EVENT_HEADERS = {
   tracestate: 'tracestate',
 } as const;
 
-export const EVENT_SERVICES = ['orders', 'inventory', 'payments', 'shipping'] as const;
-export const EventService = z.enum(EVENT_SERVICES);
-export type EventService = z.infer<typeof EventService>;
+/** The service an event comes from: one of contracts/services.ts. */
+export const EventService = Service;
+export type EventService = Service;
 
 /** `ce_source` of a service's events (a URI reference, as CloudEvents asks). */
 export const eventSource = (service: EventService): string => `/order-saga/${service}`;
-const SOURCE_PATTERN = /^\/order-saga\/(orders|inventory|payments|shipping)$/;
+const SOURCE_PATTERN = new RegExp(`^/order-saga/(${SERVICES.join('|')})$`);
 
 /** Where a payload's schema is described (the AsyncAPI document names its schemas the same). */
 export const dataSchemaUri = (type: OrderEventType, version: number): string =>
@@ -109,7 +111,9 @@ export function envelopeFromDraft(
   context: { traceparent?: string; tracestate?: string } = {},
 ): OrderEvent {
   const causationId =
-    draft.sequence > 1 ? orderEventId(draft.orderId, draft.sequence - 1) : `order:${draft.orderId}`;
+    draft.sequence > FIRST_EVENT_SEQUENCE
+      ? orderEventId(draft.orderId, draft.sequence - 1)
+      : `order:${draft.orderId}`;
   const candidate = {
     id: orderEventId(draft.orderId, draft.sequence),
     type: draft.type,

@@ -1,5 +1,12 @@
 import type { OrderEventType } from './events';
-import { EVENT_SCHEMA_VERSIONS, OrderPlacedV1, totalQuantity } from './events';
+import {
+  EVENT_SCHEMA_VERSIONS,
+  OrderApprovedV1,
+  OrderCancelledV1,
+  OrderPlacedV1,
+  OrderRejectedV1,
+  totalQuantity,
+} from './events';
 
 // Consumers read every version ever published: an upcaster lifts a payload from version n to
 // n + 1, and chaining them brings any old payload to the current schema before it is validated
@@ -16,6 +23,10 @@ export const UPCASTERS: Partial<Record<OrderEventType, Readonly<Record<number, U
       return { ...v1, totalQuantity: totalQuantity(v1.items) };
     },
   },
+  // v2 added who decided and their note, both optional: a v1 event simply has none.
+  OrderApproved: { 1: (data) => OrderApprovedV1.parse(data) },
+  OrderRejected: { 1: (data) => OrderRejectedV1.parse(data) },
+  OrderCancelled: { 1: (data) => OrderCancelledV1.parse(data) },
 };
 
 /** A payload version this consumer cannot read: newer than it knows, or a gap in the chain. */

@@ -8,6 +8,7 @@ import {
   PricedItem,
   CountryCode,
 } from './order';
+import type { Service } from './services';
 
 // Domain events of the order saga: past-tense facts, each with a payload schema and a version.
 // The envelope (CloudEvents on Kafka) lives in ./event-envelope.ts; this file is the vocabulary.
@@ -22,6 +23,29 @@ export const OrderPlacedV1 = z.object({
   shippingCountry: CountryCode,
 });
 
+/** `OrderApproved` v1: who approved, without their note. */
+export const OrderApprovedV1 = z.object({ decidedBy: z.string().optional() });
+/** `OrderRejected` v1: who rejected, without their note. */
+export const OrderRejectedV1 = z.object({
+  reason: z.enum(['APPROVAL_REJECTED', 'APPROVAL_TIMEOUT']),
+  decidedBy: z.string().optional(),
+});
+/** `OrderCancelled` v1: the reason and message, without who decided it. */
+export const OrderCancelledV1 = z.object({
+  reason: CancellationReason,
+  message: z.string().optional(),
+});
+
+/**
+ * Who decided, when a person did (support's subject, or whoever asked to cancel), and the note
+ * they gave. Added in v2 of OrderApproved (`note`), OrderRejected (`note`) and OrderCancelled
+ * (both): the v1 schemas allow no other field, so the additions are a new version.
+ */
+const decision = { decidedBy: z.string().optional(), note: z.string().optional() };
+
+/** Every order's events are numbered from this one (OrderPlaced), one by one, without gaps. */
+export const FIRST_EVENT_SEQUENCE = 1;
+
 /** Units across all lines; `OrderPlaced` v2 carries it so consumers need not sum the lines. */
 export const totalQuantity = (items: readonly { quantity: number }[]): number =>
   items.reduce((sum, item) => sum + item.quantity, 0);
@@ -31,11 +55,8 @@ export const EVENT_PAYLOADS = {
   OrderPlaced: OrderPlacedV1.extend({ totalQuantity: z.number().int().positive() }),
   OrderPriced: z.object({ items: z.array(PricedItem), total: OrderAmount }),
   OrderAwaitingApproval: z.object({ total: OrderAmount, threshold: MinorUnits, decideBy: iso }),
-  OrderApproved: z.object({ decidedBy: z.string().optional() }),
-  OrderRejected: z.object({
-    reason: z.enum(['APPROVAL_REJECTED', 'APPROVAL_TIMEOUT']),
-    decidedBy: z.string().optional(),
-  }),
+  OrderApproved: OrderApprovedV1.extend(decision),
+  OrderRejected: OrderRejectedV1.extend(decision),
   InventoryReserved: z.object({ reservationId: z.string(), items: z.array(OrderItem) }),
   InventoryReleased: z.object({ reservationId: z.string() }),
   PaymentConfirmationRequired: z.object({ paymentId: z.string(), confirmBy: iso }),
@@ -54,7 +75,7 @@ export const EVENT_PAYLOADS = {
   CompensationFailed: z.object({ step: z.string(), message: z.string() }),
   CompensationRetried: z.object({ step: z.string() }),
   OrderCompleted: z.object({ total: OrderAmount }),
-  OrderCancelled: z.object({ reason: CancellationReason, message: z.string().optional() }),
+  OrderCancelled: OrderCancelledV1.extend(decision),
 } as const;
 
 export type OrderEventType = keyof typeof EVENT_PAYLOADS;
@@ -68,6 +89,9 @@ export type OrderEventData<T extends OrderEventType> = z.infer<(typeof EVENT_PAY
 export const EVENT_SCHEMA_VERSIONS: Record<OrderEventType, number> = {
   ...(Object.fromEntries(ORDER_EVENT_TYPES.map((t) => [t, 1])) as Record<OrderEventType, number>),
   OrderPlaced: 2,
+  OrderApproved: 2,
+  OrderRejected: 2,
+  OrderCancelled: 2,
 };
 
 /**
@@ -80,29 +104,28 @@ export type OrderEventDraftData<T extends OrderEventType> = T extends 'OrderPlac
   : OrderEventData<T>;
 
 /** Which service owns (and publishes) each event. */
-export const EVENT_OWNER: Record<OrderEventType, 'orders' | 'inventory' | 'payments' | 'shipping'> =
-  {
-    OrderPlaced: 'orders',
-    OrderPriced: 'inventory',
-    OrderAwaitingApproval: 'orders',
-    OrderApproved: 'orders',
-    OrderRejected: 'orders',
-    InventoryReserved: 'inventory',
-    InventoryReleased: 'inventory',
-    PaymentConfirmationRequired: 'payments',
-    PaymentAuthorized: 'payments',
-    PaymentDeclined: 'payments',
-    PaymentCaptured: 'payments',
-    PaymentVoided: 'payments',
-    PaymentRefunded: 'payments',
-    ShipmentCreated: 'shipping',
-    ShipmentCancelled: 'shipping',
-    OrderCompensating: 'orders',
-    CompensationFailed: 'orders',
-    CompensationRetried: 'orders',
-    OrderCompleted: 'orders',
-    OrderCancelled: 'orders',
-  };
+export const EVENT_OWNER: Record<OrderEventType, Service> = {
+  OrderPlaced: 'orders',
+  OrderPriced: 'inventory',
+  OrderAwaitingApproval: 'orders',
+  OrderApproved: 'orders',
+  OrderRejected: 'orders',
+  InventoryReserved: 'inventory',
+  InventoryReleased: 'inventory',
+  PaymentConfirmationRequired: 'payments',
+  PaymentAuthorized: 'payments',
+  PaymentDeclined: 'payments',
+  PaymentCaptured: 'payments',
+  PaymentVoided: 'payments',
+  PaymentRefunded: 'payments',
+  ShipmentCreated: 'shipping',
+  ShipmentCancelled: 'shipping',
+  OrderCompensating: 'orders',
+  CompensationFailed: 'orders',
+  CompensationRetried: 'orders',
+  OrderCompleted: 'orders',
+  OrderCancelled: 'orders',
+};
 
 /**
  * What the workflow hands to the publishing activity: the fact, its per-order sequence number

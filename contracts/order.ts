@@ -115,23 +115,3 @@ export type PricedItem = z.infer<typeof PricedItem>;
 /** Workflow ids are derived from order ids, so a duplicate start cannot create a second saga. */
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 
-/** Task queues: one for the orchestrator, one per service. */
-export const TASK_QUEUES = {
-  orders: 'orders',
-  inventory: 'inventory',
-  payments: 'payments',
-  shipping: 'shipping',
-} as const;
-
-/**
- * `ApplicationFailure` types of the services' business failures (always non-retryable) and the
- * cancellation reason each one leads to. Activities throw them; the workflow maps them.
- */
-export const BUSINESS_FAILURE_REASONS = {
-  UnknownSku: 'UNKNOWN_SKU',
-  OutOfStock: 'OUT_OF_STOCK',
-  PaymentDeclined: 'PAYMENT_DECLINED',
-  CaptureDeclined: 'CAPTURE_FAILED',
-  ShippingUnavailable: 'SHIPPING_UNAVAILABLE',
-} as const satisfies Record<string, CancellationReason>;
-export type BusinessFailureType = keyof typeof BUSINESS_FAILURE_REASONS;

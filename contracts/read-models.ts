@@ -30,12 +30,30 @@ export const TimelineEntry = z.object({
   occurredAt: z.iso.datetime(),
 });
 
+/**
+ * Support's decision on an order that waited for approval: APPROVED or REJECTED by a person
+ * (OrderApproved, OrderRejected with APPROVAL_REJECTED), or TIMED_OUT when nobody decided in time.
+ */
+export const ApprovalDecision = z.object({
+  decision: z.enum(['APPROVED', 'REJECTED', 'TIMED_OUT']),
+  /** Who decided (support's subject), when the event says. */
+  decidedBy: z.string().optional(),
+  /** Why, in their words. */
+  note: z.string().optional(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
 /** `orders` collection: one document per order; `version` is the last applied sequence. */
 export const OrderView = z.object({
   orderId: z.string(),
   customerId: z.string(),
   status: OrderStatus,
   cancellationReason: CancellationReason.optional(),
+  /** Who asked for the cancellation (the customer, or support for them), when a person did. */
+  cancelledBy: z.string().optional(),
+  /** Why, in the words of whoever cancelled (a support cancellation's reason). */
+  cancellationNote: z.string().optional(),
+  approval: ApprovalDecision.optional(),
   items: z.array(z.union([PricedItem, OrderItem])),
   total: OrderAmount.optional(),
   currency: CurrencyCode,

@@ -3,15 +3,20 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TASK_QUEUES } from '../contracts/order';
+import { TASK_QUEUES } from '../contracts/services';
 import type { OrderSagaInput } from '../contracts/order';
-import { getOrderStateQuery } from '../workflows/messages';
-import type { OrderState } from '../workflows/messages';
-import { orderSaga } from '../workflows/order-saga';
-import { UpdateRejectionReason } from '../workflows/update-rejections';
-import type { UpdateRejection } from '../workflows/update-rejections';
-import type { OrderSagaSettings } from '../workflows/order-saga';
-import { orderWorkflowStartOptions } from '../workflows/start-options';
+import {
+  getOrderStateQuery,
+  ORDER_SAGA_WORKFLOW_TYPE,
+  orderWorkflowStartOptions,
+  UpdateRejectionReason,
+} from '../workflows/client';
+import type {
+  OrderSagaSettings,
+  OrderSagaWorkflow,
+  OrderState,
+  UpdateRejection,
+} from '../workflows/client';
 import { registerSearchAttributes } from '../system/temporal-namespace';
 import { workflowBundle } from '../workers/workflow-bundle';
 import { FakeServices } from './fake-services';
@@ -25,7 +30,7 @@ export interface SagaTestEnv {
   start(
     input: OrderSagaInput,
     settings?: OrderSagaSettings,
-  ): Promise<WorkflowHandle<typeof orderSaga>>;
+  ): Promise<WorkflowHandle<OrderSagaWorkflow>>;
   shutdown(): Promise<void>;
 }
 
@@ -91,7 +96,7 @@ export async function createSagaTestEnv(
     env,
     fakes,
     start: (input, settings = {}) =>
-      env.client.workflow.start(orderSaga, {
+      env.client.workflow.start<OrderSagaWorkflow>(ORDER_SAGA_WORKFLOW_TYPE, {
         ...orderWorkflowStartOptions(input),
         args: [input, settings],
       }),

@@ -1,9 +1,10 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import { TASK_QUEUES } from '../contracts/order';
+import { TASK_QUEUES } from '../contracts/services';
 import type { InventoryActivities } from '../activities/inventory/api';
 import type { PaymentActivities } from '../activities/payments/api';
 import type { ShippingActivities } from '../activities/shipping/api';
+import type { ActivityInput, ActivityName, ActivityResult, SagaActivities } from './saga-steps';
 
 // One proxy per activity, each on its service's task queue, with timeouts and retries chosen
 // for what it does, and a summary the Temporal UI shows next to the scheduled activity.
@@ -103,3 +104,27 @@ export const cancelShipment = shipping(
   'cancelShipment',
   compensation('30s', 'Cancel the shipment'),
 );
+
+/** Every activity of the saga by name, for the steps the table declares (saga-steps.ts). */
+const SAGA_ACTIVITIES: SagaActivities = {
+  priceOrder,
+  reserveInventory,
+  releaseInventory,
+  authorizePayment,
+  recordPaymentConfirmation,
+  capturePayment,
+  voidPayment,
+  refundPayment,
+  createShipment,
+  cancelShipment,
+};
+
+/** Calls activity `name` with `input`. */
+export function callActivity<A extends ActivityName>(
+  name: A,
+  input: ActivityInput<A>,
+): Promise<ActivityResult<A>> {
+  // Indexing by a generic name loses the pairing of a function with its own input and result.
+  const activity = SAGA_ACTIVITIES[name] as (input: ActivityInput<A>) => Promise<ActivityResult<A>>;
+  return activity(input);
+}

@@ -1,14 +1,10 @@
+import type { CompensationStep } from './saga-steps';
+
 // The saga's compensation stack: deterministic, no Temporal imports, so it is unit-tested with
 // plain promises and runs unchanged inside the workflow sandbox.
 
-/** Names of the compensating actions, shown in the order state while they are pending. */
-export const COMPENSATION_STEPS = [
-  'releaseInventory',
-  'voidPayment',
-  'cancelShipment',
-  'refundPayment',
-] as const;
-export type CompensationStep = (typeof COMPENSATION_STEPS)[number];
+/** Names of the compensating actions (each step's undo in saga-steps.ts). */
+export type { CompensationStep } from './saga-steps';
 
 export interface CompensationHooks {
   /** Called before each attempt of a compensation (first run and every retry). */

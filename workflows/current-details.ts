@@ -16,6 +16,10 @@ const short = (text: string): string =>
 
 type Describe<T extends OrderEventType> = (data: EventData<T>, state: OrderState) => string;
 
+/** ` by support-1 ("note")`: who decided and why, when a person did. */
+const decidedBy = ({ decidedBy, note }: { decidedBy?: string; note?: string }): string =>
+  `${decidedBy ? ` by ${decidedBy}` : ''}${note ? ` ("${short(note)}")` : ''}`;
+
 /**
  * What the order does next after each event that sets its status (contracts/order-status.ts);
  * events that do not change the status leave the details as they are.
@@ -25,8 +29,7 @@ const AFTER_EVENT: { [T in OrderEventType]?: Describe<T> } = {
   OrderAwaitingApproval: ({ total, threshold, decideBy }) =>
     `waiting for support's approval until ${decideBy} (total ${total} above ${threshold}, ` +
     'minor units); rejected if nobody decides',
-  OrderApproved: ({ decidedBy }) =>
-    `approved${decidedBy ? ` by ${decidedBy}` : ''}; reserving the stock`,
+  OrderApproved: (decision) => `approved${decidedBy(decision)}; reserving the stock`,
   InventoryReserved: () => 'stock reserved; authorizing the payment',
   PaymentConfirmationRequired: ({ confirmBy }) =>
     `waiting for the payment provider's 3-D Secure confirmation until ${confirmBy}; ` +
@@ -42,8 +45,10 @@ const AFTER_EVENT: { [T in OrderEventType]?: Describe<T> } = {
     `retrying ${step} at support's request, then undoing the rest (${cancellationReason})`,
   OrderCompleted: (_, { trackingNumber }) =>
     `paid and shipped (tracking ${trackingNumber}); nothing awaited`,
-  OrderCancelled: ({ reason, message }) =>
-    `${reason}${message ? `: ${short(message)}` : ''}; nothing awaited`,
+  OrderCancelled: ({ reason, message, ...decision }) =>
+    `${reason}${message ? `: ${short(message)}` : ''}${
+      decision.decidedBy || decision.note ? `, decided${decidedBy(decision)}` : ''
+    }; nothing awaited`,
 };
 
 /** Event types with a description, for the test that every status-setting event has one. */

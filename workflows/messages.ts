@@ -10,13 +10,16 @@ import type { OrderState } from './order-state';
 export type { OrderState, SagaStep, StepOutcome } from './order-state';
 export type { CompensationStep } from './compensations';
 
-export const CancelOrderInput = z.object({ reason: z.string().max(500).optional() });
+/** Who decided (a token's subject) and why: both go into the events the message leads to. */
+const decidedBy = z.string().min(1).max(128).optional();
+const note = z.string().max(500).optional();
+
+/** A cancellation: who asked (the customer, or support for them) and why (OrderCancelled). */
+export const CancelOrderInput = z.object({ reason: note, decidedBy });
 export type CancelOrderInput = z.infer<typeof CancelOrderInput>;
 
-export const SupportDecision = z.object({
-  decidedBy: z.string().min(1).max(128).optional(),
-  note: z.string().max(500).optional(),
-});
+/** Support's word (OrderApproved, OrderRejected and the OrderCancelled that follows it). */
+export const SupportDecision = z.object({ decidedBy, note });
 export type SupportDecision = z.infer<typeof SupportDecision>;
 
 /** What the payment provider's webhook tells about an authorization that needed confirmation. */

@@ -5,9 +5,9 @@ import {
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/workflow';
-import { EVENT_OWNER } from '../contracts/events';
+import { EVENT_OWNER, FIRST_EVENT_SEQUENCE } from '../contracts/events';
 import type { OrderEventDraft, OrderEventType } from '../contracts/events';
-import { TASK_QUEUES } from '../contracts/order';
+import { TASK_QUEUES } from '../contracts/services';
 import type { EventActivities } from '../activities/events/api';
 
 /** The payload a producer supplies for an event of type `T` (as in OrderEventDraft). */
@@ -78,7 +78,8 @@ export interface EventEmitter {
 }
 
 /**
- * The saga's event seam. Sequence numbers are assigned here, in order of emission (1, 2, 3 …),
+ * The saga's event seam. Sequence numbers are assigned here, in order of emission (from
+ * FIRST_EVENT_SEQUENCE: 1, 2, 3 …),
  * deterministically, so a replay or a retried publish carries the same number, and
  * projections can tell a duplicate or a gap. Each event is published before the saga moves on,
  * so the order of events on Kafka is the order of the facts.
@@ -87,9 +88,9 @@ export function createEventEmitter(
   orderId: string,
   onPublished: (sequence: number) => void,
 ): EventEmitter {
-  let sequence = 0;
+  let next = FIRST_EVENT_SEQUENCE;
   const draftOf = (event: EventToEmit): OrderEventDraft => {
-    sequence += 1;
+    const sequence = next++;
     // The mapped union cannot be narrowed through `EventToEmit`; type and data match by signature.
     return {
       orderId,

@@ -17,6 +17,7 @@ import {
   retryRejection,
 } from './order-state';
 import { parse } from './saga-run';
+import type { Decision } from './order-state';
 import type { SagaRun } from './saga-run';
 import type { UpdateRejection } from './update-rejections';
 
@@ -34,15 +35,21 @@ function refuse(rejection: UpdateRejection | undefined): void {
     });
 }
 
+/** Who decided and why, keeping only what was given (the events carry no empty fields). */
+function decisionOf(decidedBy: string | undefined, note: string | undefined): Decision {
+  return { ...(decidedBy !== undefined && { decidedBy }), ...(note !== undefined && { note }) };
+}
+
 export function registerOrderHandlers(run: SagaRun): void {
   const { state, inbox } = run;
   setHandler(getOrderStateQuery, () => run.snapshot());
 
   setHandler(
     cancelOrderUpdate,
-    () => {
+    (request) => {
       if (!state.cancellationRequested) {
         state.cancellationRequested = true;
+        inbox.cancellation = decisionOf(request.decidedBy, request.reason);
         run.scope.cancel();
       }
       return run.snapshot();
@@ -55,8 +62,8 @@ export function registerOrderHandlers(run: SagaRun): void {
     },
   );
 
-  const decide = (approved: boolean) => () => {
-    inbox.decision = { approved };
+  const decide = (approved: boolean) => (request: SupportDecision) => {
+    inbox.decision = { approved, ...decisionOf(request.decidedBy, request.note) };
     return run.snapshot();
   };
   const decisionValidator = (request: SupportDecision) => {

@@ -4,7 +4,7 @@ import type {
   OrderStatus,
   PricedItem,
 } from '../contracts/order';
-import type { CompensationStep } from './compensations';
+import type { CompensationStep } from './saga-steps';
 import { rejection } from './update-rejections';
 import type { UpdateRejection, UpdateRejectionReason } from './update-rejections';
 
@@ -20,6 +20,12 @@ export const SAGA_STEPS = [
   'capturePayment',
 ] as const;
 export type SagaStep = (typeof SAGA_STEPS)[number];
+
+/** Who decided, when a person did (support, or whoever asked to cancel), and their note. */
+export interface Decision {
+  decidedBy?: string;
+  note?: string;
+}
 
 export type StepOutcome =
   'NOT_STARTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'COMPENSATED';
@@ -89,12 +95,20 @@ function firstRefusal(...rules: Rule[]): UpdateRejection | undefined {
   return hit && rejection(hit[1], hit[2]);
 }
 
+/**
+ * Whether an order in `status` is too late to cancel: its shipment exists (or it completed).
+ * The one rule: the workflow refuses with TOO_LATE_TO_CANCEL, and callers that only know a
+ * finished order's status (the API, test fakes) answer the same.
+ */
+export const isTooLateToCancel = (status: OrderStatus): boolean =>
+  status === 'SHIPMENT_CREATED' || status === 'COMPLETED';
+
 /** The customer may cancel until the shipment exists; a repeated request is accepted. */
 export function cancelRejection(state: OrderState): UpdateRejection | undefined {
   if (state.cancellationRequested) return undefined; // changes nothing, so it is not refused
   return firstRefusal(
     [
-      state.status === 'SHIPMENT_CREATED' || state.status === 'COMPLETED',
+      isTooLateToCancel(state.status),
       'TOO_LATE_TO_CANCEL',
       'The shipment has already been created; the order can no longer be cancelled.',
     ],

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -8,18 +9,31 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { OrderSagaInput, OrderStatus } from '../contracts/order';
+import type { OrderEventType } from '../contracts/events';
+import type { CancellationReason, OrderSagaInput, OrderStatus } from '../contracts/order';
 import { statusAfter } from '../contracts/order-status';
 import { CustomerIdKey, OrderStatusKey } from '../contracts/search-attributes';
+import { callActivity } from './activity-stubs';
 import { CompensationStack } from './compensations';
 import { currentDetailsAfter } from './current-details';
-import type { CompensationHooks, CompensationStep } from './compensations';
+import type { CompensationHooks } from './compensations';
 import { idempotencyKey } from './idempotency';
 import type { PaymentConfirmation } from './messages';
 import { createEventEmitter, PUBLISH_TOGETHER } from './order-events';
 import type { Emit, EventEmitter, EventToEmit } from './order-events';
 import { initialOrderState } from './order-state';
-import type { OrderState, SagaStep } from './order-state';
+import type { Decision, OrderState, SagaStep } from './order-state';
+import { failureReason } from './saga-steps';
+import type {
+  ActivityResult,
+  ActivityStep,
+  CompensationStep,
+  KeyName,
+  ServiceFailureType,
+  StepContext,
+  StepDeclaration,
+  UndoDeclaration,
+} from './saga-steps';
 
 // One order's saga while it runs: its state, the messages it has received, its compensations
 // and its event seam. The workflow function tells the story (order-saga.ts); the message
@@ -27,18 +41,43 @@ import type { OrderState, SagaStep } from './order-state';
 
 /** What the message handlers have received, read by the forward path when it waits for them. */
 export interface Inbox {
-  decision?: { approved: boolean };
+  /** Support's decision on a large order, with who decided and their note. */
+  decision?: { approved: boolean } & Decision;
+  /** Who asked to cancel the order, and why (the cancelOrder update). */
+  cancellation?: Decision;
   confirmation?: PaymentConfirmation;
   /** True while the forward path waits for the provider's confirmation. */
   awaitingConfirmation: boolean;
   retryRequested: boolean;
 }
 
-/** How a step is undone: its compensating action and what to announce when it undid something. */
-export interface Undo {
-  step: CompensationStep;
-  /** Runs the compensating activity; returns the event to emit when something was undone. */
-  run(): Promise<(() => Promise<void>) | undefined>;
+/**
+ * Ends the forward path with a reason: a step's business failure (the table's mapping), or a
+ * decision or deadline of a step written out in the story. Always caught by the saga itself
+ * (never escapes the workflow, which would fail its task).
+ */
+export class SagaAborted extends Error {
+  constructor(
+    readonly reason: CancellationReason,
+    message: string,
+    /** Who decided it and why, when a person did (support rejecting an order). */
+    readonly decision: Decision = {},
+  ) {
+    super(message);
+    this.name = 'SagaAborted';
+  }
+}
+
+/** The message of an activity's failure (its cause's), or of any other error. */
+export const messageOf = (error: unknown): string => {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+};
+
+/** The type of the ApplicationFailure an activity failed with (a business failure), if any. */
+function failureTypeOf(error: unknown): string | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -58,17 +97,20 @@ export class SagaRun {
   current: SagaStep = 'priceOrder';
   private compensating = false;
   private readonly events: EventEmitter;
+  /** What the step table's declarations read (saga-steps.ts). */
+  readonly context: StepContext;
 
   constructor(readonly input: OrderSagaInput) {
     this.state = initialOrderState(input);
+    this.context = { input, state: this.state, key: (name) => this.key(name) };
     this.events = createEventEmitter(input.orderId, (sequence) => {
       this.state.version = sequence;
     });
   }
 
   /** Deterministic per order and step: the activity's idempotency key. */
-  key(step: string): string {
-    return idempotencyKey(workflowInfo().workflowId, step);
+  key(name: KeyName): string {
+    return idempotencyKey(workflowInfo().workflowId, name);
   }
 
   /** The state as queries and updates return it (a copy: callers cannot change the saga). */
@@ -150,17 +192,64 @@ export class SagaRun {
   }
 
   /**
-   * A step with an undo. The undo is registered BEFORE the step runs: a step that timed out may
-   * still have taken effect, so every compensation is idempotent and tolerates "nothing to undo".
+   * Runs a step of the table (saga-steps.ts): registers its undo, runs its activity (or `run`,
+   * for a step the story writes out), records the result and publishes the step's event, which
+   * it returns (a final step's is left to the caller, who publishes it with the completion). A
+   * business failure the step declares ends the forward path with its reason (SagaAborted).
    */
-  async reversibleStep<T>(name: SagaStep, undo: Undo, run: () => Promise<T>): Promise<T> {
+  async perform<
+    A extends ActivityStep,
+    E extends OrderEventType,
+    F extends ServiceFailureType,
+    U extends CompensationStep,
+    UE extends OrderEventType,
+  >(
+    step: StepDeclaration<A, E, F, U, UE>,
+    run: () => Promise<ActivityResult<A>> = () =>
+      callActivity(step.activity, step.input(this.context)),
+  ): Promise<EventToEmit> {
     this.throwIfCancelled();
-    this.compensations.push(undo.step, async () => {
-      const announce = await undo.run();
-      this.state.steps[name] = 'COMPENSATED';
-      await announce?.();
+    if (step.undo) this.registerUndo(step.activity, step.undo);
+    const result = await this.step(step.activity, async () => {
+      try {
+        return await run();
+      } catch (error) {
+        throw await this.abortOn(step, error);
+      }
     });
-    return this.step(name, run);
+    step.record?.(this.state, result);
+    if (step.searchAttributes) upsertSearchAttributes(step.searchAttributes(result));
+    // The mapped union cannot pair the declared event type with its data (order-events.ts).
+    const event = { type: step.event, data: step.data(result, this.context) } as EventToEmit;
+    if (!step.final) await this.emit(event.type, event.data);
+    return event;
+  }
+
+  /**
+   * The undo is registered BEFORE its step runs: a step that timed out may still have taken
+   * effect, so every compensation is idempotent and tolerates "nothing to undo".
+   */
+  private registerUndo<U extends CompensationStep, UE extends OrderEventType>(
+    name: SagaStep,
+    undo: UndoDeclaration<U, UE>,
+  ): void {
+    this.compensations.push(undo.activity, async () => {
+      const result = await callActivity(undo.activity, undo.input(this.context));
+      this.state.steps[name] = 'COMPENSATED';
+      if (undo.undid(result)) await this.emit(undo.event, undo.data(result, this.context));
+    });
+  }
+
+  /** A failure the step declares becomes SagaAborted (after its failure event); others pass. */
+  private async abortOn(
+    step: { activity: ActivityStep; failureEvent?: 'PaymentDeclined' },
+    error: unknown,
+  ): Promise<unknown> {
+    const reason = failureReason(step.activity, failureTypeOf(error));
+    if (reason === undefined) return error;
+    const message = messageOf(error);
+    if (step.failureEvent) await this.emit(step.failureEvent, { reason, message });
+    return new SagaAborted(reason, message);
   }
 
   /**

@@ -72,177 +72,210 @@ export function createMongoReservationStore(
   now: () => Date = () => new Date(),
   lockOptions?: LockOptions,
 ): ReservationStore {
-  const catalog: Collection<StockDoc> = db.collection(CATALOG_COLLECTION);
-  const reservations: Collection<ReservationDoc> = db.collection(RESERVATIONS_COLLECTION);
+  const ctx: Stores = {
+    catalog: db.collection(CATALOG_COLLECTION),
+    reservations: db.collection(RESERVATIONS_COLLECTION),
+    now,
+  };
   const lock = createDocumentLock(db, lockOptions);
   const oneAttemptAtATime = <T>(id: string, run: () => Promise<T>) =>
     lock.with(`reservation:${id}`, run);
+  return {
+    reserve: (id, orderId, items) =>
+      oneAttemptAtATime(id, () => reserveNow(ctx, id, orderId, items)),
+    release: (id, orderId) => oneAttemptAtATime(id, () => releaseNow(ctx, id, orderId)),
+  };
+}
 
-  async function load(id: string): Promise<ReservationDoc> {
-    const doc = await reservations.findOne({ _id: id });
-    if (!doc) throw new Error(`reservation ${id} vanished`); // retryable: should never happen
-    return doc;
-  }
+/** The two collections a reservation writes, and the clock of its `createdAt`. */
+interface Stores {
+  catalog: Collection<StockDoc>;
+  reservations: Collection<ReservationDoc>;
+  now: () => Date;
+}
 
-  /**
-   * Takes one line (idempotent): `taken`, `out-of-stock`, or `settled` when the reservation is no
-   * longer pending (it was released). Runs under the reservation's lock, so `taken` (what the
-   * reservation records, read when this attempt began) is current: only this attempt changes it.
-   */
-  async function take(
-    id: string,
-    line: ReservationLine,
-    taken: readonly string[],
-  ): Promise<'taken' | 'out-of-stock' | 'settled'> {
-    if (taken.includes(line.sku)) {
-      await clearHoldMarker(id, line.sku); // left by an attempt that stopped after recording
-      return 'taken';
-    }
-    const { modifiedCount } = await catalog.updateOne(
-      { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
-      { $inc: { available: -line.quantity }, $push: { holds: id } },
-    );
-    if (modifiedCount === 0) {
-      const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
-      // Our marker without a record: an earlier attempt took it and stopped; record it now.
-      if (sku?.holds?.includes(id) !== true) return 'out-of-stock';
-    }
-    const recorded = await reservations.updateOne(
-      { _id: id, status: 'PENDING' },
-      { $addToSet: { taken: line.sku } },
-    );
-    if (recorded.matchedCount === 0) {
-      // Released meanwhile (only if a lease outlived its holder): undo our own take at once.
-      await catalog.updateOne(
-        { _id: line.sku, holds: id },
-        { $inc: { available: line.quantity }, $pull: { holds: id } },
-      );
-      return 'settled';
-    }
-    await clearHoldMarker(id, line.sku);
+type TakeOutcome = 'taken' | 'out-of-stock' | 'settled';
+
+async function load({ reservations }: Stores, id: string): Promise<ReservationDoc> {
+  const doc = await reservations.findOne({ _id: id });
+  if (!doc) throw new Error(`reservation ${id} vanished`); // retryable: should never happen
+  return doc;
+}
+
+/**
+ * Takes one line (idempotent): `taken`, `out-of-stock`, or `settled` when the reservation is no
+ * longer pending (it was released). Runs under the reservation's lock, so `taken` (what the
+ * reservation records, read when this attempt began) is current: only this attempt changes it.
+ */
+async function take(
+  ctx: Stores,
+  id: string,
+  line: ReservationLine,
+  taken: readonly string[],
+): Promise<TakeOutcome> {
+  if (taken.includes(line.sku)) {
+    await clearHoldMarker(ctx, id, line.sku); // left by an attempt that stopped after recording
     return 'taken';
   }
-
-  const clearHoldMarker = (id: string, sku: string) =>
-    catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } });
-
-  /** Gives one taken line back (idempotent; under the reservation's lock). */
-  async function restore(id: string, line: ReservationLine): Promise<void> {
-    const sku = await catalog.findOne({ _id: line.sku }, { projection: { holds: 1 } });
-    if (sku?.holds?.includes(id)) {
-      // Taken but never recorded as such (a crash between the writes): undo the take itself.
-      await catalog.updateOne(
-        { _id: line.sku, holds: id },
-        { $inc: { available: line.quantity }, $pull: { holds: id } },
-      );
-    } else {
-      await catalog.updateOne(
-        { _id: line.sku, releases: { $ne: id } },
-        { $inc: { available: line.quantity }, $push: { releases: id } },
-      );
-    }
-    await reservations.updateOne({ _id: id }, { $pull: { taken: line.sku } });
-    await clearReleaseMarker(id, line.sku);
+  const { modifiedCount } = await ctx.catalog.updateOne(
+    { _id: line.sku, available: { $gte: line.quantity }, holds: { $ne: id } },
+    { $inc: { available: -line.quantity }, $push: { holds: id } },
+  );
+  // Our marker without a record: an earlier attempt took it and stopped; record it now.
+  if (modifiedCount === 0 && !(await holdsMarker(ctx, id, line.sku))) return 'out-of-stock';
+  const recorded = await ctx.reservations.updateOne(
+    { _id: id, status: 'PENDING' },
+    { $addToSet: { taken: line.sku } },
+  );
+  if (recorded.matchedCount === 0) {
+    // Released meanwhile (only if a lease outlived its holder): undo our own take at once.
+    await undoTake(ctx, id, line);
+    return 'settled';
   }
+  await clearHoldMarker(ctx, id, line.sku);
+  return 'taken';
+}
 
-  const clearReleaseMarker = (id: string, sku: string) =>
-    catalog.updateOne({ _id: sku, releases: id }, { $pull: { releases: id } });
+async function holdsMarker({ catalog }: Stores, id: string, sku: string): Promise<boolean> {
+  const doc = await catalog.findOne({ _id: sku }, { projection: { holds: 1 } });
+  return doc?.holds?.includes(id) === true;
+}
 
-  async function restoreAll(doc: ReservationDoc): Promise<void> {
-    for (const line of linesToRestore(doc.lines, doc.taken)) await restore(doc._id, line);
-    // Clears a `releases` marker left by a crash after its line was recorded as given back.
-    for (const line of doc.lines) await clearReleaseMarker(doc._id, line.sku);
-  }
+/** Gives back a take still marked on the SKU (and clears its marker), once. */
+const undoTake = ({ catalog }: Stores, id: string, line: ReservationLine) =>
+  catalog.updateOne(
+    { _id: line.sku, holds: id },
+    { $inc: { available: line.quantity }, $pull: { holds: id } },
+  );
 
-  return {
-    reserve: (id, orderId, items) => oneAttemptAtATime(id, () => reserveNow(id, orderId, items)),
-    release: (id, orderId) => oneAttemptAtATime(id, () => releaseNow(id, orderId)),
-  };
+const clearHoldMarker = ({ catalog }: Stores, id: string, sku: string) =>
+  catalog.updateOne({ _id: sku, holds: id }, { $pull: { holds: id } });
 
-  async function reserveNow(
-    id: string,
-    orderId: string,
-    items: readonly OrderItemRequest[],
-  ): Promise<{ reservationId: string; items: ReservationLine[] }> {
-    // Created, or found as an earlier attempt left it, in one round trip.
-    let doc =
-      (await ignoreDuplicateKey(() =>
-        reservations.findOneAndUpdate(
-          { _id: id },
-          {
-            $setOnInsert: {
-              orderId,
-              status: 'PENDING',
-              lines: planReservation(items),
-              taken: [],
-              createdAt: now(),
-            },
-          },
-          { upsert: true, returnDocument: 'after' },
-        ),
-      )) ?? (await load(id));
-    if (doc.status === 'PENDING') {
-      // Every line, taken ones included: take() clears a marker an earlier attempt left.
-      let outcome: 'taken' | 'out-of-stock' | 'settled' = 'taken';
-      let outOfStock: string | undefined;
-      for (const line of doc.lines) {
-        outcome = await take(id, line, doc.taken);
-        if (outcome === 'out-of-stock') outOfStock = line.sku;
-        if (outcome !== 'taken') break;
-      }
-      const final = outOfStock
-        ? { status: 'FAILED' as const, failedSku: outOfStock }
-        : { status: 'RESERVED' as const };
-      if (outOfStock) await restoreAll(await load(id)); // all or nothing: give back what it took
-      const settled =
-        outcome !== 'settled' &&
-        (await reservations.updateOne({ _id: id, status: 'PENDING' }, { $set: final }))
-          .matchedCount === 1;
-      // What we wrote is what is stored; otherwise another attempt settled it: read that.
-      doc = settled ? { ...doc, ...final } : await load(id);
-    }
-    switch (doc.status) {
-      case 'RESERVED':
-        return { reservationId: id, items: doc.lines };
-      case 'FAILED':
-        throw new OutOfStockError(doc.failedSku ?? 'unknown');
-      case 'RELEASED':
-        throw new ReservationReleasedError(id);
-      case 'PENDING':
-        throw new Error(`reservation ${id} is still pending`); // retryable
-    }
-  }
+const clearReleaseMarker = ({ catalog }: Stores, id: string, sku: string) =>
+  catalog.updateOne({ _id: sku, releases: id }, { $pull: { releases: id } });
 
-  async function releaseNow(id: string, orderId: string): Promise<{ released: boolean }> {
-    // A release that comes first leaves a tombstone, so a late reservation does nothing.
-    await ignoreDuplicateKey(() =>
-      reservations.updateOne(
-        { _id: id },
-        {
-          $setOnInsert: {
-            orderId,
-            status: 'RELEASED',
-            released: false,
-            lines: [],
-            taken: [],
-            createdAt: now(),
-          },
-        },
-        { upsert: true },
-      ),
+/** Gives one taken line back (idempotent; under the reservation's lock). */
+async function restore(ctx: Stores, id: string, line: ReservationLine): Promise<void> {
+  if (await holdsMarker(ctx, id, line.sku)) {
+    // Taken but never recorded as such (a crash between the writes): undo the take itself.
+    await undoTake(ctx, id, line);
+  } else {
+    await ctx.catalog.updateOne(
+      { _id: line.sku, releases: { $ne: id } },
+      { $inc: { available: line.quantity }, $push: { releases: id } },
     );
-    let released = await load(id);
-    // Compare-and-set on the status read, retried if a late attempt changed it meanwhile.
-    for (let tries = 0; released.status !== 'RELEASED'; tries++) {
-      if (tries >= 5) throw new Error(`reservation ${id} keeps changing; retry`);
-      const wasTaken = released.status === 'RESERVED' || released.taken.length > 0;
-      await reservations.updateOne(
-        { _id: id, status: released.status },
-        { $set: { status: 'RELEASED', released: wasTaken } },
-      );
-      released = await load(id);
-    }
-    await restoreAll(released); // also finishes a release that crashed half-way
-    return { released: released.released ?? false };
   }
+  await ctx.reservations.updateOne({ _id: id }, { $pull: { taken: line.sku } });
+  await clearReleaseMarker(ctx, id, line.sku);
+}
+
+async function restoreAll(ctx: Stores, doc: ReservationDoc): Promise<void> {
+  for (const line of linesToRestore(doc.lines, doc.taken)) await restore(ctx, doc._id, line);
+  // Clears a `releases` marker left by a crash after its line was recorded as given back.
+  for (const line of doc.lines) await clearReleaseMarker(ctx, doc._id, line.sku);
+}
+
+async function reserveNow(
+  ctx: Stores,
+  id: string,
+  orderId: string,
+  items: readonly OrderItemRequest[],
+): Promise<{ reservationId: string; items: ReservationLine[] }> {
+  let doc = await openReservation(ctx, id, orderId, items);
+  if (doc.status === 'PENDING') doc = await takeAllOrNothing(ctx, doc);
+  switch (doc.status) {
+    case 'RESERVED':
+      return { reservationId: id, items: doc.lines };
+    case 'FAILED':
+      throw new OutOfStockError(doc.failedSku ?? 'unknown');
+    case 'RELEASED':
+      throw new ReservationReleasedError(id);
+    case 'PENDING':
+      throw new Error(`reservation ${id} is still pending`); // retryable
+  }
+}
+
+/** The reservation, created or found as an earlier attempt left it, in one round trip. */
+async function openReservation(
+  ctx: Stores,
+  id: string,
+  orderId: string,
+  items: readonly OrderItemRequest[],
+): Promise<ReservationDoc> {
+  const created = await ignoreDuplicateKey(() =>
+    ctx.reservations.findOneAndUpdate(
+      { _id: id },
+      {
+        $setOnInsert: {
+          orderId,
+          status: 'PENDING',
+          lines: planReservation(items),
+          taken: [],
+          createdAt: ctx.now(),
+        },
+      },
+      { upsert: true, returnDocument: 'after' },
+    ),
+  );
+  return created ?? (await load(ctx, id));
+}
+
+/** Takes every line of a pending reservation, or gives back what it took; returns it settled. */
+async function takeAllOrNothing(ctx: Stores, doc: ReservationDoc): Promise<ReservationDoc> {
+  const id = doc._id;
+  // Every line, taken ones included: take() clears a marker an earlier attempt left.
+  let outcome: TakeOutcome = 'taken';
+  let outOfStock: string | undefined;
+  for (const line of doc.lines) {
+    outcome = await take(ctx, id, line, doc.taken);
+    if (outcome === 'out-of-stock') outOfStock = line.sku;
+    if (outcome !== 'taken') break;
+  }
+  const final = outOfStock
+    ? { status: 'FAILED' as const, failedSku: outOfStock }
+    : { status: 'RESERVED' as const };
+  if (outOfStock) await restoreAll(ctx, await load(ctx, id)); // all or nothing
+  const settled =
+    outcome !== 'settled' &&
+    (await ctx.reservations.updateOne({ _id: id, status: 'PENDING' }, { $set: final }))
+      .matchedCount === 1;
+  // What we wrote is what is stored; otherwise another attempt settled it: read that.
+  return settled ? { ...doc, ...final } : await load(ctx, id);
+}
+
+async function releaseNow(
+  ctx: Stores,
+  id: string,
+  orderId: string,
+): Promise<{ released: boolean }> {
+  // A release that comes first leaves a tombstone, so a late reservation does nothing.
+  await ignoreDuplicateKey(() =>
+    ctx.reservations.updateOne(
+      { _id: id },
+      {
+        $setOnInsert: {
+          orderId,
+          status: 'RELEASED',
+          released: false,
+          lines: [],
+          taken: [],
+          createdAt: ctx.now(),
+        },
+      },
+      { upsert: true },
+    ),
+  );
+  let released = await load(ctx, id);
+  // Compare-and-set on the status read, retried if a late attempt changed it meanwhile.
+  for (let tries = 0; released.status !== 'RELEASED'; tries++) {
+    if (tries >= 5) throw new Error(`reservation ${id} keeps changing; retry`);
+    const wasTaken = released.status === 'RESERVED' || released.taken.length > 0;
+    await ctx.reservations.updateOne(
+      { _id: id, status: released.status },
+      { $set: { status: 'RELEASED', released: wasTaken } },
+    );
+    released = await load(ctx, id);
+  }
+  await restoreAll(ctx, released); // also finishes a release that crashed half-way
+  return { released: released.released ?? false };
 }

@@ -4,10 +4,13 @@ import { ApplicationFailure } from '@temporalio/common';
  * A business rule said no. Pure code throws these typed errors; `withBusinessFailures` turns
  * them into non-retryable ApplicationFailures whose `type` the workflow maps to a reason. Any
  * other error stays retryable: Temporal retries it with the activity's backoff.
+ *
+ * `T` is the service's union of failure types (its errors.ts): no default, so every error class
+ * names a type from its service's list, and that list is what the saga must map.
  */
-export abstract class DomainError extends Error {
+export abstract class DomainError<T extends string> extends Error {
   /** The ApplicationFailure type callers branch on, e.g. `OutOfStock`. */
-  abstract readonly type: string;
+  abstract readonly type: T;
 
   constructor(message: string) {
     super(message);
@@ -15,11 +18,15 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** Whether `error` is a business failure of any service (whatever its list of types). */
+const isDomainError = (error: unknown): error is DomainError<string> =>
+  error instanceof DomainError;
+
 export async function withBusinessFailures<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof DomainError)
+    if (isDomainError(error))
       throw ApplicationFailure.create({
         type: error.type,
         message: error.message,

@@ -8,8 +8,13 @@ import { planBatch } from '../../projections/fold/plan-batch';
 import { deadLetterMessage } from '../../projections/runtime/dead-letter';
 import type { ConsumedMessage } from '../../projections/runtime/process-batch';
 import { decodeItem, processBatch } from '../../projections/runtime/process-batch';
-import { SAGA_OUTCOMES, sagaEvents } from '../../testing/sample-streams';
-import { orderStream, placed, priced } from './event-builders';
+import {
+  orderStream,
+  placed,
+  priced,
+  SAGA_OUTCOMES,
+  sagaEvents,
+} from '../../testing/sample-streams';
 import { InMemoryProjectionStore } from './in-memory-store';
 
 // The projector's identity checks (projections/fold/event-checks.ts), through the same decode,

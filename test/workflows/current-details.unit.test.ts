@@ -21,6 +21,13 @@ it('starts with the status, then says what the order waits for', () => {
   expect(
     currentDetailsAfter('PENDING', { type: 'OrderApproved', data: { decidedBy: 'sam' } }, state),
   ).toBe('PENDING — approved by sam; reserving the stock');
+  expect(
+    currentDetailsAfter(
+      'PENDING',
+      { type: 'OrderApproved', data: { decidedBy: 'sam', note: 'known customer' } },
+      state,
+    ),
+  ).toBe('PENDING — approved by sam ("known customer"); reserving the stock');
 });
 
 it('shortens a long failure message, so the line stays readable', () => {

@@ -2,37 +2,22 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { OrderEventDraft } from '../../contracts/events';
 import type { WorkflowHandle } from '@temporalio/client';
 import { workflowMetadataQuery } from '@temporalio/workflow';
-import { business, orderInput } from '../../testing/fake-services';
-import type { Overrides } from '../../testing/fake-services';
-import { createSagaTestEnv, waitForState } from '../../testing/saga-test-env';
+import { business } from '../../testing/fake-services';
+import { waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
 import {
   approveOrderUpdate,
   confirmPaymentUpdate,
   retryCompensationUpdate,
 } from '../../workflows/messages';
+import { BIG_ORDER, sagaTestEnvPerFile, SUPPORT } from './saga-test-file';
 
 // What support reads in the Temporal UI without opening the history: the workflow's current
 // details, the line the UI shows from the `__temporal_workflow_metadata` query. It must say the
 // order's status and what the order waits for, and until when, at every stage.
 
-jest.setTimeout(60_000);
-
 let t: SagaTestEnv;
-beforeAll(async () => {
-  t = await createSagaTestEnv();
-});
-afterAll(async () => {
-  await t?.shutdown();
-});
-
-const support = { args: [{ decidedBy: 'support-1' }] as [{ decidedBy: string }] };
-
-async function startWith(overrides: Overrides, extra = {}) {
-  const input = orderInput(extra);
-  t.fakes.scenario(input.orderId, overrides);
-  return { input, handle: await t.start(input) };
-}
+const { startWith } = sagaTestEnvPerFile((env) => (t = env));
 
 /** The current details as the UI reads them. */
 const detailsOf = async (handle: WorkflowHandle) =>
@@ -59,7 +44,7 @@ function eventOf<T extends OrderEventDraft['type']>(orderId: string, type: T) {
 }
 
 it('a large order: waiting for approval until its deadline, then completed with its tracking', async () => {
-  const { input, handle } = await startWith({}, { items: [{ sku: 'SKU-BIG', quantity: 101 }] });
+  const { input, handle } = await startWith({}, BIG_ORDER);
   await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
   const { decideBy } = eventOf(input.orderId, 'OrderAwaitingApproval').data;
   expect(await detailsOf(handle)).toBe(
@@ -67,7 +52,7 @@ it('a large order: waiting for approval until its deadline, then completed with 
       '(total 101000 above 100000, minor units); rejected if nobody decides',
   );
 
-  await handle.executeUpdate(approveOrderUpdate, support);
+  await handle.executeUpdate(approveOrderUpdate, SUPPORT);
   const result = await handle.result();
   expect(result.status).toBe('COMPLETED');
   expect(await detailsOf(handle)).toBe(
@@ -105,7 +90,7 @@ it('a failed compensation: which one, why, and the route support retries it with
       `it (POST /orders/${input.orderId}/retry-compensation), no deadline`,
   );
 
-  await handle.executeUpdate(retryCompensationUpdate, support);
+  await handle.executeUpdate(retryCompensationUpdate, SUPPORT);
   expect((await handle.result()).status).toBe('CANCELLED');
   expect(await waitForDetails(handle, /^CANCELLED/)).toBe(
     'CANCELLED — SHIPPING_UNAVAILABLE: no carrier to NL; nothing awaited',

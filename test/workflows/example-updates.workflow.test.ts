@@ -8,18 +8,12 @@ import {
   retryCompensationUpdate,
 } from '../../workflows/messages';
 import { business, orderInput } from '../../testing/fake-services';
-import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import { refusal, waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
-
-jest.setTimeout(60_000);
+import { sagaTestEnvPerFile } from './saga-test-file';
 
 let t: SagaTestEnv;
-beforeAll(async () => {
-  t = await createSagaTestEnv();
-});
-afterAll(async () => {
-  await t?.shutdown();
-});
+sagaTestEnvPerFile((env) => (t = env));
 
 // #region gate
 it('a customer cancels while the payment is being authorized: void, then release', async () => {

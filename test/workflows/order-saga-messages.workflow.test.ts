@@ -7,34 +7,37 @@ import {
 } from '../../workflows/messages';
 import { ApplicationFailure } from '@temporalio/common';
 import { business, orderInput } from '../../testing/fake-services';
-import type { Overrides } from '../../testing/fake-services';
-import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { CancellationReason } from '../../contracts/order';
+import type { ActivityName } from '../../testing/fake-services';
+import type { OrderSagaWorkflow } from '../../workflows/client';
+import { refusal, waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
 import type { UpdateRejectionReason } from '../../workflows/update-rejections';
+import {
+  BIG_ORDER,
+  CANCEL,
+  orderHeldBeforeCapture,
+  orderHeldInReservation,
+  sagaTestEnvPerFile,
+  SUPPORT,
+} from './saga-test-file';
 
 // The saga's conversations: customer cancellation, support approval, payment confirmation.
 
-jest.setTimeout(60_000);
-
 let t: SagaTestEnv;
-beforeAll(async () => {
-  t = await createSagaTestEnv();
-});
-afterAll(async () => {
-  await t?.shutdown();
-});
+const { startWith, eventTypes } = sagaTestEnvPerFile((env) => (t = env));
 
-const BIG_ORDER = { items: [{ sku: 'SKU-BIG', quantity: 101 }] }; // 101 × 1 000 > 100 000
-const cancel = { args: [{ reason: 'changed my mind' }] as [{ reason: string }] };
-const support = { args: [{ decidedBy: 'support-1' }] as [{ decidedBy: string }] };
-
-async function startWith(overrides: Overrides, extra = {}) {
-  const input = orderInput(extra);
-  t.fakes.scenario(input.orderId, overrides);
-  return { input, handle: await t.start(input) };
+/** The order ends cancelled for `reason`, its last activity calls being `lastCalls`. */
+async function expectCancelled(
+  handle: WorkflowHandle<OrderSagaWorkflow>,
+  reason: CancellationReason,
+  lastCalls: ActivityName[],
+): Promise<void> {
+  const result = await handle.result();
+  expect(result.cancellationReason).toBe(reason);
+  expect(t.fakes.calls(result.orderId).slice(-lastCalls.length)).toEqual(lastCalls);
 }
-
-const eventTypes = (orderId: string) => t.fakes.events(orderId).map((e) => e.type);
 
 /** The update is refused with this typed reason, and a message for people. */
 async function expectRefused(
@@ -51,7 +54,7 @@ describe('customer cancellation', () => {
   it('is accepted while awaiting approval: nothing to compensate', async () => {
     const { input, handle } = await startWith({}, BIG_ORDER);
     await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
-    const accepted = await handle.executeUpdate(cancelOrderUpdate, cancel);
+    const accepted = await handle.executeUpdate(cancelOrderUpdate, CANCEL);
     expect(accepted.cancellationRequested).toBe(true);
     const result = await handle.result();
     expect(result.status).toBe('CANCELLED');
@@ -67,15 +70,9 @@ describe('customer cancellation', () => {
   });
 
   it('is accepted while the reservation runs: the reservation is released', async () => {
-    const gate = t.fakes.gate();
-    const { input, handle } = await startWith({
-      reserveInventory: async (i) => {
-        await gate.opened; // the reservation takes effect but its answer comes too late
-        return { reservationId: i.idempotencyKey, items: i.items };
-      },
-    });
-    await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
-    await handle.executeUpdate(cancelOrderUpdate, cancel);
+    // The reservation takes effect but its answer comes too late.
+    const { input, handle, gate } = await orderHeldInReservation(t);
+    await handle.executeUpdate(cancelOrderUpdate, CANCEL);
     gate.open(); // the saga waits for the running attempt to stop before compensating
     const result = await handle.result();
     expect(result.cancellationReason).toBe('CUSTOMER_CANCELLED');
@@ -90,9 +87,9 @@ describe('customer cancellation', () => {
   it('is accepted while awaiting payment confirmation: void, then release; events in order', async () => {
     const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
     await waitForState(handle, (s) => s.status === 'AWAITING_PAYMENT_CONFIRMATION');
-    await handle.executeUpdate(cancelOrderUpdate, cancel);
+    await handle.executeUpdate(cancelOrderUpdate, CANCEL);
     // A second request is accepted and changes nothing.
-    await handle.executeUpdate(cancelOrderUpdate, cancel);
+    await handle.executeUpdate(cancelOrderUpdate, CANCEL);
     const result = await handle.result();
     expect(result.status).toBe('CANCELLED');
     expect(t.fakes.calls(input.orderId)).toEqual([
@@ -118,18 +115,16 @@ describe('customer cancellation', () => {
 
   it('is accepted while the shipment is being created: it is cancelled too', async () => {
     const gate = t.fakes.gate();
-    const { input, handle } = await startWith({
+    const { handle } = await startWith({
       createShipment: async (i) => {
         await gate.opened;
         return { shipmentId: i.idempotencyKey, trackingNumber: 'T' };
       },
     });
     await waitForState(handle, (s) => s.steps.createShipment === 'RUNNING');
-    await handle.executeUpdate(cancelOrderUpdate, cancel);
+    await handle.executeUpdate(cancelOrderUpdate, CANCEL);
     gate.open(); // the saga waits for the running attempt to stop before compensating
-    const result = await handle.result();
-    expect(result.cancellationReason).toBe('CUSTOMER_CANCELLED');
-    expect(t.fakes.calls(input.orderId).slice(-3)).toEqual([
+    await expectCancelled(handle, 'CUSTOMER_CANCELLED', [
       'cancelShipment',
       'voidPayment',
       'releaseInventory',
@@ -137,16 +132,9 @@ describe('customer cancellation', () => {
   });
 
   it('is rejected once the shipment exists, and the order completes', async () => {
-    const gate = t.fakes.gate();
-    const { handle } = await startWith({
-      capturePayment: async (i) => {
-        await gate.opened;
-        return { paymentId: i.paymentId, amount: 3000 };
-      },
-    });
-    await waitForState(handle, (s) => s.status === 'SHIPMENT_CREATED');
+    const { handle, gate } = await orderHeldBeforeCapture(t);
     await expectRefused(
-      handle.executeUpdate(cancelOrderUpdate, cancel),
+      handle.executeUpdate(cancelOrderUpdate, CANCEL),
       'TOO_LATE_TO_CANCEL',
       /shipment has already been created/,
     );
@@ -161,7 +149,7 @@ describe('customer cancellation', () => {
     });
     await waitForState(handle, (s) => s.status === 'COMPENSATION_FAILED');
     await expectRefused(
-      handle.executeUpdate(cancelOrderUpdate, cancel),
+      handle.executeUpdate(cancelOrderUpdate, CANCEL),
       'ALREADY_CANCELLING',
       /already being cancelled/,
     );
@@ -174,7 +162,7 @@ describe('support approval of large orders', () => {
     const { input, handle } = await startWith({}, BIG_ORDER);
     const waiting = await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
     expect(waiting.steps.approval).toBe('RUNNING');
-    await handle.executeUpdate(approveOrderUpdate, support);
+    await handle.executeUpdate(approveOrderUpdate, SUPPORT);
     const result = await handle.result();
     expect(result.status).toBe('COMPLETED');
     expect(result.steps.approval).toBe('SUCCEEDED');
@@ -194,7 +182,7 @@ describe('support approval of large orders', () => {
   it('rejected: the order is cancelled with APPROVAL_REJECTED, nothing reserved', async () => {
     const { input, handle } = await startWith({}, BIG_ORDER);
     await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
-    await handle.executeUpdate(rejectOrderUpdate, support);
+    await handle.executeUpdate(rejectOrderUpdate, SUPPORT);
     const result = await handle.result();
     expect(result.cancellationReason).toBe('APPROVAL_REJECTED');
     expect(t.fakes.calls(input.orderId)).toEqual(['priceOrder']);
@@ -213,17 +201,10 @@ describe('support approval of large orders', () => {
   });
 
   it('refuses decisions when the order is not awaiting one', async () => {
-    const gate = t.fakes.gate();
-    const { handle } = await startWith({
-      reserveInventory: async (i) => {
-        await gate.opened;
-        return { reservationId: i.idempotencyKey, items: i.items };
-      },
-    });
-    await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
+    const { handle, gate } = await orderHeldInReservation(t);
     for (const decision of [approveOrderUpdate, rejectOrderUpdate])
       await expectRefused(
-        handle.executeUpdate(decision, support),
+        handle.executeUpdate(decision, SUPPORT),
         'NOT_AWAITING_APPROVAL',
         /not awaiting approval/,
       );
@@ -236,7 +217,7 @@ describe('support approval of large orders', () => {
     t.fakes.scenario(input.orderId);
     const handle = await t.start(input, { approvalThreshold: 2_000 });
     await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
-    await handle.executeUpdate(approveOrderUpdate, support);
+    await handle.executeUpdate(approveOrderUpdate, SUPPORT);
     expect((await handle.result()).status).toBe('COMPLETED');
   });
 });
@@ -272,12 +253,10 @@ describe('payment confirmation (tok_3ds)', () => {
   });
 
   it('failed: PAYMENT_DECLINED, void and release', async () => {
-    const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
+    const { handle } = await startWith({}, { paymentToken: 'tok_3ds' });
     await waitForState(handle, (s) => s.status === 'AWAITING_PAYMENT_CONFIRMATION');
     await handle.executeUpdate(confirmPaymentUpdate, { args: [{ outcome: 'failed' }] });
-    const result = await handle.result();
-    expect(result.cancellationReason).toBe('PAYMENT_DECLINED');
-    expect(t.fakes.calls(input.orderId).slice(-3)).toEqual([
+    await expectCancelled(handle, 'PAYMENT_DECLINED', [
       'recordPaymentConfirmation',
       'voidPayment',
       'releaseInventory',
@@ -286,22 +265,16 @@ describe('payment confirmation (tok_3ds)', () => {
 
   it('no confirmation within 15 minutes: PAYMENT_CONFIRMATION_TIMEOUT (time skipped)', async () => {
     const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
-    const result = await handle.result();
-    expect(result.cancellationReason).toBe('PAYMENT_CONFIRMATION_TIMEOUT');
-    expect(t.fakes.calls(input.orderId).slice(-2)).toEqual(['voidPayment', 'releaseInventory']);
+    await expectCancelled(handle, 'PAYMENT_CONFIRMATION_TIMEOUT', [
+      'voidPayment',
+      'releaseInventory',
+    ]);
     const declined = t.fakes.events(input.orderId).find((e) => e.type === 'PaymentDeclined');
     expect(declined?.data).toMatchObject({ reason: 'PAYMENT_CONFIRMATION_TIMEOUT' });
   });
 
   it('refuses a confirmation when none is awaited', async () => {
-    const gate = t.fakes.gate();
-    const { handle } = await startWith({
-      reserveInventory: async (i) => {
-        await gate.opened;
-        return { reservationId: i.idempotencyKey, items: i.items };
-      },
-    });
-    await waitForState(handle, (s) => s.steps.reserveInventory === 'RUNNING');
+    const { handle, gate } = await orderHeldInReservation(t);
     await expectRefused(
       handle.executeUpdate(confirmPaymentUpdate, { args: [{ outcome: 'confirmed' }] }),
       'NOT_AWAITING_CONFIRMATION',

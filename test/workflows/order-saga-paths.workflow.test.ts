@@ -3,21 +3,15 @@ import { OrderStatusKey, OrderTotalKey, CustomerIdKey } from '../../contracts/se
 import { getOrderStateQuery, retryCompensationUpdate } from '../../workflows/messages';
 import { business, orderInput, UNIT_PRICE } from '../../testing/fake-services';
 import type { ActivityName, Overrides } from '../../testing/fake-services';
-import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import { refusal, waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
+import { sagaTestEnvPerFile } from './saga-test-file';
 
 // The saga's paths with the services faked: what it calls, in which order, what it ends as,
 // and which events it emits.
 
-jest.setTimeout(60_000);
-
 let t: SagaTestEnv;
-beforeAll(async () => {
-  t = await createSagaTestEnv();
-});
-afterAll(async () => {
-  await t?.shutdown();
-});
+const { eventTypes } = sagaTestEnvPerFile((env) => (t = env));
 
 const FORWARD: ActivityName[] = [
   'priceOrder',
@@ -33,8 +27,6 @@ async function runToEnd(overrides: Overrides = {}, input = orderInput()) {
   const result = await handle.result();
   return { input, handle, result, calls: t.fakes.calls(input.orderId) };
 }
-
-const eventTypes = (orderId: string) => t.fakes.events(orderId).map((e) => e.type);
 
 describe('happy path', () => {
   it('prices, reserves, authorizes, ships, captures and completes, emitting events 1..7', async () => {

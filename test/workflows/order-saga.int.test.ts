@@ -7,7 +7,7 @@ import { serverConfigSchema, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { confirmPaymentUpdate } from '../../workflows/messages';
 import { orderSaga } from '../../workflows/order-saga';
-import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { orderWorkflowStartOptions } from '../../workflows/client';
 import { startInventoryWorker } from '../../workers/inventory';
 import { startOrdersWorker } from '../../workers/orders';
 import { startPaymentsWorker } from '../../workers/payments';

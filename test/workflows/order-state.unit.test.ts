@@ -3,6 +3,7 @@ import {
   confirmationRejection,
   decisionRejection,
   initialOrderState,
+  isTooLateToCancel,
   needsApproval,
   retryRejection,
 } from '../../workflows/order-state';
@@ -10,7 +11,7 @@ import type { OrderState } from '../../workflows/order-state';
 import { ORDER_STATUSES } from '../../contracts/order';
 import type { OrderStatus } from '../../contracts/order';
 import { idempotencyKey } from '../../workflows/idempotency';
-import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { orderWorkflowStartOptions } from '../../workflows/client';
 import { orderInput } from '../../testing/fake-services';
 
 const stateIn = (status: OrderStatus, patch: Partial<OrderState> = {}): OrderState => ({
@@ -94,6 +95,15 @@ describe('which messages each state accepts', () => {
 });
 
 describe('pure helpers', () => {
+  it('too late to cancel: once the shipment exists, the one rule the refusal follows', () => {
+    const late = ORDER_STATUSES.filter(isTooLateToCancel);
+    expect(late).toEqual(['SHIPMENT_CREATED', 'COMPLETED']);
+    for (const status of ORDER_STATUSES)
+      expect(cancelRejection(stateIn(status))?.reason === 'TOO_LATE_TO_CANCEL').toBe(
+        isTooLateToCancel(status),
+      );
+  });
+
   it('needs approval strictly above the threshold', () => {
     expect(needsApproval(100_000, 100_000)).toBe(false);
     expect(needsApproval(100_001, 100_000)).toBe(true);

@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { ReplayResult } from '@temporalio/worker';
 import { historyFromFixture } from '../../testing/history-fixtures';
+import { RECORDED_PATH_NAMES } from '../../testing/recorded-paths';
 import { installQuietRuntime } from '../../testing/saga-test-env';
 import { workflowBundle } from '../../workers/workflow-bundle';
 
@@ -13,15 +14,8 @@ import { workflowBundle } from '../../workers/workflow-bundle';
 jest.setTimeout(60_000);
 
 const DIR = path.resolve(__dirname, '../fixtures/histories');
-const MAIN_PATHS = [
-  'approval-rejected',
-  'compensation-failed-retried',
-  'customer-cancelled',
-  'happy',
-  'out-of-stock',
-  'payment-confirmed',
-  'payment-declined',
-];
+/** Every generation records the same paths (testing/recorded-paths.ts). */
+const MAIN_PATHS = [...RECORDED_PATH_NAMES];
 /** One folder per shape the workflow has had (scripts/record-histories.ts), oldest first. */
 const generations = readdirSync(DIR).sort();
 const LATEST = generations[generations.length - 1];

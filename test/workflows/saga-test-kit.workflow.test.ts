@@ -1,38 +1,20 @@
 import { approveOrderUpdate, cancelOrderUpdate } from '../../workflows/messages';
 import { orderInput } from '../../testing/fake-services';
 import type { Gate } from '../../testing/fake-services';
-import { createSagaTestEnv, refusal, waitForState } from '../../testing/saga-test-env';
+import { refusal, waitForState } from '../../testing/saga-test-env';
 import type { SagaTestEnv } from '../../testing/saga-test-env';
+import { BIG_ORDER, CANCEL, orderHeldBeforeCapture, sagaTestEnvPerFile } from './saga-test-file';
 
 // The saga test kit itself, on the time-skipping server: what `refusal` gives, gates that a
 // test leaves shut, and the fake payment service's tokens along the whole saga.
 
-jest.setTimeout(60_000);
-
 let t: SagaTestEnv;
-beforeAll(async () => {
-  t = await createSagaTestEnv();
-});
-afterAll(async () => {
-  await t?.shutdown();
-});
-
-const BIG_ORDER = { items: [{ sku: 'SKU-BIG', quantity: 101 }] }; // 101 × 1 000 > 100 000
-const cancel = { args: [{ reason: 'changed my mind' }] as [{ reason: string }] };
+sagaTestEnvPerFile((env) => (t = env));
 
 describe('refusal()', () => {
   it('gives the typed reason and the message of a refused update', async () => {
-    const input = orderInput();
-    const gate = t.fakes.gate();
-    t.fakes.scenario(input.orderId, {
-      capturePayment: async (i) => {
-        await gate.opened;
-        return { paymentId: i.paymentId, amount: 0 };
-      },
-    });
-    const handle = await t.start(input);
-    await waitForState(handle, (s) => s.status === 'SHIPMENT_CREATED');
-    const refused = await refusal(handle.executeUpdate(cancelOrderUpdate, cancel));
+    const { handle, gate } = await orderHeldBeforeCapture(t);
+    const refused = await refusal(handle.executeUpdate(cancelOrderUpdate, CANCEL));
     expect(refused.reason).toBe('TOO_LATE_TO_CANCEL');
     expect(refused.message).toMatch(/shipment has already been created/);
     gate.open();
