@@ -3,9 +3,11 @@ import helmet from 'helmet';
 import { tracerOf } from '../lib/tracing';
 import { authenticate } from './auth/middleware';
 import { createTokenVerifier } from './auth/verifier';
-import { newOrderId } from './domain/order-id';
-import { systemClock } from './domain/read-your-writes';
-import { WaitSlots } from './domain/wait-slots';
+import { createOrderCommandService } from './application/order-commands';
+import { createOrderQueryService } from './application/order-queries';
+import { newOrderId } from './application/order-id';
+import { systemClock } from './reads/read-your-writes';
+import { WaitSlots } from './reads/wait-slots';
 import { createMemoryRateLimitCounters } from './adapters/memory-rate-limit-counters';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { httpMetrics } from './http/metrics';
@@ -20,6 +22,7 @@ import { inventoryRouter } from './routes/inventory';
 import { opsRouter } from './routes/ops';
 import { ordersRouter } from './routes/orders';
 import { paymentsWebhookRouter } from './routes/payments-webhook';
+import { salesRouter } from './routes/sales';
 import './http/locals';
 
 export type { AppDeps, AppSettings } from './routes/context';
@@ -33,13 +36,7 @@ const WEBHOOK_PATH = '/payments/webhook';
 
 /** The HTTP app, wired only to the ports it is given (tests pass in-memory fakes). */
 export function createApp(deps: AppDeps): Express {
-  const ctx: RouteContext = {
-    ...deps,
-    clock: deps.clock ?? systemClock,
-    newOrderId: deps.newOrderId ?? newOrderId,
-    waits: new WaitSlots(deps.settings.minVersionWaits),
-    rateLimits: deps.rateLimits ?? createMemoryRateLimitCounters(),
-  };
+  const ctx = routeContext(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.settings.trustProxy);
@@ -72,10 +69,37 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRouter(ctx, openApiDocument));
   app.use(paymentsWebhookRouter(ctx));
   app.use(ordersRouter(ctx));
+  app.use(salesRouter(ctx));
   app.use(inventoryRouter(ctx));
 
   app.use(methodNotAllowed(openApiDocument.paths as Record<string, Record<string, unknown>>));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** The application over the ports the routes do not reach themselves, and the other deps. */
+function routeContext(deps: AppDeps): RouteContext {
+  const { commands, readModel, idempotency, settings, ...rest } = deps;
+  const clock = deps.clock ?? systemClock;
+  return {
+    ...rest,
+    settings,
+    clock,
+    rateLimits: deps.rateLimits ?? createMemoryRateLimitCounters(),
+    orders: createOrderCommandService({
+      commands,
+      readModel,
+      idempotency,
+      newOrderId: deps.newOrderId ?? newOrderId,
+      maxOpenOrdersPerCustomer: settings.maxOpenOrdersPerCustomer,
+    }),
+    queries: createOrderQueryService({
+      commands,
+      readModel,
+      waits: new WaitSlots(settings.minVersionWaits),
+      clock,
+      defaultWaitMs: settings.defaultWaitMs,
+    }),
+  };
 }

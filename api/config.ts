@@ -4,7 +4,7 @@ import { env, loadConfig, serverConfigSchema } from '../lib/config';
 import { checkCodecKeysNotDevelopment, checkSecret, isLocal } from '../lib/deployment';
 import { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './adapters/mongo-idempotency-store';
 import { SCOPES } from './auth/principal';
-import { webhookSecretProblem } from './domain/standard-webhook';
+import { webhookSecretProblem } from './webhook/standard-webhook';
 import { TrustProxy } from './trust-proxy';
 import type { AuthSettings } from './auth/verifier';
 import type { AppSettings } from './routes/context';

@@ -45,51 +45,19 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/** Stops a client this process created; run in order on close. */
+type Owned = () => Promise<unknown>;
+
 /** Starts the API on config.PORT (0 picks a free port) with real adapters. */
 export async function startApi(config: ApiConfig, clients: ApiClients = {}): Promise<RunningApi> {
   const logger = clients.logger ?? createLogger('api', config.LOG_LEVEL);
-  const owned: (() => Promise<unknown>)[] = [];
+  const owned: Owned[] = [];
   // Encrypts workflow payloads (payment token, address) when CODEC_KEYS is set; a client passed
   // in brings its own data converter, and the codec server still serves this one.
   const codec = payloadCodecFromConfig(config);
-  let tracing = clients.tracing;
-  if (!tracing) {
-    const created = createTracing({
-      serviceName: 'api',
-      otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    });
-    if (created) owned.push(() => created.shutdown());
-    tracing = created;
-  }
-
-  let temporal = clients.temporal;
-  if (!temporal) {
-    // Lazy: the API starts (and reports not ready) while Temporal is still coming up.
-    const connection = Connection.lazy(temporalConnectionOptions(config));
-    temporal = new Client({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
-      // StartWorkflow spans, and the trace context carried into the workflow in its headers.
-      ...(tracing && {
-        interceptors: {
-          workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })],
-        },
-      }),
-    });
-    owned.push(() => connection.close());
-  }
-  let mongo = clients.mongo;
-  if (!mongo) {
-    // The driver connects on first use, so a MongoDB that is down does not stop the start.
-    mongo = new MongoClient(config.MONGO_URL, {
-      serverSelectionTimeoutMS: 3000,
-      appName: 'order-saga-api',
-      ...mongoClientOptions(config),
-    });
-    const m = mongo;
-    owned.push(() => m.close());
-  }
+  const tracing = clients.tracing ?? ownedTracing(config, owned);
+  const temporal = clients.temporal ?? ownedTemporal(config, codec, tracing, owned);
+  const mongo = clients.mongo ?? ownedMongo(config, owned);
   const kafka =
     clients.kafka ??
     createKafka({
@@ -131,7 +99,58 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
       rateLimits: createMongoRateLimitCounters(mongo.db(config.API_DB)),
     }),
   });
+  return serve(app, config, { logger, metrics, owned });
+}
 
+/** Tracing owned (and flushed on close) by the API: OTLP when the endpoint is set, else off. */
+function ownedTracing(config: ApiConfig, owned: Owned[]): Tracing | undefined {
+  const created = createTracing({
+    serviceName: 'api',
+    otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+  if (created) owned.push(() => created.shutdown());
+  return created;
+}
+
+function ownedTemporal(
+  config: ApiConfig,
+  codec: ReturnType<typeof payloadCodecFromConfig>,
+  tracing: Tracing | undefined,
+  owned: Owned[],
+): Client {
+  // Lazy: the API starts (and reports not ready) while Temporal is still coming up.
+  const connection = Connection.lazy(temporalConnectionOptions(config));
+  owned.push(() => connection.close());
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(codec && { dataConverter: { payloadCodecs: [codec] } }),
+    // StartWorkflow spans, and the trace context carried into the workflow in its headers.
+    ...(tracing && {
+      interceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })],
+      },
+    }),
+  });
+}
+
+function ownedMongo(config: ApiConfig, owned: Owned[]): MongoClient {
+  // The driver connects on first use, so a MongoDB that is down does not stop the start.
+  const mongo = new MongoClient(config.MONGO_URL, {
+    serverSelectionTimeoutMS: 3000,
+    appName: 'order-saga-api',
+    ...mongoClientOptions(config),
+  });
+  owned.push(() => mongo.close());
+  return mongo;
+}
+
+/** Listens on HOST:PORT (and METRICS_PORT); `close` drains, then stops the owned clients. */
+async function serve(
+  app: ReturnType<typeof createApp>,
+  config: ApiConfig,
+  { logger, metrics, owned }: { logger: Logger; metrics: Registry; owned: Owned[] },
+): Promise<RunningApi> {
   const server = app.listen(config.PORT, config.HOST);
   await listening(server);
   // Slow clients cannot hold sockets forever; minVersion waits stay well under these.

@@ -4,11 +4,18 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { PROBLEM_TYPES, type ProblemKey } from './http/problem-types';
+import { PROBLEM_OF_REFUSAL, PROBLEM_TYPES, type ProblemKey } from './http/problem-types';
+import {
+  UPDATE_REJECTION_MEANINGS,
+  UPDATE_REJECTION_REASONS,
+  type UpdateRejectionReason,
+} from '../workflows/client';
 import {
   CatalogEntryBody,
   CatalogEntryResponse,
   CommandAccepted,
+  CustomerIdParam,
+  CustomerStatsResponse,
   GetOrderQuery,
   HealthResponse,
   HistoryResponse,
@@ -23,12 +30,16 @@ import {
   ProblemSchema,
   ReadyResponse,
   SkuParam,
+  SkuSalesListResponse,
+  SkuSalesResponse,
+  TopSkuSalesQuery,
   WebhookAlreadyProcessed,
 } from './schemas';
-import { WEBHOOK_TOLERANCE_SECONDS } from './domain/standard-webhook';
+import { WEBHOOK_TOLERANCE_SECONDS } from './webhook/standard-webhook';
 
-// The OpenAPI document is generated from the zod schemas the routes validate with; nothing
-// here is written by hand except prose.
+// The OpenAPI document is generated from the zod schemas the routes validate with and the table
+// of problem types the API answers with; nothing here is written by hand except prose. One
+// registration function per area of the API, in the order the document lists them.
 
 type Responses = RouteConfig['responses'];
 
@@ -42,6 +53,13 @@ const problem = (description: string) => ({
 });
 /** A problem type as descriptions name it (`…/<type>`), from the table the API answers with. */
 const type = (key: ProblemKey) => `…/${PROBLEM_TYPES[key].type}`;
+/** Each reason the workflow refuses `update` with, and its problem type. */
+const refusalsOf = (update: string) =>
+  UPDATE_REJECTION_REASONS.filter((reason) =>
+    UPDATE_REJECTION_MEANINGS[reason].update.split(', ').includes(update),
+  )
+    .map((reason) => `${type(PROBLEM_OF_REFUSAL[reason])} (\`reason\` ${reason})`)
+    .join(', ');
 
 const common: Responses = {
   400: problem('Validation failed (see `errors`) or malformed JSON.'),
@@ -61,22 +79,60 @@ const bearer = [{ bearerAuth: [] }];
 /** Public operations: the document's default (bearer) does not apply to them. */
 const publicOperation: RouteConfig['security'] = [];
 
+/** The workflow's refusal reason that a problem type answers, for the problem table. */
+const REASON_OF_PROBLEM = new Map<string, UpdateRejectionReason>(
+  UPDATE_REJECTION_REASONS.map((reason) => [
+    PROBLEM_TYPES[PROBLEM_OF_REFUSAL[reason]].type,
+    reason,
+  ]),
+);
+
 /** Every problem type the API answers with, as a Markdown table (from the one table in code). */
 function problemTable(): string {
   const rows = new Map<string, string>();
-  for (const { type: name, status, title } of Object.values(PROBLEM_TYPES))
-    rows.set(`${name} ${status}`, `| \`${name}\` | ${status} | ${title} |`);
+  for (const { type: name, status, title } of Object.values(PROBLEM_TYPES)) {
+    const reason = REASON_OF_PROBLEM.get(name);
+    rows.set(
+      `${name} ${status}`,
+      `| \`${name}\` | ${status} | ${title} | ${reason ? `\`${reason}\`: ${UPDATE_REJECTION_MEANINGS[reason].meaning}` : ''} |`,
+    );
+  }
   return [
-    'Problem types (`type` is `https://order-saga.example/problems/<type>`):',
+    "Problem types (`type` is `https://order-saga.example/problems/<type>`). Where the order workflow refused the command, its refusal reason is the problem's `reason` member, one reason per type:",
     '',
-    '| type | status | title |',
-    '| --- | --- | --- |',
+    '| type | status | title | workflow refusal `reason`: meaning |',
+    '| --- | --- | --- | --- |',
     ...[...rows.values()].sort(),
   ].join('\n');
 }
 
 export function buildOpenApiDocument(): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
+  registerSecuritySchemes(registry);
+  registerPlaceOrder(registry);
+  registerOrderReads(registry);
+  registerOrderCommands(registry);
+  registerStats(registry);
+  registerPaymentWebhook(registry);
+  registerCatalog(registry);
+  registerOps(registry);
+  const generator = new OpenApiGeneratorV31(registry.definitions);
+  const document = generator.generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'order-saga API',
+      version: '1.0.0',
+      description: [
+        'Write side: commands start and steer the order saga (Temporal). Read side: read models projected from the order event stream. Every error is application/problem+json (RFC 9457). Requests are rate limited per client (429 with Retry-After) and carry X-Request-Id.',
+        problemTable(),
+      ].join('\n\n'),
+    },
+    security: bearer,
+  });
+  return document as unknown as Record<string, unknown>;
+}
+
+function registerSecuritySchemes(registry: OpenAPIRegistry): void {
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -91,7 +147,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     description:
       'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">` with PAYMENT_WEBHOOK_SECRET (whsec_ + base64 key, or a plain string used as key bytes); several space-separated signatures are accepted during a key rotation.',
   });
+}
 
+function registerPlaceOrder(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/orders',
@@ -118,7 +176,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ),
     },
   });
+}
 
+function registerOrderReads(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/orders',
@@ -136,7 +196,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     summary: 'Read an order (read model), optionally waiting for your own write',
     description: [
       "Scope orders:read; other customers' orders need orders:support (otherwise 404).",
-      'With `minVersion`, the request waits (default 10 s, `timeoutMs` up to 30 s, polling with backoff) until the read model has applied that event sequence, so `GET …?minVersion={version from POST}` right after placing an order does not 404.',
+      'With `minVersion`, the request waits (default 10 s, `timeoutMs` up to 30 s) until the read model has applied that event sequence, so `GET …?minVersion={version from POST}` right after placing an order does not 404.',
       'If the wait times out: with an older version of the order it answers 200 with that document and `X-Min-Version-Reached: false`;',
       `with nothing at all, 404 with problem type ${type('order-not-yet-visible')} and Retry-After (distinguishable from a plain unknown id, ${type('order-not-found')}).`,
     ].join(' '),
@@ -149,6 +209,22 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
   });
 
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{orderId}/history',
+    summary: "The order workflow's history, summarized (support)",
+    description: 'Scope orders:support. Includes a link to the workflow in the Temporal Web UI.',
+    security: bearer,
+    request: { params: OrderIdParam },
+    responses: {
+      200: json(HistoryResponse, 'Workflow history.'),
+      ...common,
+      404: problem('Unknown order.'),
+    },
+  });
+}
+
+function registerOrderCommands(registry: OpenAPIRegistry): void {
   const command = (
     path: string,
     summary: string,
@@ -175,13 +251,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     '/orders/{orderId}/cancel',
     'Cancel an order',
     "Scope orders:write; another customer's order needs orders:support. The workflow decides whether it is too late.",
-    `Too late (a shipment exists, ${type('too-late-to-cancel')}) or already cancelled or being cancelled (${type('order-already-cancelled')}); \`reason\` says which.`,
+    `The workflow refused the cancellation: ${refusalsOf('cancelOrder')}.`,
   );
   command(
     '/orders/{orderId}/approve',
     'Approve an order awaiting manual approval',
     "Scope orders:support. Four eyes: the order's own customer cannot approve it, even with orders:support.",
-    `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
+    `The workflow refused the approval: ${refusalsOf('approveOrder')}.`,
     {
       403: problem(
         `The token lacks orders:support (${type('forbidden')}), or its subject is the order's customer (${type('self-approval-forbidden')}).`,
@@ -192,30 +268,51 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     '/orders/{orderId}/reject',
     'Reject an order awaiting manual approval',
     'Scope orders:support.',
-    `The order is not awaiting approval (${type('not-awaiting-approval')}).`,
+    `The workflow refused the rejection: ${refusalsOf('rejectOrder')}.`,
   );
-
   command(
     '/orders/{orderId}/retry-compensation',
     'Run the failed compensation of a COMPENSATION_FAILED order again (support)',
     "Scope orders:support. Sends the saga's `retryCompensation` update once the cause is fixed: the saga runs the failed compensation again and continues unwinding (CANCELLED), or returns to COMPENSATION_FAILED if it fails again. 202 means the retry was accepted, not that it succeeded: read the order.",
-    `No compensation is waiting for a retry (${type('no-failed-compensation')}: the order is not, or no longer, COMPENSATION_FAILED), or a retry is already scheduled (${type('compensation-retry-already-scheduled')}); \`reason\` says which.`,
+    `The workflow refused the retry (the order is not, or no longer, COMPENSATION_FAILED, or a retry is already scheduled): ${refusalsOf('retryCompensation')}.`,
   );
+}
+
+function registerStats(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/customers/{customerId}/stats',
+    summary: "A customer's orders by status and total spent (read model customer_stats)",
+    description:
+      "Scope orders:read; another customer's stats need orders:support (otherwise 403). Exact: the projector applies each order's status change once. A customer without orders has all zeros.",
+    security: bearer,
+    request: { params: CustomerIdParam },
+    responses: { 200: json(CustomerStatsResponse, "The customer's stats."), ...common },
+  });
 
   registry.registerPath({
     method: 'get',
-    path: '/orders/{orderId}/history',
-    summary: "The order workflow's history, summarized (support)",
-    description: 'Scope orders:support. Includes a link to the workflow in the Temporal Web UI.',
+    path: '/sales/skus',
+    summary: 'Sales per SKU, most revenue first (support; read model sku_sales)',
+    description:
+      'Scope orders:support. Units and revenue of completed orders, exact; the `limit` SKUs with the most revenue.',
     security: bearer,
-    request: { params: OrderIdParam },
-    responses: {
-      200: json(HistoryResponse, 'Workflow history.'),
-      ...common,
-      404: problem('Unknown order.'),
-    },
+    request: { query: TopSkuSalesQuery },
+    responses: { 200: json(SkuSalesListResponse, 'The best-selling SKUs.'), ...common },
   });
 
+  registry.registerPath({
+    method: 'get',
+    path: '/sales/skus/{sku}',
+    summary: "One SKU's sales (support; read model sku_sales)",
+    description: 'Scope orders:support. A SKU not sold yet has zeros.',
+    security: bearer,
+    request: { params: SkuParam },
+    responses: { 200: json(SkuSalesResponse, "The SKU's sales."), ...common },
+  });
+}
+
+function registerPaymentWebhook(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/payments/webhook',
@@ -247,14 +344,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       401: problem('Missing or bad signature, or a timestamp outside the tolerance.'),
       404: problem('Unknown order.'),
       409: problem(
-        `The order is not awaiting payment confirmation (${type('not-awaiting-payment-confirmation')}), or another delivery of this webhook-id is still being processed (${type('webhook-in-progress')}, Retry-After).`,
+        `The workflow refused the confirmation (e.g. one arrived already, under another webhook-id): ${refusalsOf('confirmPayment')}; or another delivery of this webhook-id is still being processed (${type('webhook-in-progress')}, Retry-After).`,
       ),
       ...bodyErrors,
       429: common[429],
       503: common[503],
     },
   });
+}
 
+function registerCatalog(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'put',
     path: '/inventory/{sku}',
@@ -284,7 +383,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       404: problem('Unknown SKU.'),
     },
   });
+}
 
+function registerOps(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/healthz',
@@ -304,19 +405,4 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       503: problem('Not ready; `unavailable` names the unreachable dependencies.'),
     },
   });
-
-  const generator = new OpenApiGeneratorV31(registry.definitions);
-  const document = generator.generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'order-saga API',
-      version: '1.0.0',
-      description: [
-        'Write side: commands start and steer the order saga (Temporal). Read side: read models projected from the order event stream. Every error is application/problem+json (RFC 9457). Requests are rate limited per client (429 with Retry-After) and carry X-Request-Id.',
-        problemTable(),
-      ].join('\n\n'),
-    },
-    security: bearer,
-  });
-  return document as unknown as Record<string, unknown>;
 }

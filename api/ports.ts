@@ -1,5 +1,6 @@
 import type { OrderStatus, PlaceOrder } from '../contracts/order';
-import type { OrderView } from '../contracts/read-models';
+import type { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
+import type { UpdateRejectionReason } from '../workflows/client';
 
 // The API depends only on these small interfaces; adapters in ./adapters implement them against
 // Temporal and MongoDB, and the unit tests pass in-memory fakes. Business outcomes are typed
@@ -29,13 +30,6 @@ export interface Actor {
 export type NotFound = { ok: false; reason: 'NOT_FOUND' };
 export const notFound: NotFound = { ok: false, reason: 'NOT_FOUND' };
 
-export interface PlaceOrderIdempotency {
-  /** The client's Idempotency-Key (already scoped to the caller), if it sent one. */
-  key?: string;
-  /** True when this key was reserved by an earlier request: starting must be a no-op then. */
-  repeat: boolean;
-}
-
 export type PlaceOrderResult = {
   ok: true;
   orderId: string;
@@ -46,27 +40,17 @@ export type PlaceOrderResult = {
   started: boolean;
 };
 
-export type CancelResult =
-  | { ok: true }
-  | NotFound
-  | { ok: false; reason: 'TOO_LATE'; detail: string }
-  | { ok: false; reason: 'ALREADY_CANCELLED'; detail: string };
+/**
+ * The workflow refused a message in the order's current state, with its own typed reason (one
+ * of the workflow's refusal reasons, never folded into another) and the message for people. A
+ * finished order is refused with the reason its state implies (e.g. TOO_LATE_TO_CANCEL).
+ */
+export type Refused = { ok: false; reason: UpdateRejectionReason; detail: string };
 
-export type DecisionResult =
-  { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_APPROVAL'; detail: string };
-
-export type RetryCompensationResult =
-  | { ok: true }
-  | NotFound
-  /** The order is not COMPENSATION_FAILED (nothing to retry, or it has finished). */
-  | { ok: false; reason: 'NO_FAILED_COMPENSATION'; detail: string }
-  /** A retry was asked for and has not run yet. */
-  | { ok: false; reason: 'RETRY_ALREADY_SCHEDULED'; detail: string };
+/** What a message to the order workflow (an update) comes back as. */
+export type UpdateResult = { ok: true } | NotFound | Refused;
 
 export type PaymentOutcome = 'confirmed' | 'failed';
-
-export type ConfirmPaymentResult =
-  { ok: true } | NotFound | { ok: false; reason: 'NOT_AWAITING_CONFIRMATION'; detail: string };
 
 export interface HistoryEntry {
   eventId: number;
@@ -92,17 +76,14 @@ export type OwnerResult = { ok: true; customerId: string } | NotFound;
 
 /** The write side: everything here talks to the order workflow. */
 export interface OrderCommands {
-  placeOrder(
-    orderId: string,
-    command: PlaceOrder,
-    idempotency: PlaceOrderIdempotency,
-  ): Promise<PlaceOrderResult>;
-  cancel(orderId: string, by: Actor): Promise<CancelResult>;
-  approve(orderId: string, by: Actor): Promise<DecisionResult>;
-  reject(orderId: string, by: Actor): Promise<DecisionResult>;
-  confirmPayment(orderId: string, outcome: PaymentOutcome): Promise<ConfirmPaymentResult>;
+  /** Starts the order's saga; starting one that exists starts nothing (`started: false`). */
+  placeOrder(orderId: string, command: PlaceOrder): Promise<PlaceOrderResult>;
+  cancel(orderId: string, by: Actor): Promise<UpdateResult>;
+  approve(orderId: string, by: Actor): Promise<UpdateResult>;
+  reject(orderId: string, by: Actor): Promise<UpdateResult>;
+  confirmPayment(orderId: string, outcome: PaymentOutcome): Promise<UpdateResult>;
   /** Support asks the saga to run its failed compensation again (COMPENSATION_FAILED only). */
-  retryCompensation(orderId: string, by: Actor): Promise<RetryCompensationResult>;
+  retryCompensation(orderId: string, by: Actor): Promise<UpdateResult>;
   history(orderId: string): Promise<HistoryResult>;
   /**
    * The customer an order belongs to, from the workflow itself: used to authorize a cancel
@@ -131,12 +112,18 @@ export interface OrderPage {
   next?: { createdAt: string; orderId: string };
 }
 
-/** The read side: the `orders` read model built by the projector. */
+/** The read side: the read models the projector builds (`orders`, `customer_stats`, `sku_sales`). */
 export interface OrderReadModel {
   get(orderId: string): Promise<OrderView | null>;
   /** The orders among `orderIds` that exist, in one read (for minVersion waits). */
   getMany(orderIds: readonly string[]): Promise<Map<string, OrderView>>;
   list(query: ListOrdersQuery): Promise<OrderPage>;
+  /** A customer's order counts by status and total spent; null before their first order. */
+  customerStats(customerId: string): Promise<CustomerStats | null>;
+  /** A SKU's units sold and revenue on completed orders; null before its first sale. */
+  skuSales(sku: string): Promise<SkuSales | null>;
+  /** The `limit` SKUs with the most revenue, most first (ties by SKU). */
+  topSkuSales(limit: number): Promise<SkuSales[]>;
 }
 
 export interface CatalogEntryInput {

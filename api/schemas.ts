@@ -6,8 +6,8 @@ import {
   Sku,
   UnitPrice,
 } from '../contracts/order';
-import { OrderView } from '../contracts/read-models';
-import { CURSOR_PATTERN } from './domain/cursor';
+import { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
+import { CURSOR_PATTERN } from './reads/cursor';
 
 // The HTTP contract as zod schemas: routes validate with them and api/openapi.ts generates the
 // OpenAPI document from the very same objects, so the two cannot drift.
@@ -28,6 +28,13 @@ export const OrderIdParam = z.object({
 });
 
 export const SkuParam = z.object({ sku: Sku });
+
+/** A customer id as tokens carry it (their subject) and orders name it. */
+const CustomerId = z.string().min(1).max(128);
+
+export const CustomerIdParam = z.object({
+  customerId: CustomerId.meta({ description: 'The customer: the token subject of their orders.' }),
+});
 
 export const IdempotencyKeyHeader = z
   .string()
@@ -67,7 +74,7 @@ export const GetOrderQuery = z.object({
 });
 
 export const ListOrdersQuery = z.object({
-  customerId: z.string().min(1).max(128).optional().meta({
+  customerId: CustomerId.optional().meta({
     description: 'Defaults to the caller; another customer needs the orders:support scope.',
   }),
   status: OrderStatus.optional(),
@@ -161,6 +168,35 @@ export const CatalogEntryResponse = CatalogEntryBody.extend({
   sku: z.string(),
   updatedAt: z.string().optional(),
 }).meta({ id: 'CatalogEntry' });
+
+/** GET /customers/{customerId}/stats: the `customer_stats` read model. */
+export const CustomerStatsResponse = CustomerStats.extend({
+  ordersByStatus: CustomerStats.shape.ordersByStatus.meta({
+    description:
+      "How many of the customer's orders are in each status now (an order counts in one status at a time; a status none is in may be absent or 0).",
+  }),
+  totalSpent: CustomerStats.shape.totalSpent.meta({
+    description: 'Sum of the totals of the completed orders, in minor units.',
+  }),
+}).meta({ id: 'CustomerStats' });
+
+/** One SKU's line of the `sku_sales` read model: completed orders only. */
+export const SkuSalesResponse = SkuSales.extend({
+  unitsSold: SkuSales.shape.unitsSold.meta({ description: 'Units in completed orders.' }),
+  revenue: SkuSales.shape.revenue.meta({
+    description: 'Sum of the line totals of those units, in minor units.',
+  }),
+}).meta({ id: 'SkuSales' });
+
+export const TopSkuSalesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const SkuSalesListResponse = z
+  .object({
+    items: z.array(SkuSalesResponse).meta({ description: 'Most revenue first; ties by SKU.' }),
+  })
+  .meta({ id: 'SkuSalesList' });
 
 export const HealthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 

@@ -10,9 +10,10 @@ import { createEventActivities } from '../activities/events/event-activities';
 import { loadApiConfig } from '../api/config';
 import { startApi } from '../api/main';
 import { PROJECTOR_GROUP_ID } from '../contracts/consumer-groups';
-import { codecConfigShape, dataConverterFor } from '../lib/codec';
+import type { Service } from '../contracts/services';
+import { type CodecConfig, codecConfigShape, dataConverterFor } from '../lib/codec';
 import { withDeadline } from '../lib/deadline';
-import { createKafka, createKafkaPublisher } from '../lib/kafka';
+import { createKafka, createKafkaPublisher, type MessagePublisher } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { Tracing } from '../lib/tracing';
 import type { Projector } from '../projections/runtime/projector';
@@ -113,43 +114,93 @@ export async function startInProcessSystem(
   const mongo = await MongoClient.connect(servers.mongoUrl);
   const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: name, logger });
   const publisher = createKafkaPublisher(kafka, logger);
-  const workerConfig = { ...serviceWorkerConfig(servers, resources), ...codec };
-  const depsFor = (service: 'orders' | 'inventory' | 'payments' | 'shipping') => ({
-    logger,
-    tracing,
-    eventActivities: createEventActivities({
-      publisher,
-      service,
-      logger,
-      topic,
-      tracer: tracing?.tracer,
-    }),
+  const workers = await startWorkers(options, {
+    workerConfig: { ...serviceWorkerConfig(servers, resources), ...codec },
+    publisher,
+    topic,
+    onBundled: () => step('bundle'),
   });
-
-  const bundle = await workflowBundle({
-    workflowsPath: options.workflowsPath,
-    traced: tracing !== undefined,
-  });
-  step('bundle');
-  const orderWorkers = Array.from({ length: options.orderWorkers ?? 1 }, (_, instance) => {
-    const deps = depsFor('orders');
-    const eventActivities =
-      options.orderWorkerEvents?.(instance, deps.eventActivities) ?? deps.eventActivities;
-    return startOrdersWorker(workerConfig, { ...deps, eventActivities, workflowBundle: bundle });
-  });
-  const workers = await Promise.all([
-    ...orderWorkers,
-    startInventoryWorker(workerConfig, depsFor('inventory')),
-    startPaymentsWorker(workerConfig, depsFor('payments')),
-    startShippingWorker(workerConfig, depsFor('shipping')),
-  ]);
   step('workers');
 
+  const projectors = await startProjectors(options, {
+    kafka,
+    mongo,
+    publisher,
+    groupId: `${PROJECTOR_GROUP_ID}.${suffix}`,
+    topic,
+    readDb: dbs.read,
+  });
+  step('projectors');
+
+  const temporal = systemClient(connection, namespace, codec, tracing);
+  const api = await startApi(apiConfig(options, { namespace, dbs, jwtSecret, webhookSecret }), {
+    temporal,
+    mongo,
+    kafka,
+    logger,
+    tracing,
+  });
+  step('api');
+
+  return {
+    apiUrl: api.url,
+    namespace,
+    topic,
+    dbs,
+    temporal,
+    mongo,
+    kafka,
+    jwtSecret,
+    webhookSecret,
+    stop: () =>
+      stopSystem({ api, projectors, workers, publisher, mongo, kafka, resources, connection }),
+  };
+}
+
+/** Stops everything the system started, then removes its databases and topics. */
+async function stopSystem(system: {
+  api: { close(): Promise<void> };
+  projectors: readonly Pick<Projector, 'stop'>[];
+  workers: readonly { shutdown(): Promise<void> }[];
+  publisher: MessagePublisher;
+  mongo: MongoClient;
+  kafka: Kafka;
+  resources: IsolatedResources;
+  connection: Connection;
+}): Promise<void> {
+  const { mongo, kafka } = system;
+  await system.api.close();
+  // Together: each projector's disconnect waits out its fetch in flight (up to 5 s), and a
+  // worker's shutdown its pollers and running tasks.
+  await Promise.allSettled([
+    // Bounded: a projector stuck in a batch never finishes disconnecting.
+    ...system.projectors.map((p) => withDeadline('stopping a projector', 10_000, () => p.stop())),
+    ...system.workers.map((w) => w.shutdown()),
+  ]);
+  await system.publisher.close();
+  await removeIsolatedResources({ mongo, kafka }, system.resources);
+  await mongo.close();
+  await system.connection.close();
+}
+
+/** The projector instances: on this thread, or each on a thread of its own. */
+async function startProjectors(
+  options: InProcessSystemOptions,
+  shared: {
+    kafka: Kafka;
+    mongo: MongoClient;
+    publisher: MessagePublisher;
+    groupId: string;
+    topic: string;
+    readDb: string;
+  },
+): Promise<Pick<Projector, 'stop'>[]> {
+  const { servers, name, logger, tracing } = options;
+  const { groupId, topic } = shared;
   const projectors: Pick<Projector, 'stop'>[] = [];
   for (let instance = 0; instance < (options.projectors ?? 1); instance++) {
     const onProgress = (progress: ProjectorProgress) =>
       options.onProjectorProgress?.(instance, progress);
-    const groupId = `${PROJECTOR_GROUP_ID}.${suffix}`;
     if (options.projectorThreads) {
       projectors.push(
         await startProjectorThread(
@@ -157,7 +208,7 @@ export async function startInProcessSystem(
             mongoUrl: servers.mongoUrl,
             kafkaBrokers: servers.kafkaBrokers,
             clientId: `${name}-projector-${instance}`,
-            readDb: dbs.read,
+            readDb: shared.readDb,
             groupId,
             topic,
             logName: `${name}-projector-${instance}`,
@@ -171,21 +222,104 @@ export async function startInProcessSystem(
     }
     projectors.push(
       await startProjector({
-        kafka,
-        db: mongo.db(dbs.read),
+        kafka: shared.kafka,
+        db: shared.mongo.db(shared.readDb),
         logger,
         registry: new Registry(),
         readModels: { ...DEFAULT_READ_MODELS, groupId },
         topic,
-        deadLetters: { mode: 'publish', publisher },
+        deadLetters: { mode: 'publish', publisher: shared.publisher },
         tracer: tracing?.tracer,
         onProgress: (progress) => onProgress({ ...progress, at: Date.now() }),
       }),
     );
   }
-  step('projectors');
+  return projectors;
+}
 
-  const temporal = new Client({
+/** The API's configuration: local mode on the system's resources, unthrottled. */
+function apiConfig(
+  options: InProcessSystemOptions,
+  system: Pick<IsolatedResources, 'namespace' | 'dbs'> & {
+    jwtSecret: string;
+    webhookSecret: string;
+  },
+) {
+  const { servers } = options;
+  return loadApiConfig({
+    LOG_LEVEL: 'error',
+    LOCAL_MODE: 'true',
+    // Several systems may share this process: no fixed metrics port.
+    METRICS_ENABLED: 'false',
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    TEMPORAL_NAMESPACE: system.namespace,
+    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    MONGO_URL: servers.mongoUrl,
+    PORT: String(options.apiPort ?? 0),
+    READ_DB: system.dbs.read,
+    INVENTORY_DB: system.dbs.inventory,
+    API_DB: system.dbs.api,
+    JWT_SECRET: system.jwtSecret,
+    PAYMENT_WEBHOOK_SECRET: system.webhookSecret,
+    RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
+    ...(options.maxOpenOrdersPerCustomer && {
+      MAX_OPEN_ORDERS_PER_CUSTOMER: String(options.maxOpenOrdersPerCustomer),
+    }),
+    ...(options.codecKeys && { CODEC_KEYS: options.codecKeys, CODEC_SERVER_ENABLED: 'true' }),
+    ...(options.temporalUiUrl && { TEMPORAL_UI_URL: options.temporalUiUrl }),
+  });
+}
+
+/** The four workers (as many order workers as asked), with the workflow code bundled first. */
+async function startWorkers(
+  options: InProcessSystemOptions,
+  shared: {
+    workerConfig: ReturnType<typeof serviceWorkerConfig> & CodecConfig;
+    publisher: MessagePublisher;
+    topic: string;
+    onBundled: () => void;
+  },
+) {
+  const { logger, tracing } = options;
+  const { workerConfig, publisher, topic } = shared;
+  const depsFor = (service: Service) => ({
+    logger,
+    tracing,
+    eventActivities: createEventActivities({
+      publisher,
+      service,
+      logger,
+      topic,
+      tracer: tracing?.tracer,
+    }),
+  });
+  const bundle = await workflowBundle({
+    workflowsPath: options.workflowsPath,
+    traced: tracing !== undefined,
+  });
+  shared.onBundled();
+  const orderWorkers = Array.from({ length: options.orderWorkers ?? 1 }, (_, instance) => {
+    const deps = depsFor('orders');
+    const eventActivities =
+      options.orderWorkerEvents?.(instance, deps.eventActivities) ?? deps.eventActivities;
+    return startOrdersWorker(workerConfig, { ...deps, eventActivities, workflowBundle: bundle });
+  });
+  return Promise.all([
+    ...orderWorkers,
+    startInventoryWorker(workerConfig, depsFor('inventory')),
+    startPaymentsWorker(workerConfig, depsFor('payments')),
+    startShippingWorker(workerConfig, depsFor('shipping')),
+  ]);
+}
+
+/** The system's Temporal client: its namespace, codec and (when traced) interceptors. */
+function systemClient(
+  connection: Connection,
+  namespace: string,
+  codec: CodecConfig,
+  tracing: Tracing | undefined,
+): Client {
+  return new Client({
     connection,
     namespace,
     dataConverter: dataConverterFor(codec),
@@ -195,56 +329,4 @@ export async function startInProcessSystem(
       },
     }),
   });
-  const api = await startApi(
-    loadApiConfig({
-      LOG_LEVEL: 'error',
-      LOCAL_MODE: 'true',
-      // Several systems may share this process: no fixed metrics port.
-      METRICS_ENABLED: 'false',
-      TEMPORAL_ADDRESS: servers.temporalAddress,
-      TEMPORAL_NAMESPACE: namespace,
-      KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-      MONGO_URL: servers.mongoUrl,
-      PORT: String(options.apiPort ?? 0),
-      READ_DB: dbs.read,
-      INVENTORY_DB: dbs.inventory,
-      API_DB: dbs.api,
-      JWT_SECRET: jwtSecret,
-      PAYMENT_WEBHOOK_SECRET: webhookSecret,
-      RATE_LIMIT_PER_MINUTE: UNLIMITED_PER_MINUTE,
-      ...(options.maxOpenOrdersPerCustomer && {
-        MAX_OPEN_ORDERS_PER_CUSTOMER: String(options.maxOpenOrdersPerCustomer),
-      }),
-      ...(options.codecKeys && { CODEC_KEYS: options.codecKeys, CODEC_SERVER_ENABLED: 'true' }),
-      ...(options.temporalUiUrl && { TEMPORAL_UI_URL: options.temporalUiUrl }),
-    }),
-    { temporal, mongo, kafka, logger, tracing },
-  );
-  step('api');
-
-  return {
-    apiUrl: api.url,
-    namespace,
-    topic,
-    dbs,
-    temporal,
-    mongo,
-    kafka,
-    jwtSecret,
-    webhookSecret,
-    async stop() {
-      await api.close();
-      // Together: each projector's disconnect waits out its fetch in flight (up to 5 s), and a
-      // worker's shutdown its pollers and running tasks.
-      await Promise.allSettled([
-        // Bounded: a projector stuck in a batch never finishes disconnecting.
-        ...projectors.map((p) => withDeadline('stopping a projector', 10_000, () => p.stop())),
-        ...workers.map((w) => w.shutdown()),
-      ]);
-      await publisher.close();
-      await removeIsolatedResources({ mongo, kafka }, resources);
-      await mongo.close();
-      await connection.close();
-    },
-  };
 }

@@ -7,16 +7,29 @@
 // supervisor that started it (`npm start`), or `readyz`, the API's own `GET /readyz`. The
 // projector serves its readiness as `/readyz` on its metrics port as well.
 
+import {
+  processName,
+  SERVICES,
+  type Application,
+  type ProcessName,
+  type Service,
+} from '../contracts/services';
+
+interface SystemProcess {
+  process: ProcessName;
+  entry: string;
+  readiness: 'ipc' | 'readyz';
+}
+
+/** A service's worker: `workers/<service>.ts`, named `worker-<service>`. */
+const workerProcess = <S extends Service>(service: S) =>
+  ({ process: processName(service), entry: `workers/${service}.ts`, readiness: 'ipc' }) as const;
+type WorkerProcesses = { readonly [S in Service]: ReturnType<typeof workerProcess<S>> };
+
 export const SYSTEM_PROCESSES = {
-  orders: { process: 'worker-orders', entry: 'workers/orders.ts', readiness: 'ipc' },
-  inventory: { process: 'worker-inventory', entry: 'workers/inventory.ts', readiness: 'ipc' },
-  payments: { process: 'worker-payments', entry: 'workers/payments.ts', readiness: 'ipc' },
-  shipping: { process: 'worker-shipping', entry: 'workers/shipping.ts', readiness: 'ipc' },
+  ...(Object.fromEntries(SERVICES.map((s) => [s, workerProcess(s)])) as WorkerProcesses),
   projector: { process: 'projector', entry: 'projections/runtime/main.ts', readiness: 'ipc' },
   api: { process: 'api', entry: 'api/main.ts', readiness: 'readyz' },
-} as const satisfies Record<
-  string,
-  { process: string; entry: string; readiness: 'ipc' | 'readyz' }
->;
+} as const satisfies Record<Application, SystemProcess>;
 
-export type SystemProcessName = keyof typeof SYSTEM_PROCESSES;
+export type SystemProcessName = Application;

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { IdempotencyStore, ReservationResult } from '../ports';
 import { isDuplicateKeyError } from '../../lib/mongo-duplicate-key';
+import { expiringRecords } from '../../lib/mongo-expiring-records';
 import { mongoCall } from './mongo-errors';
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
@@ -13,7 +14,7 @@ interface KeyDoc {
   bodyHash: string;
   orderId: string;
   createdAt: Date;
-  /** The TTL index deletes the key after this (MongoDB's TTL monitor runs once a minute). */
+  /** The TTL index deletes the key after this (lib/mongo-expiring-records.ts). */
   expiresAt: Date;
 }
 
@@ -35,15 +36,14 @@ export function createMongoIdempotencyStore(
     now = () => new Date(),
   }: IdempotencyStoreOptions = {},
 ): IdempotencyStore & { ensureIndexes(): Promise<void> } {
-  const keys = db.collection<KeyDoc>(IDEMPOTENCY_COLLECTION);
+  const records = expiringRecords<KeyDoc>(db, IDEMPOTENCY_COLLECTION, retentionMs);
+  const keys = records.collection;
   return {
-    ensureIndexes: async () => {
-      await keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' });
-    },
+    ensureIndexes: () => records.ensureExpiry(),
     reserve: (key, bodyHash, orderId) =>
       mongoCall(async (): Promise<ReservationResult> => {
         const createdAt = now();
-        const expiresAt = new Date(createdAt.getTime() + retentionMs);
+        const expiresAt = records.expiresAt(createdAt);
         try {
           await keys.insertOne({ _id: key, bodyHash, orderId, createdAt, expiresAt });
           return { kind: 'reserved', orderId };

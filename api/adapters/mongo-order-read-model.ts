@@ -1,12 +1,14 @@
 import type { Db } from 'mongodb';
-import { OrderView } from '../../contracts/read-models';
+import { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
+import type { z } from 'zod';
 import { createReadModelReader } from '../../projections/store/read-model-reader';
 import type { ListOrdersQuery, OrderPage, OrderReadModel } from '../ports';
 import { mongoCall } from './mongo-errors';
 
 /**
- * The `orders` read model, through the read side's own reader (which follows the projector's
- * pointer, so a rebuilt generation of collections is picked up without a restart).
+ * The read models (`orders`, `customer_stats`, `sku_sales`), through the read side's own reader
+ * (which follows the projector's pointer, so a rebuilt generation of collections is picked up
+ * without a restart).
  */
 export function createMongoOrderReadModel(db: Db, now: () => number = Date.now): OrderReadModel {
   const reader = createReadModelReader(db, { now });
@@ -34,16 +36,35 @@ export function createMongoOrderReadModel(db: Db, now: () => number = Date.now):
           ? { items, next: { createdAt: last.createdAt, orderId: last.orderId } }
           : { items };
       }),
+
+    customerStats: (customerId) =>
+      mongoCall(async () => {
+        const doc = await reader.getCustomerStats(customerId);
+        return doc ? parsed(CustomerStats, doc, 'customer_stats', customerId) : null;
+      }),
+
+    skuSales: (sku) =>
+      mongoCall(async () => {
+        const doc = await reader.getSkuSales(sku);
+        return doc ? parsed(SkuSales, doc, 'sku_sales', sku) : null;
+      }),
+
+    topSkuSales: (limit) =>
+      mongoCall(async () =>
+        (await reader.topSkuSales(limit)).map((doc) => parsed(SkuSales, doc, 'sku_sales', doc.sku)),
+      ),
   };
 }
 
+const toView = (doc: OrderView): OrderView => parsed(OrderView, doc, 'orders', doc.orderId);
+
 /** Parsing with the contract schema keeps only what clients were promised. */
-function toView(doc: OrderView): OrderView {
-  const parsed = OrderView.safeParse(doc);
-  if (parsed.success) return parsed.data;
+function parsed<T>(schema: z.ZodType<T>, doc: unknown, collection: string, id: unknown): T {
+  const result = schema.safeParse(doc);
+  if (result.success) return result.data;
   // A document the contract does not describe is a projector bug: fail loudly (a logged 500)
   // rather than serve a shape clients were never promised.
   throw new Error(
-    `orders document ${String(doc.orderId)} does not match OrderView: ${parsed.error.message}`,
+    `${collection} document ${String(id)} does not match its contract: ${result.error.message}`,
   );
 }

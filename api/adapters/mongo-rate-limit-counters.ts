@@ -20,7 +20,7 @@ const idOf = (key: string, windowStart: number) => `${key}@${windowStart}`;
  * Rate-limit windows in MongoDB, shared by every API instance: one upserting `$inc` per hit.
  * Past windows are deleted here, at most once a minute per instance, so the store needs no
  * index set up at start. On FerretDB 2 two upserts racing to create the same window can lose
- * one increment (README, "Known limits"), so a limit may let one more request through there;
+ * one increment (docs/design.md, "Known limits"), so a limit may let one more request through there;
  * on MongoDB the count is exact.
  */
 export function createMongoRateLimitCounters(

@@ -1,3 +1,5 @@
+import type { Actor } from '../ports';
+
 /** Scopes carried in the token's space-separated `scope` claim. */
 export const SCOPES = {
   write: 'orders:write',
@@ -18,9 +20,11 @@ export interface Principal {
 
 export const hasScope = (p: Principal, scope: Scope): boolean => p.scopes.has(scope);
 
-/** Support staff may act on any customer's orders; everyone else only on their own. */
-export const mayActFor = (p: Principal, customerId: string): boolean =>
-  p.sub === customerId || hasScope(p, SCOPES.support);
+/** Who asks, as the application sees it: the subject, and whether it has the support role. */
+export const actorOf = (p: Principal): Actor => ({
+  sub: p.sub,
+  support: hasScope(p, SCOPES.support),
+});
 
 export const parseScopeClaim = (claim: unknown): Set<string> =>
   new Set(typeof claim === 'string' ? claim.split(' ').filter(Boolean) : []);

@@ -1,3 +1,5 @@
+import type { UpdateRejectionReason } from '../../workflows/client';
+
 // Every problem this API answers, in one table: its type (the last segment of the type URI),
 // status and title. Code names a problem by its key; a key not in the table does not compile.
 
@@ -44,13 +46,20 @@ export const PROBLEM_TYPES = {
   /** Four eyes: support staff cannot approve an order they placed as its customer. */
   'self-approval-forbidden': { type: 'self-approval-forbidden', status: 403, title: 'Forbidden' },
 
-  // How the order commands are refused, one per reason (api/routes/order-problems.ts)
+  // How the order workflow refuses a message: one per refusal reason (PROBLEM_OF_REFUSAL)
   'order-not-found': { type: 'not-found', status: 404, title: 'Not Found' },
   'too-late-to-cancel': { type: 'too-late-to-cancel', status: 409, title: 'Conflict' },
   'order-already-cancelled': { type: 'order-already-cancelled', status: 409, title: 'Conflict' },
   'not-awaiting-approval': { type: 'not-awaiting-approval', status: 409, title: 'Conflict' },
+  'order-already-decided': { type: 'order-already-decided', status: 409, title: 'Conflict' },
   'not-awaiting-payment-confirmation': {
     type: 'not-awaiting-payment-confirmation',
+    status: 409,
+    title: 'Conflict',
+  },
+  'payment-mismatch': { type: 'payment-mismatch', status: 409, title: 'Conflict' },
+  'payment-already-confirmed': {
+    type: 'payment-already-confirmed',
     status: 409,
     title: 'Conflict',
   },
@@ -85,3 +94,20 @@ export const PROBLEM_TYPES = {
 export type ProblemKey = keyof typeof PROBLEM_TYPES;
 
 export const problemTypeUri = (key: ProblemKey): string => TYPE_BASE + PROBLEM_TYPES[key].type;
+
+/**
+ * The problem of each reason the order workflow refuses a message with (workflows/client.ts), one
+ * to one: a client tells every refusal by its type, and the refusal's reason goes along as the
+ * problem's `reason` member. A new reason does not compile until it has its own problem here.
+ */
+export const PROBLEM_OF_REFUSAL = {
+  TOO_LATE_TO_CANCEL: 'too-late-to-cancel',
+  ALREADY_CANCELLING: 'order-already-cancelled',
+  NOT_AWAITING_APPROVAL: 'not-awaiting-approval',
+  ALREADY_DECIDED: 'order-already-decided',
+  NOT_AWAITING_CONFIRMATION: 'not-awaiting-payment-confirmation',
+  PAYMENT_MISMATCH: 'payment-mismatch',
+  ALREADY_CONFIRMED: 'payment-already-confirmed',
+  NO_FAILED_COMPENSATION: 'no-failed-compensation',
+  RETRY_ALREADY_SCHEDULED: 'compensation-retry-already-scheduled',
+} as const satisfies Record<UpdateRejectionReason, ProblemKey>;

@@ -2,9 +2,11 @@ import type { Tracer } from '@opentelemetry/api';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../lib/logger';
+import type { OrderCommandService } from '../application/order-commands';
+import type { OrderQueryService } from '../application/order-queries';
 import type { AuthSettings } from '../auth/verifier';
-import type { Clock } from '../domain/read-your-writes';
-import type { WaitSlotLimits, WaitSlots } from '../domain/wait-slots';
+import type { Clock } from '../reads/read-your-writes';
+import type { WaitSlotLimits } from '../reads/wait-slots';
 import type { ApiPorts, RateLimitCounters } from '../ports';
 import type { CodecServerSettings } from './codec';
 
@@ -61,13 +63,17 @@ export interface AppDeps extends ApiPorts {
   rateLimits?: RateLimitCounters;
 }
 
-/** What route modules receive: deps with the optional parts resolved. */
+/** The ports only the application uses: routes reach the orders through it. */
+type ApplicationPorts = 'commands' | 'readModel' | 'idempotency' | 'newOrderId';
+
+/** What route modules receive: deps with the optional parts resolved, and the application. */
 export type RouteContext = Required<
-  Omit<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer' | 'rateLimits'>
+  Omit<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer' | 'rateLimits' | ApplicationPorts>
 > &
   Pick<AppDeps, 'asyncApiDocument' | 'codec' | 'tracer'> & {
-    /** minVersion waits in flight in this instance. */
-    waits: WaitSlots;
     /** Rate-limit counters, for limits a route counts itself (the webhook's). */
     rateLimits: RateLimitCounters;
+    /** The application: what the routes call for orders (api/application/). */
+    orders: OrderCommandService;
+    queries: OrderQueryService;
   };

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { SCOPES } from '../auth/principal';
-import { cached } from '../domain/cached';
+import { cached } from '../http/cached';
 import swaggerUi from 'swagger-ui-express';
 import { problem, problemDocument, sendProblem } from '../http/problem';
 import type { ProbeResult } from '../ports';

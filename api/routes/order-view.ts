@@ -23,6 +23,15 @@ export function toOrderResponse(view: OrderView, temporalUiUrl?: string): OrderR
     customerId: view.customerId,
     status: view.status,
     ...(view.cancellationReason !== undefined && { cancellationReason: view.cancellationReason }),
+    ...(view.cancelledBy !== undefined && { cancelledBy: view.cancelledBy }),
+    ...(view.cancellationNote !== undefined && { cancellationNote: view.cancellationNote }),
+    ...(view.approval !== undefined && {
+      approval: {
+        decision: view.approval.decision,
+        ...(view.approval.decidedBy !== undefined && { decidedBy: view.approval.decidedBy }),
+        ...(view.approval.note !== undefined && { note: view.approval.note }),
+      },
+    }),
     items: view.items.map((item) => ({
       sku: item.sku,
       quantity: item.quantity,

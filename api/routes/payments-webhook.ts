@@ -4,15 +4,15 @@ import {
   WEBHOOK_HEADERS,
   webhookKey,
   type WebhookHeaders,
-} from '../domain/standard-webhook';
-import { verifySignature } from '../domain/webhook-signature';
+} from '../webhook/standard-webhook';
+import { verifySignature } from '../webhook/legacy-signature';
 import { rawBody } from '../http/body';
 import { problem } from '../http/problem';
 import { addressOf, spend, type Budget } from '../http/rate-limit';
 import { parseRequestPart } from '../http/validate';
 import { PaymentWebhookBody } from '../schemas';
 import type { RouteContext } from './context';
-import { commandRejected } from './order-problems';
+import { answered } from './order-problems';
 
 export const LEGACY_SIGNATURE_HEADER = 'x-signature';
 
@@ -55,11 +55,62 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
     counters: ctx.rateLimits,
     now,
   };
+  const authenticate = deliveryAuthenticator(settings);
+
+  router.post('/payments/webhook', rawBody, async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let webhookId: string | undefined;
+    try {
+      webhookId = authenticate(req, raw);
+    } catch (err) {
+      // Past its own budget a refused delivery is told to back off (429) instead of 401.
+      await spend(refusedBudget, addressOf(req));
+      throw err;
+    }
+    await spend(verifiedBudget, addressOf(req));
+    const { orderId, outcome } = parseDelivery(req, raw);
+    const claim = webhookId === undefined ? 'claimed' : await ctx.webhooks.claim(webhookId);
+    if (claim === 'processed') {
+      res.status(200).json({ webhookId, alreadyProcessed: true });
+      return;
+    }
+    if (claim === 'processing') {
+      // Its outcome is not known yet: a 2xx now would end the provider's retries even if that
+      // delivery fails. The retry finds it processed, or free again.
+      throw problem(
+        'webhook-in-progress',
+        `Webhook ${webhookId} is being processed by another delivery; retry later.`,
+        { headers: { 'Retry-After': '5' } },
+      );
+    }
+    try {
+      answered(await ctx.orders.confirmPayment(orderId, outcome));
+      if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
+      res.status(202).json({ orderId, accepted: true });
+    } catch (err) {
+      // Only a delivered confirmation counts as processed: a retry of a failed one runs again.
+      if (webhookId !== undefined)
+        await ctx.webhooks
+          .release(webhookId)
+          .catch((releaseError: unknown) =>
+            req.log.error({ err: releaseError, webhookId }, 'webhook id not released'),
+          );
+      throw err;
+    }
+  });
+  return router;
+}
+
+/**
+ * Checks a delivery's signature: the verified webhook-id, or undefined for a legacy delivery
+ * (which has none). A refused one is thrown as a 401 problem.
+ */
+function deliveryAuthenticator(
+  settings: RouteContext['settings']['paymentWebhook'],
+): (req: Request, raw: Buffer) => string | undefined {
   const verifyStandard = createStandardWebhookVerifier(settings.secret);
   const legacyKey = webhookKey(settings.secret);
-
-  /** The verified webhook-id, or undefined for a legacy delivery (which has none). */
-  function authenticate(req: Request, raw: Buffer): string | undefined {
+  return (req, raw) => {
     const headers: WebhookHeaders = {
       'webhook-id': header(req, WEBHOOK_HEADERS.id),
       'webhook-timestamp': header(req, WEBHOOK_HEADERS.timestamp),
@@ -79,58 +130,19 @@ export function paymentsWebhookRouter(ctx: RouteContext): Router {
     if (!verified.ok)
       throw badSignature(`Standard Webhooks signature refused: ${verified.reason}.`);
     return verified.id;
-  }
+  };
+}
 
-  router.post('/payments/webhook', rawBody, async (req, res) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let webhookId: string | undefined;
-    try {
-      webhookId = authenticate(req, raw);
-    } catch (err) {
-      // Past its own budget a refused delivery is told to back off (429) instead of 401.
-      await spend(refusedBudget, addressOf(req));
-      throw err;
-    }
-    await spend(verifiedBudget, addressOf(req));
-    if (!req.is(['application/json', '+json'])) {
-      throw problem('unsupported-media-type', 'Send the body as application/json.');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw problem('malformed-json', 'The request body is not valid JSON.');
-    }
-    const { orderId, outcome } = parseRequestPart(PaymentWebhookBody, json, 'body');
-    const claim = webhookId === undefined ? 'claimed' : await ctx.webhooks.claim(webhookId);
-    if (claim === 'processed') {
-      res.status(200).json({ webhookId, alreadyProcessed: true });
-      return;
-    }
-    if (claim === 'processing') {
-      // Its outcome is not known yet: a 2xx now would end the provider's retries even if that
-      // delivery fails. The retry finds it processed, or free again.
-      throw problem(
-        'webhook-in-progress',
-        `Webhook ${webhookId} is being processed by another delivery; retry later.`,
-        { headers: { 'Retry-After': '5' } },
-      );
-    }
-    try {
-      const result = await ctx.commands.confirmPayment(orderId, outcome);
-      if (!result.ok) throw commandRejected(orderId, result);
-      if (webhookId !== undefined) await ctx.webhooks.complete(webhookId);
-      res.status(202).json({ orderId, accepted: true });
-    } catch (err) {
-      // Only a delivered confirmation counts as processed: a retry of a failed one runs again.
-      if (webhookId !== undefined)
-        await ctx.webhooks
-          .release(webhookId)
-          .catch((releaseError: unknown) =>
-            req.log.error({ err: releaseError, webhookId }, 'webhook id not released'),
-          );
-      throw err;
-    }
-  });
-  return router;
+/** The verified delivery's body: JSON of the documented shape, or a 4xx problem. */
+function parseDelivery(req: Request, raw: Buffer) {
+  if (!req.is(['application/json', '+json'])) {
+    throw problem('unsupported-media-type', 'Send the body as application/json.');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw problem('malformed-json', 'The request body is not valid JSON.');
+  }
+  return parseRequestPart(PaymentWebhookBody, json, 'body');
 }

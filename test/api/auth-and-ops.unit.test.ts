@@ -9,9 +9,9 @@ import {
   settings,
   token,
   unsignedRs256,
-  validOrder,
   WEBHOOK_SECRET,
 } from './harness';
+import { getAs, orderAwaitingConfirmation } from './requests';
 
 const PROBLEM = /application\/problem\+json/;
 
@@ -52,9 +52,7 @@ describe('authentication and scopes', () => {
   });
 
   it('403 insufficient_scope when the scope is missing', async () => {
-    const res = await request(harness().app)
-      .get('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'));
+    const res = await getAs(harness().app, '/orders', 'alice', 'orders:write');
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(
       /error="insufficient_scope", scope="orders:read"/,
@@ -88,13 +86,7 @@ describe('payment webhook', () => {
 
   async function awaitingConfirmation() {
     const h = harness();
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send(validOrder());
-    const orderId = (res.body as { orderId: string }).orderId;
-    h.commands.orders.get(orderId)!.status = 'AWAITING_PAYMENT_CONFIRMATION';
-    return { h, orderId };
+    return { h, orderId: await orderAwaitingConfirmation(h) };
   }
 
   it('202 with a valid signature of the raw body', async () => {
@@ -202,9 +194,7 @@ describe('operations', () => {
   it('metrics count requests by route pattern, not raw URL', async () => {
     const h = harness();
     h.readModel.views.set('ord_1', orderView({ orderId: 'ord_1' }));
-    await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    await getAs(h.app, '/orders/ord_1', 'alice', 'orders:read');
     await request(h.app).get('/no/such/route');
     // Served on METRICS_PORT by api/main.ts, not by the public app (test/api/metrics-port).
     const res = { text: await h.metrics.metrics() };
@@ -227,6 +217,7 @@ describe('operations', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/customers/{customerId}/stats',
         '/healthz',
         '/inventory/{sku}',
         '/orders',
@@ -238,6 +229,8 @@ describe('operations', () => {
         '/orders/{orderId}/retry-compensation',
         '/payments/webhook',
         '/readyz',
+        '/sales/skus',
+        '/sales/skus/{sku}',
       ].sort(),
     );
     expect(doc.components.schemas).toHaveProperty('PlaceOrder');
@@ -280,22 +273,14 @@ describe('operations', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['content-type']).toMatch(PROBLEM);
     // Another client has its own bucket; health checks are never limited.
-    expect(
-      (
-        await request(app)
-          .get('/orders')
-          .set('Authorization', await bearer('bob', 'orders:read'))
-      ).status,
-    ).toBe(200);
+    expect((await getAs(app, '/orders', 'bob', 'orders:read')).status).toBe(200);
     expect((await request(app).get('/healthz')).status).toBe(200);
   });
 
   it('never leaks a stack trace when a port throws something unexpected', async () => {
     const h = harness();
     h.readModel.failWith = new Error('secret internals at /srv/app.ts:12');
-    const res = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const res = await getAs(h.app, '/orders/ord_1', 'alice', 'orders:read');
     expect(res.status).toBe(500);
     expect(res.text).not.toMatch(/secret internals|app\.ts/);
   });

@@ -1,34 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import { defaultPayloadConverter } from '@temporalio/common';
 import request from 'supertest';
 import { appSettings, codecServerAuth, loadApiConfig } from '../../api/config';
 import { SCOPES } from '../../api/auth/principal';
 import { ConfigError } from '../../lib/config';
-import { EncryptionCodec } from '../../lib/codec';
+import {
+  codec,
+  codecKeys,
+  jsonPayloadOf,
+  preflightDecode,
+  PRODUCTION_API_ENV,
+  UI,
+} from './codec-kit';
 import { bearer, closedPort, harness, settings, unsignedRs256 } from './harness';
 
 // Who may call the codec server: with CODEC_SERVER_AUTH=required (the default outside local
 // mode) a bearer token with the scope orders:codec, as the Temporal UI sends it when it passes
 // its users' access tokens; CORS keeps working for the UI either way.
 
-const UI = 'http://127.0.0.1:8233';
-const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
 const guarded = () =>
   harness({
     codec,
     settings: settings({ codecServer: { allowedOrigins: [UI], requiredScope: SCOPES.codec } }),
   }).app;
 
-const payloadJson = (value: unknown) => {
-  const p = defaultPayloadConverter.toPayload(value);
-  return {
-    metadata: Object.fromEntries(
-      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-    ),
-    data: Buffer.from(p.data ?? []).toString('base64'),
-  };
-};
-const body = { payloads: [payloadJson({ line1: '1 Main St' })] };
+const body = { payloads: [jsonPayloadOf({ line1: '1 Main St' })] };
 
 describe('codec server authentication', () => {
   it('answers 401 without a token, with a challenge the UI can read', async () => {
@@ -93,8 +87,10 @@ describe('codec server authentication', () => {
   it('does not let an orders:codec token do anything else', async () => {
     const auth = await bearer('support-1', SCOPES.codec);
     const app = guarded();
-    await request(app).get('/inventory/SKU-1').set('Authorization', auth).expect(403);
-    await request(app).get('/orders').set('Authorization', auth).expect(403);
+    for (const path of ['/inventory/SKU-1', '/orders']) {
+      const res = await request(app).get(path).set('Authorization', auth);
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    }
   });
 
   it('decodes for a token with orders:codec; encodes only for orders:codec-encode', async () => {
@@ -118,12 +114,7 @@ describe('codec server authentication', () => {
   });
 
   it('answers the UI preflight without a token, allowing the Authorization header', async () => {
-    const res = await request(guarded())
-      .options('/codec/decode')
-      .set('Origin', UI)
-      .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'authorization,content-type,x-namespace')
-      .expect(204);
+    const res = await preflightDecode(guarded(), 'authorization,content-type,x-namespace');
     expect(res.headers['access-control-allow-origin']).toBe(UI);
     expect(res.headers['access-control-allow-headers']).toMatch(/authorization/);
     expect(res.headers['access-control-allow-headers']).toMatch(/x-namespace/);
@@ -131,17 +122,8 @@ describe('codec server authentication', () => {
 });
 
 describe('CODEC_SERVER_AUTH', () => {
-  const keys = `k1:${randomBytes(32).toString('base64')}`;
-  const production = {
-    NODE_ENV: 'production',
-    ALLOW_PLAINTEXT: 'temporal,kafka,mongodb',
-    JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
-    PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
-    JWT_ISSUER: 'https://idp.example/',
-    JWT_AUDIENCE: 'order-saga',
-    CODEC_KEYS: keys,
-    CODEC_SERVER_ENABLED: 'true',
-  };
+  const keys = codecKeys();
+  const production = { ...PRODUCTION_API_ENV, CODEC_KEYS: keys, CODEC_SERVER_ENABLED: 'true' };
   const codecServer = (env: NodeJS.ProcessEnv) => appSettings(loadApiConfig(env)).codecServer;
 
   it('defaults to required in production', () => {

@@ -5,46 +5,26 @@ import { appSettings, loadApiConfig } from '../../api/config';
 import { EncryptionCodec } from '../../lib/codec';
 import { ConfigError } from '../../lib/config';
 import { SCOPES } from '../../api/auth/principal';
+import {
+  codec,
+  codecKeys,
+  jsonPayloadOf,
+  type JsonPayload,
+  preflightDecode,
+  PRODUCTION_API_ENV as production,
+  toJsonPayload,
+  UI,
+  valueOfJsonPayload,
+} from './codec-kit';
 import { bearer, harness, settings } from './harness';
 
 // The codec server the Temporal Web UI calls (Temporal's remote codec protocol), with CORS for
 // the UI's origin including the x-namespace header it sends.
 
-const UI = 'http://127.0.0.1:8233';
-const codec = new EncryptionCodec(new Map([['k1', randomBytes(32)]]), 'k1');
-const production = {
-  NODE_ENV: 'production',
-  ALLOW_PLAINTEXT: 'temporal,kafka,mongodb',
-  JWT_SECRET: 'a-real-secret-of-at-least-32-characters!!',
-  PAYMENT_WEBHOOK_SECRET: 'a-real-webhook-secret',
-  JWT_ISSUER: 'https://idp.example/',
-  JWT_AUDIENCE: 'order-saga',
-};
 const enabled = () =>
   harness({ codec, settings: settings({ codecServer: { allowedOrigins: [UI] } }) }).app;
 
-const toJson = (value: unknown) => {
-  const p = defaultPayloadConverter.toPayload(value);
-  return {
-    metadata: Object.fromEntries(
-      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-    ),
-    data: Buffer.from(p.data ?? []).toString('base64'),
-  };
-};
-interface JsonPayload {
-  metadata: Record<string, string>;
-  data: string;
-}
 type CodecReply = { payloads: JsonPayload[] };
-
-const fromJson = (p: JsonPayload) =>
-  defaultPayloadConverter.fromPayload({
-    metadata: Object.fromEntries(
-      Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-    ),
-    data: Buffer.from(p.data, 'base64'),
-  });
 
 describe('codec server (/codec)', () => {
   const address = { name: 'Alice', line1: '1 Main St' };
@@ -55,21 +35,16 @@ describe('codec server (/codec)', () => {
       .post('/codec/encode')
       .set('x-namespace', 'default')
       .set('Authorization', await bearer('ops-1', SCOPES.codecEncode))
-      .send({ payloads: [toJson(address)] })
+      .send({ payloads: [jsonPayloadOf(address)] })
       .expect(200);
     const [payload] = (encoded.body as CodecReply).payloads;
     expect(Buffer.from(payload.metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
     const decoded = await request(app).post('/codec/decode').send(encoded.body).expect(200);
-    expect(fromJson((decoded.body as CodecReply).payloads[0])).toEqual(address);
+    expect(valueOfJsonPayload((decoded.body as CodecReply).payloads[0])).toEqual(address);
   });
 
   it('answers the UI preflight, allowing x-namespace and content-type', async () => {
-    const res = await request(enabled())
-      .options('/codec/decode')
-      .set('Origin', UI)
-      .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'content-type,x-namespace')
-      .expect(204);
+    const res = await preflightDecode(enabled(), 'content-type,x-namespace');
     expect(res.headers['access-control-allow-origin']).toBe(UI);
     expect(res.headers['access-control-allow-headers']).toMatch(/x-namespace/);
     expect(res.headers['access-control-allow-headers']).toMatch(/content-type/);
@@ -88,19 +63,7 @@ describe('codec server (/codec)', () => {
     const app = enabled();
     const other = new EncryptionCodec(new Map([['k9', randomBytes(32)]]), 'k9');
     const [foreign] = await other.encode([defaultPayloadConverter.toPayload(address)]);
-    const body = {
-      payloads: [
-        {
-          metadata: Object.fromEntries(
-            Object.entries(foreign.metadata ?? {}).map(([k, v]) => [
-              k,
-              Buffer.from(v).toString('base64'),
-            ]),
-          ),
-          data: Buffer.from(foreign.data ?? []).toString('base64'),
-        },
-      ],
-    };
+    const body = { payloads: [toJsonPayload(foreign)] };
     const res = await request(app).post('/codec/decode').send(body).expect(422);
     const { detail } = res.body as { detail: string };
     expect(detail).toMatch(/could not be decrypted/);
@@ -111,7 +74,7 @@ describe('codec server (/codec)', () => {
 
   it('/encode is an encryption oracle: it needs orders:codec-encode even where /decode is open', async () => {
     const app = enabled();
-    const payloads = { payloads: [toJson(address)] };
+    const payloads = { payloads: [jsonPayloadOf(address)] };
     await request(app).post('/codec/encode').send(payloads).expect(401);
     for (const scope of [SCOPES.codec, 'orders:read orders:write orders:support']) {
       const res = await request(app)
@@ -125,11 +88,12 @@ describe('codec server (/codec)', () => {
   });
 
   it('is not served unless enabled', async () => {
-    await request(harness({ codec }).app).post('/codec/decode').send({ payloads: [] }).expect(404);
+    const res = await request(harness({ codec }).app).post('/codec/decode').send({ payloads: [] });
+    expect(res.status).toBe(404);
   });
 
   it('config: served only with CODEC_KEYS and CODEC_SERVER_ENABLED=true, CORS for the UI', () => {
-    const keys = `k1:${randomBytes(32).toString('base64')}`;
+    const keys = codecKeys();
     const on = loadApiConfig({
       LOCAL_MODE: 'true',
       CODEC_KEYS: keys,

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import { classifyClosedCancel } from '../../api/adapters/temporal-order-commands';
+import { closedCancelReason } from '../../api/adapters/temporal-order-commands';
 import { summarizeHistory } from '../../api/adapters/temporal-history';
 import { ConfigError } from '../../lib/config';
 import { appSettings, DEV_JWT_SECRET, loadApiConfig } from '../../api/config';
-import { bodyHash } from '../../api/domain/body-hash';
-import { decodeCursor, encodeCursor } from '../../api/domain/cursor';
-import { createReadModelWatch, type Clock } from '../../api/domain/read-your-writes';
-import { signPayload, verifySignature } from '../../api/domain/webhook-signature';
+import { bodyHash } from '../../api/application/body-hash';
+import { decodeCursor, encodeCursor } from '../../api/reads/cursor';
+import { createReadModelWatch, type Clock } from '../../api/reads/read-your-writes';
+import { signPayload, verifySignature } from '../../api/webhook/legacy-signature';
 import { createMemoryRateLimitCounters } from '../../api/adapters/memory-rate-limit-counters';
 
 describe('cursor', () => {
@@ -245,12 +245,12 @@ describe('summarizeHistory', () => {
   });
 });
 
-describe('classifyClosedCancel', () => {
+describe('closedCancelReason', () => {
   it('a finished order: too late once the shipment exists; otherwise already cancelled', () => {
-    expect(classifyClosedCancel('SHIPMENT_CREATED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
-    expect(classifyClosedCancel('COMPLETED', 'x')).toMatchObject({ reason: 'TOO_LATE' });
-    expect(classifyClosedCancel('CANCELLED', 'x')).toMatchObject({ reason: 'ALREADY_CANCELLED' });
-    expect(classifyClosedCancel(undefined, 'x')).toMatchObject({ reason: 'ALREADY_CANCELLED' });
+    expect(closedCancelReason('SHIPMENT_CREATED')).toBe('TOO_LATE_TO_CANCEL');
+    expect(closedCancelReason('COMPLETED')).toBe('TOO_LATE_TO_CANCEL');
+    expect(closedCancelReason('CANCELLED')).toBe('ALREADY_CANCELLING');
+    expect(closedCancelReason(undefined)).toBe('ALREADY_CANCELLING');
   });
 });
 

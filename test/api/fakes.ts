@@ -1,15 +1,11 @@
 import type { OrderStatus, PlaceOrder } from '../../contracts/order';
-import type { OrderView } from '../../contracts/read-models';
+import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
 import type {
   Actor,
-  CancelResult,
   Catalog,
   CatalogEntry,
-  ConfirmPaymentResult,
-  DecisionResult,
   HistoryResult,
   IdempotencyStore,
-  RetryCompensationResult,
   OrderCommands,
   OrderPage,
   OrderReadModel,
@@ -17,15 +13,31 @@ import type {
   ProcessedWebhooks,
   Readiness,
   ReservationResult,
+  UpdateResult,
 } from '../../api/ports';
+import { isTooLateToCancel, type UpdateRejectionReason } from '../../workflows/client';
 
 // In-memory implementations of the API's ports, with knobs the tests turn.
 
 interface FakeOrder {
   command: PlaceOrder;
   status: OrderStatus;
+  /** Set once a support decision or the provider's confirmation was accepted. */
+  decided?: boolean;
+  confirmed?: boolean;
 }
 
+const refused = (reason: UpdateRejectionReason, detail: string): UpdateResult => ({
+  ok: false,
+  reason,
+  detail,
+});
+const NOT_FOUND = { ok: false, reason: 'NOT_FOUND' } as const;
+
+/**
+ * The order workflow as the API sees it: each message accepted or refused with the reason the
+ * workflow gives in the order's status (workflows/order-state.ts).
+ */
 export class FakeCommands implements OrderCommands {
   readonly orders = new Map<string, FakeOrder>();
   readonly calls: { method: string; orderId: string; by?: Actor; outcome?: string }[] = [];
@@ -41,68 +53,62 @@ export class FakeCommands implements OrderCommands {
     return { ok: true as const, orderId, status: 'PENDING' as const, version: 1, started };
   }
 
-  async cancel(orderId: string, by: Actor): Promise<CancelResult> {
+  async cancel(orderId: string, by: Actor): Promise<UpdateResult> {
+    await Promise.resolve();
     this.calls.push({ method: 'cancel', orderId, by });
     const order = this.orders.get(orderId);
-    if (!order) return { ok: false, reason: 'NOT_FOUND' };
-    if (order.status === 'SHIPMENT_CREATED' || order.status === 'COMPLETED') {
-      return { ok: false, reason: 'TOO_LATE', detail: 'The shipment has already been created.' };
-    }
+    if (!order) return NOT_FOUND;
+    if (isTooLateToCancel(order.status))
+      return refused('TOO_LATE_TO_CANCEL', 'The shipment has already been created.');
     if (order.status === 'CANCELLED')
-      return { ok: false, reason: 'ALREADY_CANCELLED', detail: 'Already cancelled.' };
+      return refused('ALREADY_CANCELLING', 'The order is already being cancelled.');
     order.status = 'COMPENSATING';
-    return Promise.resolve({ ok: true });
+    return { ok: true };
   }
 
-  private decide(orderId: string, by: Actor, method: string): Promise<DecisionResult> {
+  private decide(orderId: string, by: Actor, method: string): Promise<UpdateResult> {
     this.calls.push({ method, orderId, by });
     const order = this.orders.get(orderId);
-    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
-    if (order.status !== 'AWAITING_APPROVAL') {
-      return Promise.resolve({
-        ok: false,
-        reason: 'NOT_AWAITING_APPROVAL',
-        detail: `status ${order.status}`,
-      });
-    }
+    if (!order) return Promise.resolve(NOT_FOUND);
+    if (order.decided) return Promise.resolve(refused('ALREADY_DECIDED', 'Decided already.'));
+    if (order.status !== 'AWAITING_APPROVAL')
+      return Promise.resolve(refused('NOT_AWAITING_APPROVAL', `status ${order.status}`));
+    order.decided = true;
     return Promise.resolve({ ok: true });
   }
   approve = (orderId: string, by: Actor) => this.decide(orderId, by, 'approve');
   reject = (orderId: string, by: Actor) => this.decide(orderId, by, 'reject');
 
-  confirmPayment(orderId: string, outcome: 'confirmed' | 'failed'): Promise<ConfirmPaymentResult> {
+  confirmPayment(orderId: string, outcome: 'confirmed' | 'failed'): Promise<UpdateResult> {
     this.calls.push({ method: 'confirmPayment', orderId, outcome });
     const order = this.orders.get(orderId);
-    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
-    if (order.status !== 'AWAITING_PAYMENT_CONFIRMATION') {
-      return Promise.resolve({
-        ok: false,
-        reason: 'NOT_AWAITING_CONFIRMATION',
-        detail: `status ${order.status}`,
-      });
-    }
+    if (!order) return Promise.resolve(NOT_FOUND);
+    if (order.confirmed)
+      return Promise.resolve(
+        refused('ALREADY_CONFIRMED', 'The confirmation has already been received.'),
+      );
+    if (order.status !== 'AWAITING_PAYMENT_CONFIRMATION')
+      return Promise.resolve(refused('NOT_AWAITING_CONFIRMATION', `status ${order.status}`));
+    order.confirmed = true;
     return Promise.resolve({ ok: true });
   }
 
   /** Orders whose retry was asked for and has not run (the workflow's inbox flag). */
   readonly retriesScheduled = new Set<string>();
 
-  retryCompensation(orderId: string, by: Actor): Promise<RetryCompensationResult> {
+  retryCompensation(orderId: string, by: Actor): Promise<UpdateResult> {
     this.calls.push({ method: 'retryCompensation', orderId, by });
     const order = this.orders.get(orderId);
-    if (!order) return Promise.resolve({ ok: false, reason: 'NOT_FOUND' });
+    if (!order) return Promise.resolve(NOT_FOUND);
     if (this.retriesScheduled.has(orderId))
-      return Promise.resolve({
-        ok: false,
-        reason: 'RETRY_ALREADY_SCHEDULED',
-        detail: 'A retry is already scheduled.',
-      });
+      return Promise.resolve(refused('RETRY_ALREADY_SCHEDULED', 'A retry is already scheduled.'));
     if (order.status !== 'COMPENSATION_FAILED')
-      return Promise.resolve({
-        ok: false,
-        reason: 'NO_FAILED_COMPENSATION',
-        detail: `No compensation is waiting for a retry (status ${order.status}).`,
-      });
+      return Promise.resolve(
+        refused(
+          'NO_FAILED_COMPENSATION',
+          `No compensation is waiting for a retry (status ${order.status}).`,
+        ),
+      );
     this.retriesScheduled.add(orderId);
     return Promise.resolve({ ok: true });
   }
@@ -148,6 +154,9 @@ export class FakeCommands implements OrderCommands {
 
 export class FakeReadModel implements OrderReadModel {
   readonly views = new Map<string, OrderView>();
+  /** The aggregates, as the projector would have them. */
+  readonly stats = new Map<string, CustomerStats>();
+  readonly sales = new Map<string, SkuSales>();
   /** Reads so far, single and batched (one per batch). */
   gets = 0;
   /** The ids of each batched read, in order. */
@@ -198,6 +207,24 @@ export class FakeReadModel implements OrderReadModel {
         ? { items, next: { createdAt: last.createdAt, orderId: last.orderId } }
         : { items },
     );
+  }
+
+  customerStats(customerId: string): Promise<CustomerStats | null> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    return Promise.resolve(this.stats.get(customerId) ?? null);
+  }
+
+  skuSales(sku: string): Promise<SkuSales | null> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    return Promise.resolve(this.sales.get(sku) ?? null);
+  }
+
+  topSkuSales(limit: number): Promise<SkuSales[]> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    const bySales = [...this.sales.values()].sort(
+      (a, b) => b.revenue - a.revenue || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0),
+    );
+    return Promise.resolve(bySales.slice(0, limit));
   }
 }
 

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
-import type { Clock } from '../../api/domain/read-your-writes';
+import type { Clock } from '../../api/reads/read-your-writes';
 import { ALL_SCOPES, harness, token, validOrder, WEBHOOK_SECRET } from './harness';
 
 // Property: whatever a client sends to any operation of the generated OpenAPI document, the

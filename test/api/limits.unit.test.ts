@@ -1,23 +1,13 @@
 import request from 'supertest';
 import { createMemoryRateLimitCounters } from '../../api/adapters/memory-rate-limit-counters';
 import { appSettings, loadApiConfig } from '../../api/config';
-import { signStandardWebhook } from '../../api/domain/standard-webhook';
-import type { Clock } from '../../api/domain/read-your-writes';
-import type { ConfigError } from '../../lib/config';
+import type { Clock } from '../../api/reads/read-your-writes';
 import { orderView } from './fakes';
-import { bearer, harness, settings, WEBHOOK_SECRET } from './harness';
+import { apiConfigProblems, bearer, harness, settings } from './harness';
+import { type App, getAs, postConfirmation } from './requests';
 
-const webhook = (app: Parameters<typeof request>[0], id: string) => {
-  const raw = JSON.stringify({ orderId: 'ord_nope', outcome: 'confirmed' });
-  const at = new Date();
-  return request(app)
-    .post('/payments/webhook')
-    .set('Content-Type', 'application/json')
-    .set('webhook-id', id)
-    .set('webhook-timestamp', String(Math.floor(at.getTime() / 1000)))
-    .set('webhook-signature', signStandardWebhook(WEBHOOK_SECRET, id, at, raw))
-    .send(raw);
-};
+/** A signed confirmation of an order the API does not know. */
+const webhook = (app: App, id: string) => postConfirmation(app, 'ord_nope', id);
 
 describe('rate limits', () => {
   it('the payment webhook has its own limit: anonymous traffic from its address cannot use it up', async () => {
@@ -52,14 +42,7 @@ describe('rate limits', () => {
 describe('TRUST_PROXY', () => {
   const trustProxy = (value?: string) =>
     appSettings(loadApiConfig({ LOCAL_MODE: 'true', TRUST_PROXY: value })).trustProxy;
-  const problems = (value: string) => {
-    try {
-      loadApiConfig({ LOCAL_MODE: 'true', TRUST_PROXY: value });
-      return [];
-    } catch (err) {
-      return (err as ConfigError).problems;
-    }
-  };
+  const problems = (value: string) => apiConfigProblems({ LOCAL_MODE: 'true', TRUST_PROXY: value });
 
   it('takes a hop count or a list of proxy addresses and subnets', () => {
     expect(trustProxy()).toBe(0);
@@ -109,10 +92,8 @@ describe('minVersion waits', () => {
     h.readModel.views.set('ord_a', orderView({ orderId: 'ord_a', customerId: 'alice' }));
     h.readModel.views.set('ord_b', orderView({ orderId: 'ord_b', customerId: 'bob' }));
     h.readModel.views.set('ord_c', orderView({ orderId: 'ord_c', customerId: 'carol' }));
-    const get = async (sub: string, orderId: string) =>
-      request(h.app)
-        .get(`/orders/${orderId}?minVersion=5&timeoutMs=1000`)
-        .set('Authorization', await bearer(sub, 'orders:read'));
+    const get = (sub: string, orderId: string) =>
+      getAs(h.app, `/orders/${orderId}?minVersion=5&timeoutMs=1000`, sub, 'orders:read');
     const started = (n: number) =>
       new Promise<void>((resolve) => {
         const poll = () => (h.readModel.gets >= n ? resolve() : setImmediate(poll));
@@ -133,9 +114,7 @@ describe('minVersion waits', () => {
     expect(carol.body).toMatchObject({ limit: 'minVersionWaits' });
 
     // A plain read (no minVersion) is never refused by the cap.
-    const plain = await request(h.app)
-      .get('/orders/ord_c')
-      .set('Authorization', await bearer('carol', 'orders:read'));
+    const plain = await getAs(h.app, '/orders/ord_c', 'carol', 'orders:read');
     expect(plain.status).toBe(200);
 
     // Time runs out for both waits (the clock is past their deadline when they wake).
@@ -173,9 +152,7 @@ describe('/readyz', () => {
     expect(anonymous.status).toBe(503);
     expect(anonymous.text).not.toMatch(/10\.1\.2\.3|27017|ECONNREFUSED/);
     expect(anonymous.body).toMatchObject({ unavailable: ['mongodb'] });
-    const support = await request(h.app)
-      .get('/readyz')
-      .set('Authorization', await bearer('agent', 'orders:support'));
+    const support = await getAs(h.app, '/readyz', 'agent', 'orders:support');
     expect(support.text).toMatch(/ECONNREFUSED 10\.1\.2\.3:27017/);
   });
 });

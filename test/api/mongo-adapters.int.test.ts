@@ -200,6 +200,42 @@ describe('MongoDB order read model', () => {
   });
 });
 
+describe('MongoDB aggregates: customer_stats and sku_sales', () => {
+  it('reads a customer’s stats and the sales per SKU without the projector’s marks', async () => {
+    const db = freshDb('read3');
+    // As the projector keeps them: keyed by customer / SKU, with its offset marks beside.
+    type Aggregate = { _id: string } & Record<string, unknown>;
+    await db.collection<Aggregate>('customer_stats').insertOne({
+      _id: 'alice',
+      customerId: 'alice',
+      ordersByStatus: { COMPLETED: 2, PENDING: 0 },
+      totalSpent: 4500,
+      appliedOffsets: { p0: 7 },
+    });
+    await db.collection<Aggregate>('sku_sales').insertMany(
+      [
+        { sku: 'MUG', unitsSold: 10, revenue: 2000 },
+        { sku: 'TEAPOT', unitsSold: 1, revenue: 7500 },
+        { sku: 'KETTLE', unitsSold: 3, revenue: 7500 },
+      ].map((s) => ({ _id: s.sku, ...s, appliedOffsets: { p1: 9 } })),
+    );
+    const model = createMongoOrderReadModel(db);
+
+    expect(await model.customerStats('alice')).toEqual({
+      customerId: 'alice',
+      ordersByStatus: { COMPLETED: 2, PENDING: 0 },
+      totalSpent: 4500,
+    });
+    expect(await model.customerStats('nobody')).toBeNull();
+    expect(await model.skuSales('MUG')).toEqual({ sku: 'MUG', unitsSold: 10, revenue: 2000 });
+    expect(await model.skuSales('SPOON')).toBeNull();
+    expect(await model.topSkuSales(2)).toEqual([
+      { sku: 'KETTLE', unitsSold: 3, revenue: 7500 },
+      { sku: 'TEAPOT', unitsSold: 1, revenue: 7500 },
+    ]);
+  });
+});
+
 describe('MongoDB catalog', () => {
   it('creates, replaces and reads an entry', async () => {
     const catalog = createMongoCatalog(freshDb('inventory'));

@@ -1,5 +1,7 @@
 import request from 'supertest';
+import { PROBLEM_OF_REFUSAL, PROBLEM_TYPES } from '../../api/http/problem-types';
 import { MAX_UNIT_PRICE } from '../../contracts/order';
+import { UPDATE_REJECTION_REASONS } from '../../workflows/client';
 import { harness } from './harness';
 
 // The document says exactly what the server does (test/contract runs schemathesis on it; these
@@ -48,6 +50,12 @@ describe('the OpenAPI document is exact', () => {
     expect(del.headers.allow).toBe('GET, HEAD');
     expect((await request(app).delete('/nope')).status).toBe(404);
   });
+
+  it('OPTIONS lists every method of a path, commands and reads alike', async () => {
+    const { app } = harness();
+    const allowed = (await request(app).options('/orders')).headers.allow ?? '';
+    expect(allowed.split(/,\s*/).sort()).toEqual(['GET', 'HEAD', 'POST']);
+  });
 });
 
 describe('the OpenAPI document names every problem type', () => {
@@ -61,6 +69,8 @@ describe('the OpenAPI document names every problem type', () => {
   it('has a table of them in its description', () => {
     const description = at(doc, 'info', 'description') as string;
     for (const [type, status] of [
+      ['payment-already-confirmed', 409],
+      ['order-already-decided', 409],
       ['too-many-open-orders', 409],
       ['self-approval-forbidden', 403],
       ['no-failed-compensation', 409],
@@ -68,6 +78,32 @@ describe('the OpenAPI document names every problem type', () => {
       ['rate-limited', 429],
     ] as const)
       expect(description).toContain(`| \`${type}\` | ${status} |`);
+  });
+
+  it("names each workflow refusal's reason beside its problem type, one to one", () => {
+    const description = at(doc, 'info', 'description') as string;
+    for (const reason of UPDATE_REJECTION_REASONS) {
+      const { type } = PROBLEM_TYPES[PROBLEM_OF_REFUSAL[reason]];
+      expect(description).toContain(`| \`${type}\` | 409 | Conflict | \`${reason}\`: `);
+    }
+    expect(described('post', '/payments/webhook', '409')).toMatch(
+      /payment-already-confirmed \(`reason` ALREADY_CONFIRMED\)/,
+    );
+    expect(described('post', '/orders/{orderId}/reject', '409')).toMatch(/order-already-decided/);
+  });
+
+  it('documents the stats and sales reads, with their scopes', () => {
+    const stats = at(doc, 'paths', '/customers/{customerId}/stats', 'get') as Json;
+    expect(stats.description).toMatch(/orders:read.*orders:support/);
+    expect(at(stats, 'responses', '200', 'content', 'application/json', 'schema')).toEqual({
+      $ref: '#/components/schemas/CustomerStats',
+    });
+    expect(at(doc, 'paths', '/sales/skus', 'get', 'description')).toMatch(/orders:support/);
+    expect(at(doc, 'components', 'schemas', 'SkuSales', 'required')).toEqual([
+      'sku',
+      'unitsSold',
+      'revenue',
+    ]);
   });
 
   it('documents retry-compensation for support, and the new refusals where they happen', () => {

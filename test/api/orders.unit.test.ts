@@ -2,16 +2,18 @@ import request from 'supertest';
 import { DependencyUnavailableError } from '../../api/ports';
 import { orderView } from './fakes';
 import { ALL_SCOPES, bearer, harness, validOrder } from './harness';
+import { type App, getAs, postAs, postOrderAs } from './requests';
 
 const PROBLEM = /application\/problem\+json/;
+
+/** POST /orders with a ready Authorization value and the other headers a case needs. */
+const postWith = (app: App, auth: string, headers: Record<string, string>, body: string | object) =>
+  request(app).post('/orders').set('Authorization', auth).set(headers).send(body);
 
 describe('POST /orders', () => {
   it('accepts an order: 202, orderId, status, version and Location', async () => {
     const h = harness();
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send(validOrder());
+    const res = await postOrderAs(h.app);
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ orderId: 'ord_test1', status: 'PENDING', version: 1 });
     expect(res.headers.location).toBe('/orders/ord_test1');
@@ -22,10 +24,7 @@ describe('POST /orders', () => {
     const h = harness();
     const body = { ...validOrder(), items: [{ sku: 'SKU-1', quantity: 0 }], currency: 'usd' };
     body.shippingAddress.country = 'USA';
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send(body);
+    const res = await postOrderAs(h.app, body);
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     const paths = (res.body as { errors: { path: string }[] }).errors.map((e) => e.path);
@@ -47,64 +46,46 @@ describe('POST /orders', () => {
     ['quantity 1001', { items: [{ sku: 'A', quantity: 1001 }] }],
   ])('rejects %s', async (_name, patch) => {
     const h = harness();
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send({ ...validOrder(), ...patch });
+    const res = await postOrderAs(h.app, { ...validOrder(), ...patch });
     expect(res.status).toBe(400);
   });
 
   it('answers malformed JSON with 400, a non-JSON body with 415, a body over 100 kB with 413', async () => {
     const h = harness();
     const auth = await bearer('alice', 'orders:write');
-    const malformed = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Content-Type', 'application/json')
-      .send('{"customerId":');
+    const malformed = await postWith(
+      h.app,
+      auth,
+      { 'Content-Type': 'application/json' },
+      '{"customerId":',
+    );
     expect(malformed.status).toBe(400);
     expect(malformed.headers['content-type']).toMatch(PROBLEM);
-    const text = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Content-Type', 'text/plain')
-      .send('hello');
+    const text = await postWith(h.app, auth, { 'Content-Type': 'text/plain' }, 'hello');
     expect(text.status).toBe(415);
-    const big = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .send({ ...validOrder(), paymentToken: 'x'.repeat(110_000) });
+    const big = await postOrderAs(h.app, { ...validOrder(), paymentToken: 'x'.repeat(110_000) });
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toMatch(PROBLEM);
   });
 
   it('refuses to place an order for another customer without orders:support', async () => {
     const h = harness();
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('mallory', 'orders:write'))
-      .send(validOrder('alice'));
+    const res = await postOrderAs(h.app, validOrder('alice'), 'mallory', 'orders:write');
     expect(res.status).toBe(403);
-    const support = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('agent', 'orders:write orders:support'))
-      .send(validOrder('alice'));
+    const support = await postOrderAs(
+      h.app,
+      validOrder('alice'),
+      'agent',
+      'orders:write orders:support',
+    );
     expect(support.status).toBe(202);
   });
 
   it('with an Idempotency-Key, a repeat returns the same orderId and starts nothing new', async () => {
     const h = harness();
     const auth = await bearer('alice', 'orders:write');
-    const first = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Idempotency-Key', 'k-1')
-      .send(validOrder());
-    const again = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Idempotency-Key', 'k-1')
-      .send(validOrder());
+    const first = await postWith(h.app, auth, { 'Idempotency-Key': 'k-1' }, validOrder());
+    const again = await postWith(h.app, auth, { 'Idempotency-Key': 'k-1' }, validOrder());
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect((again.body as { orderId: string }).orderId).toBe(
@@ -119,11 +100,7 @@ describe('POST /orders', () => {
     const auth = await bearer('alice', 'orders:write');
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        request(h.app)
-          .post('/orders')
-          .set('Authorization', auth)
-          .set('Idempotency-Key', 'same')
-          .send(validOrder()),
+        postWith(h.app, auth, { 'Idempotency-Key': 'same' }, validOrder()),
       ),
     );
     expect(new Set(responses.map((r) => r.status))).toEqual(new Set([202]));
@@ -134,35 +111,29 @@ describe('POST /orders', () => {
   it('the same key with a different body is 409; keys are per caller', async () => {
     const h = harness();
     const auth = await bearer('alice', 'orders:write');
-    await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Idempotency-Key', 'k')
-      .send(validOrder());
+    await postWith(h.app, auth, { 'Idempotency-Key': 'k' }, validOrder());
     const other = { ...validOrder(), currency: 'EUR' };
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', auth)
-      .set('Idempotency-Key', 'k')
-      .send(other);
+    const res = await postWith(h.app, auth, { 'Idempotency-Key': 'k' }, other);
     expect(res.status).toBe(409);
     expect((res.body as { type: string }).type).toMatch(/idempotency-key-reused$/);
-    const bob = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('bob', 'orders:write'))
-      .set('Idempotency-Key', 'k')
-      .send(validOrder('bob'));
+    const bob = await postWith(
+      h.app,
+      await bearer('bob', 'orders:write'),
+      { 'Idempotency-Key': 'k' },
+      validOrder('bob'),
+    );
     expect(bob.status).toBe(202);
     expect((bob.body as { orderId: string }).orderId).not.toBe('ord_test1');
   });
 
   it('rejects an unusable Idempotency-Key with 400', async () => {
     const h = harness();
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .set('Idempotency-Key', 'x'.repeat(300))
-      .send(validOrder());
+    const res = await postWith(
+      h.app,
+      await bearer('alice', 'orders:write'),
+      { 'Idempotency-Key': 'x'.repeat(300) },
+      validOrder(),
+    );
     expect(res.status).toBe(400);
   });
 
@@ -172,10 +143,7 @@ describe('POST /orders', () => {
       Promise.reject(
         new DependencyUnavailableError('temporal', { cause: new Error('ECONNREFUSED') }),
       );
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send(validOrder());
+    const res = await postOrderAs(h.app);
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ dependency: 'temporal', status: 503 });
     expect(res.text).not.toMatch(/ECONNREFUSED|at .*\.ts/);
@@ -189,9 +157,7 @@ describe('GET /orders/{orderId}', () => {
       ...orderView({ orderId: 'ord_1' }),
       ...{ _id: 'ord_1' },
     });
-    const res = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const res = await getAs(h.app, '/orders/ord_1', 'alice', 'orders:read');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       orderId: 'ord_1',
@@ -205,18 +171,12 @@ describe('GET /orders/{orderId}', () => {
   it('is 404 for an unknown order and for another customer (unless support)', async () => {
     const h = harness();
     h.readModel.views.set('ord_1', orderView({ orderId: 'ord_1' }));
-    const unknown = await request(h.app)
-      .get('/orders/ord_2')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const unknown = await getAs(h.app, '/orders/ord_2', 'alice', 'orders:read');
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toMatch(PROBLEM);
-    const other = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('bob', 'orders:read'));
+    const other = await getAs(h.app, '/orders/ord_1', 'bob', 'orders:read');
     expect(other.status).toBe(404);
-    const support = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('agent', 'orders:read orders:support'));
+    const support = await getAs(h.app, '/orders/ord_1', 'agent', 'orders:read orders:support');
     expect(support.status).toBe(200);
   });
 
@@ -233,9 +193,7 @@ describe('GET /orders/{orderId}', () => {
     expect((list.body as { items: { temporalUiUrl?: string }[] }).items[0].temporalUiUrl).toBe(
       link,
     );
-    const asCustomer = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const asCustomer = await getAs(h.app, '/orders/ord_1', 'alice', 'orders:read');
     expect(asCustomer.status).toBe(200);
     expect(asCustomer.body).not.toHaveProperty('temporalUiUrl');
   });
@@ -246,9 +204,7 @@ describe('GET /orders/{orderId}', () => {
       if (attempt === 3) h.readModel.views.set(orderId, orderView({ orderId, version: 1 }));
       if (attempt === 5) h.readModel.views.set(orderId, orderView({ orderId, version: 2 }));
     };
-    const res = await request(h.app)
-      .get('/orders/ord_9?minVersion=2')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const res = await getAs(h.app, '/orders/ord_9?minVersion=2', 'alice', 'orders:read');
     expect(res.status).toBe(200);
     expect((res.body as { version: number }).version).toBe(2);
     expect(res.headers['x-min-version-reached']).toBe('true');
@@ -276,27 +232,16 @@ describe('GET /orders/{orderId}', () => {
   it('caps timeoutMs and validates the query', async () => {
     const h = harness();
     const auth = await bearer('alice', 'orders:read');
-    expect(
-      (
-        await request(h.app)
-          .get('/orders/ord_1?minVersion=1&timeoutMs=999999')
-          .set('Authorization', auth)
-      ).status,
-    ).toBe(400);
-    expect(
-      (await request(h.app).get('/orders/ord_1?minVersion=-1').set('Authorization', auth)).status,
-    ).toBe(400);
-    expect(
-      (await request(h.app).get('/orders/ord_1?minVersion=abc').set('Authorization', auth)).status,
-    ).toBe(400);
+    for (const query of ['minVersion=1&timeoutMs=999999', 'minVersion=-1', 'minVersion=abc']) {
+      const res = await request(h.app).get(`/orders/ord_1?${query}`).set('Authorization', auth);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
   });
 
   it('answers 503 naming mongodb when the read model is unreachable', async () => {
     const h = harness();
     h.readModel.failWith = new DependencyUnavailableError('mongodb');
-    const res = await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const res = await getAs(h.app, '/orders/ord_1', 'alice', 'orders:read');
     expect(res.status).toBe(503);
     expect((res.body as { detail: string }).detail).toMatch(/mongodb/);
   });
@@ -351,30 +296,27 @@ describe('GET /orders', () => {
     expect(
       (completed.body as { items: { orderId: string }[] }).items.map((o) => o.orderId),
     ).toEqual(['ord_b']);
-    expect(
-      (await request(h.app).get('/orders?cursor=garbage').set('Authorization', alice)).status,
-    ).toBe(400);
-    expect(
-      (await request(h.app).get('/orders?status=NOPE').set('Authorization', alice)).status,
-    ).toBe(400);
-    expect((await request(h.app).get('/orders?limit=0').set('Authorization', alice)).status).toBe(
-      400,
-    );
+    for (const query of ['cursor=garbage', 'status=NOPE', 'limit=0']) {
+      const res = await request(h.app).get(`/orders?${query}`).set('Authorization', alice);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
   });
 });
 
 describe('commands on an order', () => {
   async function placed(h: ReturnType<typeof harness>, customer = 'alice') {
-    const res = await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer(customer, 'orders:write'))
-      .send(validOrder(customer));
+    const res = await postOrderAs(h.app, validOrder(customer), customer, 'orders:write');
     return (res.body as { orderId: string }).orderId;
   }
 
-  it('cancel: 202, 409 with the reason when too late, 404 unknown', async () => {
+  /** A fresh app with one order of alice's in it. */
+  async function withPlacedOrder() {
     const h = harness();
-    const id = await placed(h);
+    return { h, id: await placed(h) };
+  }
+
+  it('cancel: 202, 409 with the reason when too late, 404 unknown', async () => {
+    const { h, id } = await withPlacedOrder();
     const auth = await bearer('alice', 'orders:write');
     const ok = await request(h.app).post(`/orders/${id}/cancel`).set('Authorization', auth);
     expect(ok.status).toBe(202);
@@ -384,7 +326,7 @@ describe('commands on an order', () => {
     h.commands.orders.get(late)!.status = 'SHIPMENT_CREATED';
     const tooLate = await request(h.app).post(`/orders/${late}/cancel`).set('Authorization', auth);
     expect(tooLate.status).toBe(409);
-    expect(tooLate.body).toMatchObject({ reason: 'TOO_LATE' });
+    expect(tooLate.body).toMatchObject({ reason: 'TOO_LATE_TO_CANCEL' });
     expect((tooLate.body as { detail: string }).detail).toMatch(/shipment/);
     expect((tooLate.body as { type: string }).type).toMatch(/too-late-to-cancel$/);
 
@@ -394,15 +336,15 @@ describe('commands on an order', () => {
   });
 
   it("cancel of another customer's order is 404 unless support; even before the read model has it", async () => {
-    const h = harness();
-    const id = await placed(h, 'alice');
-    const mallory = await request(h.app)
-      .post(`/orders/${id}/cancel`)
-      .set('Authorization', await bearer('mallory', 'orders:write'));
+    const { h, id } = await withPlacedOrder();
+    const mallory = await postAs(h.app, `/orders/${id}/cancel`, 'mallory', 'orders:write');
     expect(mallory.status).toBe(404);
-    const support = await request(h.app)
-      .post(`/orders/${id}/cancel`)
-      .set('Authorization', await bearer('agent', 'orders:write orders:support'));
+    const support = await postAs(
+      h.app,
+      `/orders/${id}/cancel`,
+      'agent',
+      'orders:write orders:support',
+    );
     expect(support.status).toBe(202);
     expect(h.commands.calls.filter((c) => c.method === 'cancel').map((c) => c.by)).toEqual([
       { sub: 'agent', support: true },
@@ -410,19 +352,15 @@ describe('commands on an order', () => {
   });
 
   it('cancel needs orders:write', async () => {
-    const h = harness();
-    const id = await placed(h);
-    const res = await request(h.app)
-      .post(`/orders/${id}/cancel`)
-      .set('Authorization', await bearer('alice', 'orders:read'));
+    const { h, id } = await withPlacedOrder();
+    const res = await postAs(h.app, `/orders/${id}/cancel`, 'alice', 'orders:read');
     expect(res.status).toBe(403);
   });
 
   it.each(['approve', 'reject'])(
     '%s: 202 when awaiting approval, 409 otherwise, 403 without support, 404 unknown',
     async (action) => {
-      const h = harness();
-      const id = await placed(h);
+      const { h, id } = await withPlacedOrder();
       const support = await bearer('agent', 'orders:support');
       const notAwaiting = await request(h.app)
         .post(`/orders/${id}/${action}`)
@@ -445,8 +383,7 @@ describe('commands on an order', () => {
   );
 
   it('history: summary plus the Temporal UI link, support only', async () => {
-    const h = harness();
-    const id = await placed(h);
+    const { h, id } = await withPlacedOrder();
     const support = await bearer('agent', 'orders:support');
     const res = await request(h.app).get(`/orders/${id}/history`).set('Authorization', support);
     expect(res.status).toBe(200);
@@ -456,13 +393,7 @@ describe('commands on an order', () => {
       temporalUiUrl: `http://127.0.0.1:8233/namespaces/default/workflows/order-${id}`,
       events: [{ type: 'WorkflowExecutionStarted', name: 'orderSaga' }],
     });
-    expect(
-      (
-        await request(h.app)
-          .get(`/orders/${id}/history`)
-          .set('Authorization', await bearer('alice', 'orders:read'))
-      ).status,
-    ).toBe(403);
+    expect((await getAs(h.app, `/orders/${id}/history`, 'alice', 'orders:read')).status).toBe(403);
     expect(
       (await request(h.app).get('/orders/ord_x/history').set('Authorization', support)).status,
     ).toBe(404);

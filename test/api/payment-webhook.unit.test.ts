@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
-import { signStandardWebhook } from '../../api/domain/standard-webhook';
-import { signPayload } from '../../api/domain/webhook-signature';
-import type { ConfigError } from '../../lib/config';
-import { bearer, harness, settings, validOrder, WEBHOOK_SECRET } from './harness';
+import { signStandardWebhook } from '../../api/webhook/standard-webhook';
+import { signPayload } from '../../api/webhook/legacy-signature';
+import { apiConfigProblems, harness, settings, WEBHOOK_SECRET } from './harness';
+import { orderAwaitingConfirmation, postWebhook as post } from './requests';
 
 const WHSEC = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -12,34 +12,10 @@ async function awaitingConfirmation(secret = WEBHOOK_SECRET, acceptLegacySignatu
   const h = harness({
     settings: settings({ paymentWebhook: { secret, acceptLegacySignature } }),
   });
-  const res = await request(h.app)
-    .post('/orders')
-    .set('Authorization', await bearer('alice', 'orders:write'))
-    .send(validOrder());
-  const orderId = (res.body as { orderId: string }).orderId;
-  h.commands.orders.get(orderId)!.status = 'AWAITING_PAYMENT_CONFIRMATION';
+  const orderId = await orderAwaitingConfirmation(h);
   const raw = JSON.stringify({ orderId, outcome: 'confirmed' });
   const deliveries = () => h.commands.calls.filter((c) => c.method === 'confirmPayment').length;
   return { h, orderId, raw, deliveries };
-}
-
-function post(
-  app: Parameters<typeof request>[0],
-  raw: string,
-  signed: { id: string; at: Date; secret?: string; signature?: string },
-) {
-  const timestamp = String(Math.floor(signed.at.getTime() / 1000));
-  return request(app)
-    .post('/payments/webhook')
-    .set('Content-Type', 'application/json')
-    .set('webhook-id', signed.id)
-    .set('webhook-timestamp', timestamp)
-    .set(
-      'webhook-signature',
-      signed.signature ??
-        signStandardWebhook(signed.secret ?? WEBHOOK_SECRET, signed.id, signed.at, raw),
-    )
-    .send(raw);
 }
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000);
@@ -65,6 +41,21 @@ describe('payment webhook: Standard Webhooks', () => {
       expect(again.body).toEqual({ webhookId: 'msg_dup', alreadyProcessed: true });
     }
     expect(deliveries()).toBe(1);
+  });
+
+  it('a second confirmation under a new webhook-id is 409 payment-already-confirmed, reason and all', async () => {
+    const { h, raw, deliveries } = await awaitingConfirmation();
+    expect((await post(h.app, raw, { id: 'msg_a', at: new Date() })).status).toBe(202);
+    const second = await post(h.app, raw, { id: 'msg_b', at: new Date() });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({
+      type: 'https://order-saga.example/problems/payment-already-confirmed',
+      reason: 'ALREADY_CONFIRMED',
+      detail: 'The confirmation has already been received.',
+    });
+    expect(deliveries()).toBe(2);
+    // Refused, so not processed: the provider's retry of that id is judged again.
+    expect(h.webhooks.ids.has('msg_b')).toBe(false);
   });
 
   it('a delivery of an id another delivery is still processing is 409 with Retry-After, not 2xx', async () => {
@@ -174,14 +165,8 @@ describe('payment webhook: legacy X-Signature', () => {
   });
 
   it('PAYMENT_WEBHOOK_SECRET: whsec_ secrets must be base64 of 24 to 64 bytes', () => {
-    const problems = (secret: string) => {
-      try {
-        loadApiConfig({ LOCAL_MODE: 'true', PAYMENT_WEBHOOK_SECRET: secret });
-        return [];
-      } catch (err) {
-        return (err as ConfigError).problems;
-      }
-    };
+    const problems = (secret: string) =>
+      apiConfigProblems({ LOCAL_MODE: 'true', PAYMENT_WEBHOOK_SECRET: secret });
     expect(problems(WHSEC)).toEqual([]);
     expect(problems('whsec_not base64!')).toEqual([
       'PAYMENT_WEBHOOK_SECRET: a whsec_ secret must be whsec_ followed by base64',

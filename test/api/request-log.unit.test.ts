@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import request from 'supertest';
-import { bearer, harness, validOrder } from './harness';
+import { harness, validOrder } from './harness';
+import { getAs, postOrderAs } from './requests';
 
 // Request lines are short (no headers) and a refused request is the client's business (info);
 // only server errors are logged as errors, and only unexpected ones with a stack.
@@ -24,10 +24,7 @@ describe('request log', () => {
   it('one short line per request: id, method, url, status and time; no headers', async () => {
     const { lines, logger } = capturing();
     const h = harness({ logger });
-    await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send(validOrder());
+    await postOrderAs(h.app);
     const [line] = completed(lines);
     expect(line).toMatchObject({
       level: 30,
@@ -46,13 +43,8 @@ describe('request log', () => {
   it('a refused request (4xx) is logged at info without a stack', async () => {
     const { lines, logger } = capturing();
     const h = harness({ logger });
-    await request(h.app)
-      .post('/orders')
-      .set('Authorization', await bearer('alice', 'orders:write'))
-      .send({ ...validOrder(), paymentToken: 'nope' });
-    await request(h.app)
-      .get('/orders/ord_x')
-      .set('Authorization', await bearer('a', 'orders:read'));
+    await postOrderAs(h.app, { ...validOrder(), paymentToken: 'nope' });
+    await getAs(h.app, '/orders/ord_x', 'a', 'orders:read');
     expect(
       completed(lines).map((l) => [l.level, (l.res as { statusCode: number }).statusCode]),
     ).toEqual([
@@ -66,9 +58,7 @@ describe('request log', () => {
     const { lines, logger } = capturing();
     const h = harness({ logger });
     h.readModel.failWith = new Error('boom');
-    await request(h.app)
-      .get('/orders/ord_1')
-      .set('Authorization', await bearer('a', 'orders:read'));
+    await getAs(h.app, '/orders/ord_1', 'a', 'orders:read');
     const unhandled = lines.find((l) => l.msg === 'unhandled error');
     expect(unhandled).toMatchObject({ level: 50, err: { message: 'boom' } });
     expect((unhandled?.err as { stack: string }).stack).toMatch(/Error: boom/);

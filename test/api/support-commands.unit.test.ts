@@ -51,6 +51,18 @@ describe('four eyes: approving one’s own order', () => {
     expect((await post(h, `/orders/${id}/reject`, 'agent-7')).status).toBe(202);
   });
 
+  it('a second decision is 409 order-already-decided, the workflow’s own reason', async () => {
+    const h = harness();
+    const id = await orderIn(h, 'alice', 'AWAITING_APPROVAL');
+    expect((await post(h, `/orders/${id}/approve`, 'agent-8')).status).toBe(202);
+    const again = await post(h, `/orders/${id}/reject`, 'agent-9');
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      type: 'https://order-saga.example/problems/order-already-decided',
+      reason: 'ALREADY_DECIDED',
+    });
+  });
+
   it('an unknown order is 404, not a four-eyes refusal', async () => {
     const h = harness();
     const res = await post(h, '/orders/ord_nope/approve', 'agent-7');

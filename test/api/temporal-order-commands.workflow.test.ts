@@ -40,7 +40,7 @@ it('cancel: too late once the shipment exists (workflow still running)', async (
   await waitForState(handle, (s) => s.status === 'SHIPMENT_CREATED');
   expect(await commands.cancel(input.orderId, customer)).toEqual({
     ok: false,
-    reason: 'TOO_LATE',
+    reason: 'TOO_LATE_TO_CANCEL',
     detail: 'The shipment has already been created; the order can no longer be cancelled.',
   });
   gate.open();
@@ -55,14 +55,23 @@ it('cancel: already cancelled while a compensation waits for support', async () 
   await waitForState(handle, (s) => s.status === 'COMPENSATION_FAILED');
   expect(await commands.cancel(input.orderId, customer)).toEqual({
     ok: false,
-    reason: 'ALREADY_CANCELLED',
+    reason: 'ALREADY_CANCELLING',
     detail: 'The order is already being cancelled (status COMPENSATION_FAILED).',
   });
   await handle.terminate('test done');
 });
 
 it('approve and confirm: refused with the reason of the state the order is in', async () => {
-  const { input, handle } = await startWith({}, { paymentToken: 'tok_3ds' });
+  const gate = t.fakes.gate();
+  const { input, handle } = await startWith(
+    {
+      capturePayment: async (i) => {
+        await gate.opened;
+        return { paymentId: i.paymentId, amount: 3000 };
+      },
+    },
+    { paymentToken: 'tok_3ds' },
+  );
   await waitForState(handle, (s) => s.status === 'AWAITING_PAYMENT_CONFIRMATION');
   expect(await commands.approve(input.orderId, { sub: 'support-1', support: true })).toEqual({
     ok: false,
@@ -70,6 +79,12 @@ it('approve and confirm: refused with the reason of the state the order is in', 
     detail: 'The order is not awaiting approval (status AWAITING_PAYMENT_CONFIRMATION).',
   });
   expect(await commands.confirmPayment(input.orderId, 'confirmed')).toEqual({ ok: true });
+  // A second confirmation while the saga runs on: the workflow's own reason, not folded.
+  expect(await commands.confirmPayment(input.orderId, 'confirmed')).toMatchObject({
+    ok: false,
+    reason: 'ALREADY_CONFIRMED',
+  });
+  gate.open();
   expect((await handle.result()).status).toBe('COMPLETED');
   expect(await commands.confirmPayment(input.orderId, 'confirmed')).toMatchObject({
     ok: false,

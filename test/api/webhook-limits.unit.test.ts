@@ -1,13 +1,11 @@
 import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
-import { signStandardWebhook } from '../../api/domain/standard-webhook';
-import type { Clock } from '../../api/domain/read-your-writes';
+import type { Clock } from '../../api/reads/read-your-writes';
 import { harness, LOCAL, settings, validOrder, WEBHOOK_SECRET } from './harness';
+import { type App, postConfirmation } from './requests';
 
 // The webhook's limits count a delivery only once its signature has been checked: unsigned (or
 // wrongly signed) requests from the provider's own address can no longer lock the provider out.
-
-type App = Parameters<typeof request>[0];
 
 /** A clock at a fixed point mid-window, so no test straddles a one-minute window. */
 const fixedClock: Clock = { now: () => 1_800_000_030_000, sleep: () => Promise.resolve() };
@@ -28,18 +26,6 @@ function webhookApp(limits: { verified: number; refused: number }) {
       status: 'AWAITING_PAYMENT_CONFIRMATION',
     });
   return { ...h, awaiting };
-}
-
-function signed(app: App, orderId: string, id: string) {
-  const raw = JSON.stringify({ orderId, outcome: 'confirmed' });
-  const at = new Date();
-  return request(app)
-    .post('/payments/webhook')
-    .set('Content-Type', 'application/json')
-    .set('webhook-id', id)
-    .set('webhook-timestamp', String(Math.floor(at.getTime() / 1000)))
-    .set('webhook-signature', signStandardWebhook(WEBHOOK_SECRET, id, at, raw))
-    .send(raw);
 }
 
 const junk = (app: App, i: number) => {
@@ -66,7 +52,7 @@ describe('payment webhook rate limits', () => {
     // Ten times the provider's limit of unsigned or wrongly signed requests, from its address.
     const refused = await statuses(30, (i) => junk(h.app, i));
     expect(new Set(refused)).toEqual(new Set([401]));
-    const delivered = await signed(h.app, 'ord_3ds', 'msg_real');
+    const delivered = await postConfirmation(h.app, 'ord_3ds', 'msg_real');
     expect(delivered.status).toBe(202);
     expect(h.commands.calls).toContainEqual(
       expect.objectContaining({ method: 'confirmPayment', orderId: 'ord_3ds' }),
@@ -83,14 +69,14 @@ describe('payment webhook rate limits', () => {
     expect((limited.body as { detail: string }).detail).toMatch(
       /5 requests per minute \(webhook-unverified\)/,
     );
-    expect((await signed(h.app, 'ord_3ds', 'msg_real')).status).toBe(202);
+    expect((await postConfirmation(h.app, 'ord_3ds', 'msg_real')).status).toBe(202);
   });
 
   it('verified deliveries have the provider limit of their own', async () => {
     const h = webhookApp({ verified: 3, refused: 1_000 });
-    const delivered = await statuses(4, (i) => signed(h.app, 'ord_unknown', `msg_${i}`));
+    const delivered = await statuses(4, (i) => postConfirmation(h.app, 'ord_unknown', `msg_${i}`));
     expect(delivered).toEqual([404, 404, 404, 429]); // delivered (unknown order) until the limit
-    const limited = await signed(h.app, 'ord_unknown', 'msg_x');
+    const limited = await postConfirmation(h.app, 'ord_unknown', 'msg_x');
     expect((limited.body as { detail: string }).detail).toMatch(
       /3 requests per minute \(webhook\)/,
     );

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { SERVICES, type Service } from '../../contracts/services';
 import { SYSTEM_PROCESSES, type SystemProcessName } from '../../system/processes';
 import { chaosLog } from './log';
 
@@ -14,10 +15,10 @@ export type AppName = SystemProcessName;
 
 /** The line each process logs once it is serving. */
 const READY: Record<AppName, string> = {
-  orders: '"msg":"worker started"',
-  inventory: '"msg":"worker started"',
-  payments: '"msg":"worker started"',
-  shipping: '"msg":"worker started"',
+  ...(Object.fromEntries(SERVICES.map((s) => [s, '"msg":"worker started"'])) as Record<
+    Service,
+    string
+  >),
   projector: '"msg":"metrics on /metrics"',
   api: '"msg":"api listening"',
 };

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { SERVICES } from '../../contracts/services';
+import { localProcessEnv } from '../setup/local-process-env';
 import { freePorts } from '../../stack';
 import { ApiClient } from './api-client';
 import { type AppName, AppProcesses } from './app-processes';
@@ -14,7 +16,7 @@ import type { ViewFacts } from './reconcile';
 // One chaos system: a private stack and every application process as a child process pointed
 // at it, plus what the scenarios need to drive and check it.
 
-export const WORKERS: AppName[] = ['orders', 'inventory', 'payments', 'shipping'];
+export const WORKERS: readonly AppName[] = SERVICES;
 const JWT_SECRET = 'chaos-jwt-secret-0123456789-0123456789-abcdef';
 
 export interface ChaosSystem {
@@ -43,21 +45,13 @@ export async function startChaosSystem(
   chaosLog(`private stack up in ${Date.now() - started} ms (${stack.dir})`);
   const [apiPort] = await freePorts(1);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'development',
-    LOCAL_MODE: 'true',
-    PAYMENT_PROVIDER: 'simulated',
-    LOG_LEVEL: 'info',
+    ...localProcessEnv(),
     TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_NAMESPACE: 'default',
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     MONGO_URL: stack.mongoUrl,
     PORT: String(apiPort),
     JWT_SECRET,
     RATE_LIMIT_PER_MINUTE: String(opts.rateLimitPerMinute ?? 600),
-    PROJECTOR_METRICS_PORT: '0',
-    METRICS_PORT: '0',
     PROJECTOR_POINTER_POLL_MS: '60000',
   };
   const apps = new AppProcesses(path.join(stack.dir, 'logs'), env);

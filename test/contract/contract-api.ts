@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../api/domain/read-your-writes';
+import type { Clock } from '../../api/reads/read-your-writes';
 import { orderView } from '../api/fakes';
 import { ALL_SCOPES, harness, token } from '../api/harness';
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -23,21 +23,10 @@ const ROOT = path.resolve(__dirname, '../..');
 const FIRST_ORDER_TARGET_MS = 3_000;
 const READY_TIMEOUT_MS = 180_000;
 
-/** The README's "Try it" requests. */
-const KETTLE = { name: 'Kettle', unitPrice: 2500, available: 100 };
-const README_ORDER = {
-  customerId: 'alice',
-  items: [{ sku: 'KETTLE', quantity: 2 }],
-  currency: 'EUR',
-  paymentToken: 'tok_ok',
-  shippingAddress: {
-    name: 'Alice',
-    line1: '1 Main St',
-    city: 'Amsterdam',
-    postalCode: '1011AA',
-    country: 'NL',
-  },
-};
+/** The README's "Try it" request bodies, read from the README itself so the two cannot drift. */
+const [KETTLE, README_ORDER] = [
+  ...readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/ -d '([^']+)'/g),
+].map((m) => JSON.parse(m[1]) as Record<string, unknown>);
 
 interface StartRun {
   /** Resolves at the `ready in` line, the moment a user reads it. */

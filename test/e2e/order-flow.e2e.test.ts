@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { signStandardWebhook } from '../../api/domain/standard-webhook';
-import type { CancellationReason, OrderStatus, PlaceOrder } from '../../contracts/order';
+import type { CancellationReason, PlaceOrder } from '../../contracts/order';
 import type { OrderView } from '../../contracts/read-models';
-import { getOrderStateQuery } from '../../workflows/messages';
+import { getOrderStateQuery } from '../../workflows/client';
 import { orderWorkflowId } from '../../contracts/order';
-import { devToken } from '../../scripts/token';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { sampleOrder } from './order-client';
+import { CUSTOMER_SCOPES, FINAL_STATUSES, type ApiClient } from '../chaos/api-client';
+import { apiClientOf, sampleOrder } from './order-client';
 import { startTestSystem, type TestSystem } from './system';
 
 // The system as a client sees it: orders placed through the HTTP API run as sagas on the real
@@ -15,47 +13,16 @@ import { startTestSystem, type TestSystem } from './system';
 jest.setTimeout(180_000);
 
 let system: TestSystem;
-const tokens: Record<string, string> = {};
+let api: ApiClient;
 
-async function token(sub: string, scope: string): Promise<string> {
-  return (tokens[`${sub} ${scope}`] ??= await devToken({
-    sub,
-    scope,
-    ttlSeconds: 3600,
-    secret: system.jwtSecret,
-  }));
-}
-
-interface Reply<T> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-async function call<T = unknown>(
+const call = <T = unknown>(
   method: string,
   path: string,
   opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: {
-      ...(opts.body !== undefined && { 'content-type': 'application/json' }),
-      ...(opts.token && { authorization: `Bearer ${opts.token}` }),
-      ...opts.headers,
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text ? JSON.parse(text) : undefined) as T,
-    headers: res.headers,
-  };
-}
+) => api.json<T>(method, path, opts);
 
-const customer = () => token('alice', 'orders:write orders:read');
-const support = () => token('support-1', 'orders:read orders:write orders:support');
+const customer = () => api.token('alice', CUSTOMER_SCOPES);
+const support = () => api.support();
 
 const order = (overrides: Partial<PlaceOrder> = {}) => sampleOrder('alice', overrides);
 
@@ -72,30 +39,10 @@ async function place(
 }
 
 /** Reads the order with minVersion until the read model shows `until`. */
-async function readUntil(
-  orderId: string,
-  until: (o: OrderView) => boolean,
-  timeoutMs = 60_000,
-): Promise<OrderView> {
-  const deadline = Date.now() + timeoutMs;
-  let version = 1;
-  for (;;) {
-    const res = await call<OrderView>(
-      'GET',
-      `/orders/${orderId}?minVersion=${version}&timeoutMs=5000`,
-      { token: await support() },
-    );
-    // An accepted order is never 404 when read with the version POST returned.
-    expect(res.status).toBe(200);
-    if (until(res.body)) return res.body;
-    if (Date.now() > deadline)
-      throw new Error(`order ${orderId} stuck at ${res.body.status} v${res.body.version}`);
-    version = res.body.version + 1;
-  }
-}
+const readUntil = (orderId: string, until: (o: OrderView) => boolean, timeoutMs?: number) =>
+  api.readUntil(orderId, until, timeoutMs);
 
-const FINAL: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_FAILED'];
-const final = (orderId: string) => readUntil(orderId, (o) => FINAL.includes(o.status));
+const final = (orderId: string) => readUntil(orderId, (o) => FINAL_STATUSES.includes(o.status));
 
 /** The read model is exactly the saga's events: one timeline entry per sequence, 1..version. */
 async function expectConsistentWithSaga(view: OrderView): Promise<void> {
@@ -119,29 +66,13 @@ async function expectCancelled(orderId: string, reason: CancellationReason): Pro
 }
 
 /** The provider's delivery, signed with Standard Webhooks; `id` repeats for a redelivery. */
-async function webhook(
-  orderId: string,
-  outcome: 'confirmed' | 'failed',
-  id = `msg_${randomUUID()}`,
-): Promise<number> {
-  const raw = JSON.stringify({ orderId, outcome });
-  const at = new Date();
-  const res = await fetch(`${system.apiUrl}/payments/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signStandardWebhook(system.webhookSecret, id, at, raw),
-    },
-    body: raw,
-  });
-  return res.status;
-}
+const webhook = (orderId: string, outcome: 'confirmed' | 'failed', id?: string) =>
+  api.deliverWebhook(orderId, outcome, id);
 
 beforeAll(async () => {
   installQuietRuntime();
   system = await startTestSystem('e2e-flow');
+  api = apiClientOf(system);
   for (const [sku, unitPrice, available] of [
     ['KETTLE', 2_500, 1_000],
     ['TEAPOT', 1_200, 1_000],

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PAYMENTS_COLLECTION } from '../../activities/payments/ledger';
 import { createTemporalOrderCommands } from '../../api/adapters/temporal-order-commands';
-import { signStandardWebhook } from '../../api/domain/standard-webhook';
 import type { OrderStatus, PlaceOrder } from '../../contracts/order';
 import { orderWorkflowId } from '../../contracts/order';
 import type { OrderView } from '../../contracts/read-models';
-import { devToken } from '../../scripts/token';
-import { getOrderStateQuery } from '../../workflows/messages';
+import { getOrderStateQuery } from '../../workflows/client';
 import { installQuietRuntime } from '../../testing/saga-test-env';
-import { sampleOrder } from './order-client';
+import { CUSTOMER_SCOPES, type ApiClient } from '../chaos/api-client';
+import { apiClientOf, sampleOrder } from './order-client';
 import { startTestSystem, type TestSystem } from './system';
 
 // Support's side of the system end to end, on the real servers: a COMPENSATION_FAILED order
@@ -23,48 +22,24 @@ import { startTestSystem, type TestSystem } from './system';
 jest.setTimeout(300_000);
 
 let system: TestSystem;
-const tokens = new Map<string, string>();
+let api: ApiClient;
 
-async function token(sub: string, scope: string): Promise<string> {
-  const key = `${sub} ${scope}`;
-  if (!tokens.has(key))
-    tokens.set(key, await devToken({ sub, scope, ttlSeconds: 3600, secret: system.jwtSecret }));
-  return tokens.get(key) as string;
-}
-const SUPPORT_SCOPES = 'orders:read orders:write orders:support';
-const CUSTOMER_SCOPES = 'orders:read orders:write';
-const support = (sub = 'support-1') => token(sub, SUPPORT_SCOPES);
-const customer = (sub: string) => token(sub, CUSTOMER_SCOPES);
-
-interface Reply<T> {
-  status: number;
-  body: T;
-}
+const support = (sub = 'support-1') => api.support(sub);
+const customer = (sub: string) => api.token(sub, CUSTOMER_SCOPES);
 
 async function call<T = Record<string, unknown>>(
   method: string,
   path: string,
   bearer: string,
   body?: unknown,
-): Promise<Reply<T>> {
-  const res = await fetch(`${system.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+): Promise<{ status: number; body: T }> {
+  const { status, body: answered } = await api.json<T>(method, path, { token: bearer, body });
+  return { status, body: answered };
 }
 
-async function place(
-  order: PlaceOrder,
-  by = order.customerId,
-): Promise<Reply<{ orderId: string }>> {
-  const scopes = by === order.customerId ? CUSTOMER_SCOPES : SUPPORT_SCOPES;
-  return call('POST', '/orders', await token(by, scopes), order);
+async function place(order: PlaceOrder, by = order.customerId) {
+  const bearer = by === order.customerId ? await customer(by) : await support(by);
+  return call<{ orderId: string }>('POST', '/orders', bearer, order);
 }
 
 async function placed(order: PlaceOrder, by?: string): Promise<string> {
@@ -74,26 +49,8 @@ async function placed(order: PlaceOrder, by?: string): Promise<string> {
 }
 
 /** Reads the order with minVersion until the read model shows `until`. */
-async function readUntil(
-  orderId: string,
-  until: (o: OrderView) => boolean,
-  timeoutMs = 60_000,
-): Promise<OrderView> {
-  const deadline = Date.now() + timeoutMs;
-  let version = 1;
-  for (;;) {
-    const res = await call<OrderView>(
-      'GET',
-      `/orders/${orderId}?minVersion=${version}&timeoutMs=5000`,
-      await support(),
-    );
-    expect(res.status).toBe(200);
-    if (until(res.body)) return res.body;
-    if (Date.now() > deadline)
-      throw new Error(`order ${orderId} stuck at ${res.body.status} v${res.body.version}`);
-    version = res.body.version + 1;
-  }
-}
+const readUntil = (orderId: string, until: (o: OrderView) => boolean, timeoutMs?: number) =>
+  api.readUntil(orderId, until, timeoutMs);
 const reaches = (status: OrderStatus) => (o: OrderView) => o.status === status;
 
 async function available(sku: string): Promise<number> {
@@ -102,22 +59,7 @@ async function available(sku: string): Promise<number> {
 }
 
 /** The provider's signed confirmation (Standard Webhooks). */
-async function confirm(orderId: string): Promise<number> {
-  const id = `msg_${randomUUID()}`;
-  const raw = JSON.stringify({ orderId, outcome: 'confirmed' });
-  const at = new Date();
-  const res = await fetch(`${system.apiUrl}/payments/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signStandardWebhook(system.webhookSecret, id, at, raw),
-    },
-    body: raw,
-  });
-  return res.status;
-}
+const confirm = (orderId: string): Promise<number> => api.deliverWebhook(orderId, 'confirmed');
 
 async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   const deadline = Date.now() + 30_000;
@@ -131,6 +73,7 @@ async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean): P
 beforeAll(async () => {
   installQuietRuntime();
   system = await startTestSystem('e2e-support');
+  api = apiClientOf(system);
   for (const [sku, unitPrice] of [
     ['KETTLE', 2_500],
     ['PIANO', 250_000],

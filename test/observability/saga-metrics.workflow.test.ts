@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createEventActivities } from '../../activities/events/event-activities';
 import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
-import { TASK_QUEUES } from '../../contracts/order';
+import { TASK_QUEUES, type Service } from '../../contracts/services';
 import type { OrderSagaInput } from '../../contracts/order';
 import type { MessagePublisher } from '../../lib/kafka';
 import { freePorts } from '../../stack';
@@ -12,7 +12,7 @@ import { workerMetricsExporter } from '../../workers/run-worker';
 import { retryCompensationUpdate } from '../../workflows/messages';
 import { SAGA_METRICS } from '../../workflows/metrics';
 import { orderSaga } from '../../workflows/order-saga';
-import { orderWorkflowStartOptions } from '../../workflows/start-options';
+import { orderWorkflowStartOptions } from '../../workflows/client';
 import { business, FakeServices, orderInput } from '../../testing/fake-services';
 import { createTimeSkippingEnv, waitForState } from '../../testing/saga-test-env';
 import { workflowBundle } from '../../workers/workflow-bundle';
@@ -62,8 +62,7 @@ beforeAll(async () => {
   });
   env = await createTimeSkippingEnv();
   const logger = pino({ level: 'silent' });
-  const events = (service: 'orders' | 'inventory' | 'payments' | 'shipping') =>
-    createEventActivities({ publisher, service, logger });
+  const events = (service: Service) => createEventActivities({ publisher, service, logger });
   const connection = env.nativeConnection;
   workers = await Promise.all([
     Worker.create({

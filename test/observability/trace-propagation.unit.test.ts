@@ -5,7 +5,7 @@ import type { OrderEventDraft } from '../../contracts/events';
 import type { OutgoingMessage } from '../../lib/kafka';
 import { createTracing, type Tracing } from '../../lib/tracing';
 import { processBatch, type ConsumedMessage } from '../../projections/runtime/process-batch';
-import { placed } from '../projections/event-builders';
+import { placed } from '../../testing/sample-streams';
 import { InMemoryProjectionStore } from '../projections/in-memory-store';
 
 // The Kafka hop of a trace without servers: the publish span travels as the message's
@@ -20,12 +20,12 @@ beforeAll(() => {
 afterAll(() => tracing.shutdown());
 beforeEach(() => exporter.reset());
 
-const draft = {
+const draft: OrderEventDraft = {
   ...placed('cust-9'),
   orderId: 'ord-9',
   sequence: 1,
   occurredAt: '2026-01-01T00:00:00.000Z',
-} as OrderEventDraft;
+};
 
 async function publishTraced(): Promise<OutgoingMessage> {
   const sent: OutgoingMessage[] = [];

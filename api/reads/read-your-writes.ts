@@ -93,24 +93,6 @@ export function createReadModelWatch<T>(options: ReadModelWatchOptions<T>): Read
     return open.size > 0;
   };
 
-  const readAll = async () => {
-    const waiters = [...open];
-    const ids = [...new Set(waiters.map((w) => w.id))];
-    for (let i = 0; i < ids.length; i += maxIds) {
-      const chunk = ids.slice(i, i + maxIds);
-      let found: ReadonlyMap<string, T>;
-      try {
-        found = await options.loadMany(chunk);
-      } catch (error) {
-        // The waits of this read answer with the error, as a direct read would.
-        const ids = new Set(chunk);
-        for (const w of waiters) if (ids.has(w.id) && open.delete(w)) w.fail(error);
-        continue;
-      }
-      for (const w of waiters) if (found.has(w.id)) w.last = found.get(w.id) ?? null;
-    }
-  };
-
   const loop = async () => {
     looping = true;
     try {
@@ -119,7 +101,7 @@ export function createReadModelWatch<T>(options: ReadModelWatchOptions<T>): Read
         const nextDeadline = Math.min(...[...open].map((w) => w.deadline));
         // Sleep to the next round, or to the earliest deadline for its last look.
         await clock.sleep(Math.max(0, Math.min(intervalMs, nextDeadline - now)));
-        await readAll();
+        await readAll(open, (ids) => options.loadMany(ids), maxIds);
       }
     } finally {
       looping = false;
@@ -158,4 +140,27 @@ export function createReadModelWatch<T>(options: ReadModelWatchOptions<T>): Read
       });
     },
   };
+}
+
+/** Reads the documents of every open wait, `maxIds` ids per read, into each wait's `last`. */
+async function readAll<T>(
+  open: Set<Waiter<T>>,
+  loadMany: ReadModelWatchOptions<T>['loadMany'],
+  maxIds: number,
+): Promise<void> {
+  const waiters = [...open];
+  const ids = [...new Set(waiters.map((w) => w.id))];
+  for (let i = 0; i < ids.length; i += maxIds) {
+    const chunk = ids.slice(i, i + maxIds);
+    let found: ReadonlyMap<string, T>;
+    try {
+      found = await loadMany(chunk);
+    } catch (error) {
+      // The waits of this read answer with the error, as a direct read would.
+      const ids = new Set(chunk);
+      for (const w of waiters) if (ids.has(w.id) && open.delete(w)) w.fail(error);
+      continue;
+    }
+    for (const w of waiters) if (found.has(w.id)) w.last = found.get(w.id) ?? null;
+  }
 }

@@ -16,7 +16,7 @@ export class WaitSlots {
   private inFlight = 0;
   private readonly bySubject = new Map<string, number>();
 
-  constructor(private readonly limits: WaitSlotLimits) {}
+  constructor(readonly limits: WaitSlotLimits) {}
 
   acquire(subject: string): Acquired {
     const mine = this.bySubject.get(subject) ?? 0;
