@@ -104,63 +104,17 @@ export function createKafkaPublisher(
 ): MessagePublisher {
   const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
   const sendTimeoutMs = options.sendTimeoutMs ?? 60_000;
-  let producer: Promise<Producer> | undefined;
+  const producer = createProducerSlot(kafka);
   let closed = false;
   let queue: QueuedPublish[] = [];
   /** The send in flight, if any (one at a time). */
   let inFlight: Promise<void> | undefined;
 
-  const connected = (): Promise<Producer> => {
-    if (!producer) {
-      const created = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // murmur2 on the key, as the Java client: an order's events land on the same partition
-        // whichever client (ours or a JVM tool re-driving them) produces them.
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      producer = created.connect().then(() => created);
-      // A failed connection is forgotten so the next publish tries again.
-      producer.catch(() => {
-        producer = undefined;
-      });
-    }
-    return producer;
-  };
-
-  const discard = async (failed: Promise<Producer>) => {
-    if (producer === failed) producer = undefined;
-    await failed.then((p) => p.disconnect()).catch(() => undefined);
-  };
-
-  /** The next send: the head's topic, its publishes in arrival order, up to the byte cap. */
-  const takeBatch = (): QueuedPublish[] => {
-    const { topic } = queue[0];
-    const batch: QueuedPublish[] = [];
-    const rest: QueuedPublish[] = [];
-    let bytes = 0;
-    let full = false;
-    for (const q of queue) {
-      // Stop at the first publish of the topic that does not fit (never skip past it: a later
-      // one may share its key).
-      if (q.topic !== topic || full) rest.push(q);
-      else if (batch.length > 0 && bytes + q.bytes > maxBatchBytes) {
-        full = true;
-        rest.push(q);
-      } else {
-        batch.push(q);
-        bytes += q.bytes;
-      }
-    }
-    queue = rest;
-    return batch;
-  };
-
   const send = async (batch: QueuedPublish[]) => {
     const { topic } = batch[0];
     let current: Promise<Producer> | undefined;
     try {
-      current = connected();
+      current = producer.connected();
       const sending = current.then((p) =>
         p.sendBatch({
           acks: -1,
@@ -171,35 +125,12 @@ export function createKafkaPublisher(
       // settles must not stop them all, so it counts as failed after sendTimeoutMs.
       await withDeadline('Kafka send', sendTimeoutMs, () => sending);
     } catch (error) {
-      // Queued publishes sharing a key with the failed ones (transitively) fail with them.
-      const failedKeys = new Set(batch.flatMap((q) => [...q.keys].map((k) => `${topic}\0${k}`)));
-      const blocked: QueuedPublish[] = [];
-      queue = queue.filter((q) => {
-        const keys = [...q.keys].map((k) => `${q.topic}\0${k}`);
-        if (!keys.some((k) => failedKeys.has(k))) return true;
-        for (const k of keys) failedKeys.add(k);
-        blocked.push(q);
-        return false;
-      });
-      logger.warn(
-        {
-          err: error,
-          topic,
-          publishes: batch.length,
-          messages: batch.reduce((n, q) => n + q.messages.length, 0),
-          blockedPublishes: blocked.length,
-        },
-        'publish failed; the producer will be recreated',
-      );
-      for (const q of batch) q.reject(error);
-      const behind = new Error(
-        `not sent: an earlier message with the same key failed (${error instanceof Error ? error.message : String(error)})`,
-        { cause: error },
-      );
-      for (const q of blocked) q.reject(behind);
+      const { blocked, rest } = sharingKeysWith(batch, queue);
+      queue = rest;
+      failSend(logger, error, batch, blocked);
       // The next send connects a fresh producer; the old one is disconnected meanwhile (not
       // awaited: a disconnect from a broken connection can hang as well).
-      if (current) void discard(current);
+      if (current) void producer.discard(current);
       return;
     }
     for (const q of batch) q.resolve();
@@ -208,7 +139,8 @@ export function createKafkaPublisher(
   /** Starts the next send unless one is in flight; each send's end starts the one after. */
   const pump = (): void => {
     if (inFlight || queue.length === 0) return;
-    const batch = takeBatch();
+    const { batch, rest } = takeBatch(queue, maxBatchBytes);
+    queue = rest;
     inFlight = send(batch)
       // Only if send itself broke: no caller is left waiting (settled promises ignore this).
       .catch((error: unknown) => {
@@ -225,14 +157,7 @@ export function createKafkaPublisher(
       if (closed) return Promise.reject(new Error('publisher is closed'));
       if (messages.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({
-          topic,
-          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-          keys: new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
-          bytes: messages.reduce((n, m) => n + sizeOf(m), 0),
-          resolve,
-          reject,
-        });
+        queue.push(queuedPublish(topic, messages, resolve, reject));
         pump();
       });
     },
@@ -240,9 +165,124 @@ export function createKafkaPublisher(
       closed = true;
       // Publishes already accepted are sent (or fail) before the producer goes.
       while (inFlight) await inFlight;
+      await producer.close();
+    },
+  };
+}
+
+function queuedPublish(
+  topic: string,
+  messages: readonly OutgoingMessage[],
+  resolve: () => void,
+  reject: (error: unknown) => void,
+): QueuedPublish {
+  return {
+    topic,
+    messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    keys: new Set(messages.flatMap((m) => (m.key === null ? [] : [m.key]))),
+    bytes: messages.reduce((n, m) => n + sizeOf(m), 0),
+    resolve,
+    reject,
+  };
+}
+
+/** The one producer of a publisher: connected on first use, replaced after a failed send. */
+function createProducerSlot(kafka: KafkaClient) {
+  let producer: Promise<Producer> | undefined;
+  return {
+    connected(): Promise<Producer> {
+      if (!producer) {
+        const created = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          // murmur2 on the key, as the Java client: an order's events land on the same partition
+          // whichever client (ours or a JVM tool re-driving them) produces them.
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
+        producer = created.connect().then(() => created);
+        // A failed connection is forgotten so the next publish tries again.
+        producer.catch(() => {
+          producer = undefined;
+        });
+      }
+      return producer;
+    },
+    async discard(failed: Promise<Producer>): Promise<void> {
+      if (producer === failed) producer = undefined;
+      await failed.then((p) => p.disconnect()).catch(() => undefined);
+    },
+    async close(): Promise<void> {
       const current = producer;
       producer = undefined;
       if (current) await current.then((p) => p.disconnect()).catch(() => undefined);
     },
   };
+}
+
+/** The next send: the head's topic, its publishes in arrival order, up to the byte cap. */
+function takeBatch(
+  queue: readonly QueuedPublish[],
+  maxBatchBytes: number,
+): { batch: QueuedPublish[]; rest: QueuedPublish[] } {
+  const { topic } = queue[0];
+  const batch: QueuedPublish[] = [];
+  const rest: QueuedPublish[] = [];
+  let bytes = 0;
+  let full = false;
+  for (const q of queue) {
+    // Stop at the first publish of the topic that does not fit (never skip past it: a later
+    // one may share its key).
+    if (q.topic !== topic || full) rest.push(q);
+    else if (batch.length > 0 && bytes + q.bytes > maxBatchBytes) {
+      full = true;
+      rest.push(q);
+    } else {
+      batch.push(q);
+      bytes += q.bytes;
+    }
+  }
+  return { batch, rest };
+}
+
+/** The queued publishes that share a key with the failed ones (transitively), and the rest. */
+function sharingKeysWith(
+  failed: readonly QueuedPublish[],
+  queue: readonly QueuedPublish[],
+): { blocked: QueuedPublish[]; rest: QueuedPublish[] } {
+  const { topic } = failed[0];
+  const failedKeys = new Set(failed.flatMap((q) => [...q.keys].map((k) => `${topic}\0${k}`)));
+  const blocked: QueuedPublish[] = [];
+  const rest = queue.filter((q) => {
+    const keys = [...q.keys].map((k) => `${q.topic}\0${k}`);
+    if (!keys.some((k) => failedKeys.has(k))) return true;
+    for (const k of keys) failedKeys.add(k);
+    blocked.push(q);
+    return false;
+  });
+  return { blocked, rest };
+}
+
+/** Every caller of the failed send gets its error; the publishes blocked behind it fail too. */
+function failSend(
+  logger: Logger,
+  error: unknown,
+  batch: readonly QueuedPublish[],
+  blocked: readonly QueuedPublish[],
+): void {
+  logger.warn(
+    {
+      err: error,
+      topic: batch[0].topic,
+      publishes: batch.length,
+      messages: batch.reduce((n, q) => n + q.messages.length, 0),
+      blockedPublishes: blocked.length,
+    },
+    'publish failed; the producer will be recreated',
+  );
+  for (const q of batch) q.reject(error);
+  const behind = new Error(
+    `not sent: an earlier message with the same key failed (${error instanceof Error ? error.message : String(error)})`,
+    { cause: error },
+  );
+  for (const q of blocked) q.reject(behind);
 }

@@ -3,19 +3,20 @@
 // "Running secured").
 import { PROJECTOR_GROUP_ID } from '../contracts/consumer-groups';
 import { deadLetterTopic, ORDER_EVENTS_TOPIC } from '../contracts/topics';
-import { SYSTEM_PROCESSES, type SystemProcessName } from '../system/processes';
+import {
+  PROCESS_NAMES,
+  processName,
+  type Application,
+  type ProcessName,
+} from '../contracts/services';
 
 /** The stack itself: Kafka super user, creates topics and ACLs; also the operator's identity. */
 export const STACK_ADMIN = 'stack-admin';
 
-/** One identity per process of system/processes.ts (named as it is), plus the stack's own. */
-export type Principal =
-  typeof STACK_ADMIN | (typeof SYSTEM_PROCESSES)[SystemProcessName]['process'];
-export const PRINCIPALS: readonly Principal[] = [
-  STACK_ADMIN,
-  ...Object.values(SYSTEM_PROCESSES).map((p) => p.process),
-];
-export const principalOf = (name: SystemProcessName): Principal => SYSTEM_PROCESSES[name].process;
+/** One identity per process of the system (contracts/services.ts, named as it is), plus the stack's own. */
+export type Principal = typeof STACK_ADMIN | ProcessName;
+export const PRINCIPALS: readonly Principal[] = [STACK_ADMIN, ...PROCESS_NAMES];
+export const principalOf = (name: Application): Principal => processName(name);
 
 export interface Access {
   /** A client certificate for the Temporal TLS front (mTLS). */

@@ -127,61 +127,22 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
   const state: StackState = { version: 1, dir, profile, servers: {} };
   const toLaunch: LaunchSpec[] = [];
   for (const name of SERVER_NAMES) {
-    const p = providers[name];
-    const old = prev?.servers[name];
-    if (p.kind === 'external') {
-      state.servers[name] = { kind: 'external', address: p.address };
-      if (old?.kind === 'local') await stopServer(name, old, progress); // superseded by env
-      continue;
-    }
-    const spec = await launchSpecFor(name, bins, dir, opts.ports, env, progress, opts, secure);
-    if (old?.kind === 'local' && isOurProcess(old.pid, old.markers)) {
-      const samePorts = old.ports.join() === spec.ports.map((x) => x.port).join();
-      if (samePorts && (await spec.isReady().catch(() => false))) {
-        progress(`${name}: already running (pid ${old.pid}) at ${old.address}`);
-        await spec.afterReady?.();
-        state.servers[name] = old;
-        continue;
-      }
-      progress(`${name}: pid ${old.pid} does not answer or uses other ports; restarting it`);
-      await stopServer(name, old, progress);
-    }
-    toLaunch.push(spec);
+    const spec = await reuseOrPlan(name, providers[name], state, prev?.servers[name], {
+      progress,
+      specFor: () => launchSpecFor(name, bins, dir, opts.ports, env, progress, opts, secure),
+    });
+    if (spec) toLaunch.push(spec);
   }
-
-  await assertPortsFree(toLaunch.flatMap((s) => s.ports));
-  const startedHere: Partial<Record<ServerName, LocalServerState>> = {};
-  const results = await Promise.allSettled(
-    toLaunch.map(async (spec) => {
-      const st = await launchServer(spec, { dir, detached, progress, env });
-      startedHere[spec.name] = st;
-      state.servers[spec.name] = st;
-    }),
-  );
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  if (failures.length > 0) {
-    await writeState(state);
-    await stopStackDir(dir, progress, Object.keys(startedHere) as ServerName[]);
-    const message = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n\n');
-    throw new Error(`The local stack did not start (dir ${dir}):\n${message}`);
-  }
-  await writeState(state);
+  const startedHere = await launchAll(toLaunch, state, { dir, detached, progress, env });
 
   // Tests and `npm start` own their servers: terminate them even if the caller never calls stop().
   const onExit = (): void => {
     for (const st of Object.values(startedHere)) terminateSync(st);
   };
   if (!detached) process.once('exit', onExit);
-
+  const addresses = stackAddresses(state, opts.ports, profile);
   const temporal = state.servers.temporal;
-  const kafka = state.servers.kafka;
-  const mongo = state.servers.mongo;
   const uiUrl = temporal?.kind === 'local' ? temporal.uiUrl : undefined;
-  const addresses = {
-    temporalAddress: temporal?.address ?? `127.0.0.1:${opts.ports.temporal}`,
-    kafkaBrokers: splitBrokers(kafka?.address ?? `127.0.0.1:${opts.ports.kafka}`),
-    mongoUrl: mongo?.address ?? mongoUrlFor(opts.ports.mongo, profile === 'secure'),
-  };
   return {
     dir,
     profile,
@@ -197,6 +158,76 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
       process.removeListener('exit', onExit);
       await stopStackDir(dir, progress, Object.keys(startedHere) as ServerName[]);
     },
+  };
+}
+
+/**
+ * Records an external server, or a local one of an earlier start that still answers on the same
+ * ports, in `state`; otherwise (stopping a stale one first) returns the spec to launch it with.
+ */
+async function reuseOrPlan(
+  name: ServerName,
+  provider: Provider,
+  state: StackState,
+  old: StackState['servers'][ServerName],
+  how: { progress: Progress; specFor: () => Promise<LaunchSpec> },
+): Promise<LaunchSpec | undefined> {
+  const { progress } = how;
+  if (provider.kind === 'external') {
+    state.servers[name] = { kind: 'external', address: provider.address };
+    if (old?.kind === 'local') await stopServer(name, old, progress); // superseded by env
+    return undefined;
+  }
+  const spec = await how.specFor();
+  if (old?.kind === 'local' && isOurProcess(old.pid, old.markers)) {
+    const samePorts = old.ports.join() === spec.ports.map((x) => x.port).join();
+    if (samePorts && (await spec.isReady().catch(() => false))) {
+      progress(`${name}: already running (pid ${old.pid}) at ${old.address}`);
+      await spec.afterReady?.();
+      state.servers[name] = old;
+      return undefined;
+    }
+    progress(`${name}: pid ${old.pid} does not answer or uses other ports; restarting it`);
+    await stopServer(name, old, progress);
+  }
+  return spec;
+}
+
+/**
+ * Launches the servers in parallel and records them in the state file. On any failure, stops
+ * what this call started and throws every failure.
+ */
+async function launchAll(
+  toLaunch: readonly LaunchSpec[],
+  state: StackState,
+  how: { dir: string; detached: boolean; progress: Progress; env: NodeJS.ProcessEnv },
+): Promise<Partial<Record<ServerName, LocalServerState>>> {
+  await assertPortsFree(toLaunch.flatMap((s) => s.ports));
+  const startedHere: Partial<Record<ServerName, LocalServerState>> = {};
+  const results = await Promise.allSettled(
+    toLaunch.map(async (spec) => {
+      const st = await launchServer(spec, how);
+      startedHere[spec.name] = st;
+      state.servers[spec.name] = st;
+    }),
+  );
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  await writeState(state);
+  if (failures.length > 0) {
+    await stopStackDir(how.dir, how.progress, Object.keys(startedHere) as ServerName[]);
+    const message = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n\n');
+    throw new Error(`The local stack did not start (dir ${how.dir}):\n${message}`);
+  }
+  return startedHere;
+}
+
+/** Where the stack's servers answer, started or external. */
+function stackAddresses(state: StackState, ports: StackPorts, profile: StackProfile) {
+  const { temporal, kafka, mongo } = state.servers;
+  return {
+    temporalAddress: temporal?.address ?? `127.0.0.1:${ports.temporal}`,
+    kafkaBrokers: splitBrokers(kafka?.address ?? `127.0.0.1:${ports.kafka}`),
+    mongoUrl: mongo?.address ?? mongoUrlFor(ports.mongo, profile === 'secure'),
   };
 }
 

@@ -4,14 +4,12 @@ import { withDeadline } from '../lib/deadline';
 import { repeatWithoutOverlap } from '../lib/repeat';
 
 // A worker whose MongoDB client cannot reach its server any more, although the server is up,
-// fails every activity for as long as the process lives. Seen in CI (2026-11-26, the chaos
-// suite's MongoDB-wire kill): after the server was killed and restarted in 4 s, every operation
-// of the payments worker's client failed server selection with the error of the connection the
-// kill closed ("connection 3 … closed") for more than two minutes, while the inventory
-// worker's client had reconnected; the projector's client did the same in an earlier run, and a
-// fresh process connects at once. So a worker pings its database and, when no ping has succeeded for
-// `limitMs`, reports itself fatal: its process exits for the supervisor to start a fresh one
-// (activities are idempotent and Temporal retries the ones it was running).
+// fails every activity for as long as the process lives: after a restart of the server a client
+// can keep failing server selection with the error of the connection the restart closed, while
+// a fresh process connects at once (docs/operations.md, "Incident notes"). So a worker pings its
+// database and, when no ping has succeeded for `limitMs`, reports itself fatal: its process exits
+// for the supervisor to start a fresh one (activities are idempotent and Temporal retries the
+// ones it was running).
 
 export interface DatabaseWatchOptions {
   db: Db;

@@ -8,7 +8,7 @@ import {
 import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
-import { BUSINESS_FAILURE_REASONS, TASK_QUEUES } from '../contracts/order';
+import { TASK_QUEUES } from '../contracts/services';
 import type { EventService } from '../contracts/event-envelope';
 import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
@@ -22,6 +22,7 @@ import { createEventActivitiesFromEnv } from '../activities/events/from-env';
 import { HISTOGRAM_BUCKETS } from '../activities/shared/metrics';
 import type { WorkerConfig } from './config';
 import { watchDatabase } from './database-watch';
+import { STEP_FAILURE_TYPES } from '../workflows/saga-steps';
 
 // Shared wiring of the four worker processes: connect, create the worker on the service's task
 // queue, run it, and on shutdown close what the service opened (Mongo, Kafka), in that order.
@@ -157,13 +158,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
   };
 }
 
-const BUSINESS_FAILURE_TYPES: ReadonlySet<string> = new Set(Object.keys(BUSINESS_FAILURE_REASONS));
-
-/** The type and message of a business failure (contracts/order.ts), else undefined. */
+/** The type and message of a business failure (a step's, workflows/saga-steps.ts), else undefined. */
 function businessFailure(error: unknown): { type: string; message: string } | undefined {
   if (!(error instanceof ApplicationFailure) || !error.nonRetryable) return undefined;
   const type = error.type;
-  return type && BUSINESS_FAILURE_TYPES.has(type) ? { type, message: error.message } : undefined;
+  return type && STEP_FAILURE_TYPES.has(type) ? { type, message: error.message } : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { OrderEvent } from '../../contracts/event-envelope';
 import type { OrderStatus } from '../../contracts/order';
 import { FINAL_ORDER_STATUSES } from '../../contracts/order';
 import { statusAfter } from '../../contracts/order-status';
-import type { OrderView, PaymentStatus } from '../../contracts/read-models';
+import type { ApprovalDecision, OrderView, PaymentStatus } from '../../contracts/read-models';
 
 // The `orders` read model as a pure fold: evolve(doc | null, event) → doc. No I/O, no clock:
 // `updatedAt` is the event's own time, so replaying the stream rebuilds byte-identical
@@ -35,14 +35,41 @@ const PAYMENT_STATUS_AFTER = {
   PaymentRefunded: 'REFUNDED',
 } as const satisfies Partial<Record<OrderEvent['type'], PaymentStatus>>;
 
+/** Who decided and why, as the approval event says: absent fields stay absent (no `undefined`). */
+function approvalOf(
+  decision: ApprovalDecision['decision'],
+  data: { decidedBy?: string; note?: string },
+): ApprovalDecision {
+  return {
+    decision,
+    ...(data.decidedBy !== undefined && { decidedBy: data.decidedBy }),
+    ...(data.note !== undefined && { note: data.note }),
+  };
+}
+
 function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
   switch (event.type) {
     case 'OrderPriced':
       return { ...doc, items: event.data.items, total: event.data.total };
     case 'OrderCompleted':
       return { ...doc, total: event.data.total };
+    case 'OrderApproved':
+      return { ...doc, approval: approvalOf('APPROVED', event.data) };
+    case 'OrderRejected':
+      return {
+        ...doc,
+        approval: approvalOf(
+          event.data.reason === 'APPROVAL_TIMEOUT' ? 'TIMED_OUT' : 'REJECTED',
+          event.data,
+        ),
+      };
     case 'OrderCancelled':
-      return { ...doc, cancellationReason: event.data.reason };
+      return {
+        ...doc,
+        cancellationReason: event.data.reason,
+        ...(event.data.decidedBy !== undefined && { cancelledBy: event.data.decidedBy }),
+        ...(event.data.note !== undefined && { cancellationNote: event.data.note }),
+      };
     case 'PaymentConfirmationRequired':
     case 'PaymentAuthorized':
     case 'PaymentDeclined':
@@ -59,8 +86,6 @@ function applyDetails(doc: OrderView, event: OrderEvent): OrderView {
       return { ...doc, shipment: { ...doc.shipment, status: 'CANCELLED' } };
     case 'OrderPlaced':
     case 'OrderAwaitingApproval':
-    case 'OrderApproved':
-    case 'OrderRejected':
     case 'InventoryReserved':
     case 'InventoryReleased':
     case 'OrderCompensating':

@@ -1,7 +1,16 @@
 import type { RawHeaders } from '../../contracts/event-envelope';
 import { DLT_HEADERS } from '../../contracts/dead-letter';
-import type { OutgoingMessage } from '../../lib/kafka';
+import { deadLetterTopic } from '../../contracts/topics';
+import type { MessagePublisher, OutgoingMessage } from '../../lib/kafka';
+import type { Logger } from '../../lib/logger';
 import type { ConsumedMessage } from './process-batch';
+
+/**
+ * Where poison events go: published to `<topic>.DLT` (the live projector), or only logged and
+ * counted (a rebuild replaying events that were dead-lettered long ago).
+ */
+export type DeadLetterMode =
+  { mode: 'publish'; publisher: MessagePublisher } | { mode: 'count-only' };
 
 /** Error class name for `kafka_dlt-exception-fqcn` (JavaScript has no packages to qualify it). */
 const errorClass = (error: Error): string => error.name || error.constructor.name || 'Error';
@@ -36,4 +45,24 @@ export function deadLetterMessage(input: {
   headers[DLT_HEADERS.exceptionMessage] = input.error.message.slice(0, 4_000);
   headers[DLT_HEADERS.exceptionFqcn] = errorClass(input.error);
   return { key: input.message.key?.toString() ?? null, value: input.message.value, headers };
+}
+
+/** Logs each poison event and, in `publish` mode, sends it to the dead-letter topic. */
+export function createDeadLetterSink(deps: {
+  log: Logger;
+  topic: string;
+  groupId: string;
+  deadLetters: DeadLetterMode;
+}) {
+  const { log, topic, groupId, deadLetters } = deps;
+  return async (partition: number, message: ConsumedMessage, error: Error): Promise<void> => {
+    log.warn(
+      { partition, offset: message.offset, err: error, mode: deadLetters.mode },
+      'dead-lettering an event',
+    );
+    if (deadLetters.mode === 'count-only') return;
+    await deadLetters.publisher.publish(deadLetterTopic(topic), [
+      deadLetterMessage({ topic, partition, groupId, message, error }),
+    ]);
+  };
 }

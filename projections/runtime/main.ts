@@ -1,17 +1,22 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../../lib/config';
 import { kafkaSecurity, mongoClientOptions } from '../../lib/connections';
 import { withDeadline } from '../../lib/deadline';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
-import { createLogger } from '../../lib/logger';
-import { answerReadiness, createReadinessReporter, notReady } from '../../lib/process-readiness';
+import { createLogger, type Logger } from '../../lib/logger';
+import {
+  answerReadiness,
+  createReadinessReporter,
+  notReady,
+  type ReadinessReporter,
+} from '../../lib/process-readiness';
 import { createTracing } from '../../lib/tracing';
-import { projectionConfigSchema } from './config';
+import { type ProjectionConfig, projectionConfigSchema } from './config';
 import { readActiveReadModels } from '../store/pointers';
-import type { Projector } from './projector';
+import type { Projector, ProjectorOptions } from './projector';
 import { startProjector } from './projector';
 
 // The projector process (`npm run projector`). Run as many as there are partitions to spread
@@ -44,9 +49,43 @@ async function main(): Promise<void> {
   const publisher = createKafkaPublisher(kafka, logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const server = await serveHealthAndMetrics(config, registry, readiness, logger);
 
+  const projection = await followActiveReadModels(db, config.PROJECTOR_POINTER_POLL_MS, logger, {
+    kafka,
+    db,
+    logger,
+    registry,
+    topic: config.ORDER_EVENTS_TOPIC,
+    deadLetters: { mode: 'publish', publisher },
+    partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
+    tracer: tracing?.tracer,
+    // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh
+    // process; a graceful stop could hang on the very consumer that is stuck.
+    onFatal: () => setTimeout(() => process.exit(1), 200),
+    onReadiness: (state) => readiness.set(state),
+  });
+
+  exitOnSignals(logger, async () => {
+    await projection.stop();
+    await publisher.close();
+    await mongo.close();
+    await tracing
+      ?.shutdown()
+      .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed'));
+    server.close();
+  });
+}
+
+/** `/healthz`, `/readyz` and `/metrics` on the configured host and port. */
+async function serveHealthAndMetrics(
+  config: Pick<ProjectionConfig, 'PROJECTOR_METRICS_PORT' | 'PROJECTOR_METRICS_HOST'>,
+  registry: Registry,
+  readiness: ReadinessReporter,
+  logger: Logger,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    // Liveness: the process answers. A projector that cannot consume exits (onFatal below).
+    // Liveness: the process answers. A projector that cannot consume exits (onFatal above).
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -69,32 +108,30 @@ async function main(): Promise<void> {
     server.listen(config.PROJECTOR_METRICS_PORT, config.PROJECTOR_METRICS_HOST, resolve),
   );
   logger.info({ port: (server.address() as AddressInfo).port }, 'metrics on /metrics');
+  return server;
+}
 
+/**
+ * Projects into the active read models, and follows the pointer when a rebuild switches them:
+ * the projector of the old generation stops, one of the new starts. `stop` ends both the
+ * following and the projector.
+ */
+async function followActiveReadModels(
+  db: Db,
+  pollMs: number,
+  logger: Logger,
+  options: Omit<ProjectorOptions, 'readModels'>,
+): Promise<{ stop(): Promise<void> }> {
   // Bounded: a read that never returns would hold the start, every later check and the
   // shutdown (which waits for the check in progress).
   const readPointer = () =>
     withDeadline('reading the read-model pointer', 60_000, () => readActiveReadModels(db));
   const start = async () => {
     const active = await readPointer();
-    const projector = await startProjector({
-      kafka,
-      db,
-      logger,
-      registry,
-      readModels: active,
-      topic: config.ORDER_EVENTS_TOPIC,
-      deadLetters: { mode: 'publish', publisher },
-      partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
-      tracer: tracing?.tracer,
-      // Exit for the supervisor (npm start, compose `restart:`, Kubernetes) to start a fresh
-      // process; a graceful stop could hang on the very consumer that is stuck.
-      onFatal: () => setTimeout(() => process.exit(1), 200),
-      onReadiness: (state) => readiness.set(state),
-    });
+    const projector = await startProjector({ ...options, readModels: active });
     return { projector, generation: active.generation };
   };
   let current: { projector: Projector; generation: string | null } = await start();
-
   let switching = Promise.resolve();
   const poll = setInterval(() => {
     switching = switching
@@ -108,25 +145,25 @@ async function main(): Promise<void> {
       .catch((error: unknown) =>
         logger.error({ err: error }, 'checking the read-model pointer failed'),
       );
-  }, config.PROJECTOR_POINTER_POLL_MS);
+  }, pollMs);
+  return {
+    async stop() {
+      clearInterval(poll);
+      await switching;
+      await current.projector.stop();
+    },
+  };
+}
 
-  // One shutdown for every signal: under `npm start` a Ctrl-C brings the terminal's SIGINT and
-  // the supervisor's SIGTERM, and the second must not exit before the first has left the group.
+/**
+ * One shutdown for every signal: under `npm start` a Ctrl-C brings the terminal's SIGINT and
+ * the supervisor's SIGTERM, and the second must not exit before the first has left the group.
+ */
+function exitOnSignals(logger: Logger, stopAll: () => Promise<void>): void {
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     return (shuttingDown ??= stopAll());
-  };
-  const stopAll = async () => {
-    clearInterval(poll);
-    await switching;
-    await current.projector.stop();
-    await publisher.close();
-    await mongo.close();
-    await tracing
-      ?.shutdown()
-      .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed'));
-    server.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

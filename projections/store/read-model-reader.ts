@@ -1,7 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import type { OrderStatus } from '../../contracts/order';
-import type { OrderView } from '../../contracts/read-models';
-import { readActiveReadModels } from './pointers';
+import type { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models';
+import { readActiveReadModels, type ReadModelNames } from './pointers';
 
 // What the API reads, through the pointer, so a rebuild's switch is picked up without a
 // restart. Storage fields (`_id`) never leave this module.
@@ -31,6 +31,10 @@ export interface ReadModelReader {
     limit: number;
     after?: OrderPosition;
   }): Promise<OrderView[]>;
+  getCustomerStats(customerId: string): Promise<CustomerStats | null>;
+  getSkuSales(sku: string): Promise<SkuSales | null>;
+  /** The `limit` SKUs with the most revenue, most first, ties by SKU. */
+  topSkuSales(limit: number): Promise<SkuSales[]>;
 }
 
 /**
@@ -43,13 +47,17 @@ export function createReadModelReader(
 ): ReadModelReader {
   const ttl = options.pointerTtlMs ?? 2_000;
   const now = options.now ?? Date.now;
-  let cached: { orders: string; at: number } | undefined;
-  const orders = async () => {
+  let cached: { names: ReadModelNames; at: number } | undefined;
+  const active = async () => {
     if (!cached || now() - cached.at > ttl) {
-      cached = { orders: (await readActiveReadModels(db)).collections.orders, at: now() };
+      cached = { names: (await readActiveReadModels(db)).collections, at: now() };
     }
-    return db.collection<OrderDoc>(cached.orders);
+    return cached.names;
   };
+  const orders = async () => db.collection<OrderDoc>((await active()).orders);
+  // Aggregate documents carry the projector's offset marks beside the contract's fields.
+  const customerStats = async () => db.collection<{ _id: string }>((await active()).customerStats);
+  const skuSales = async () => db.collection<{ _id: string }>((await active()).skuSales);
   return {
     async getOrder(orderId) {
       return (await orders()).findOne<OrderView>({ _id: orderId }, { projection: hidden });
@@ -70,6 +78,21 @@ export function createReadModelReader(
       return (await orders())
         .find<OrderView>(filter, { projection: hidden })
         .sort({ createdAt: -1, orderId: -1 })
+        .limit(limit)
+        .toArray();
+    },
+    async getCustomerStats(customerId) {
+      const projection = { _id: 0, customerId: 1, ordersByStatus: 1, totalSpent: 1 };
+      return (await customerStats()).findOne<CustomerStats>({ _id: customerId }, { projection });
+    },
+    async getSkuSales(sku) {
+      const projection = { _id: 0, sku: 1, unitsSold: 1, revenue: 1 };
+      return (await skuSales()).findOne<SkuSales>({ _id: sku }, { projection });
+    },
+    async topSkuSales(limit) {
+      return (await skuSales())
+        .find<SkuSales>({}, { projection: { _id: 0, sku: 1, unitsSold: 1, revenue: 1 } })
+        .sort({ revenue: -1, _id: 1 })
         .limit(limit)
         .toArray();
     },

@@ -1,6 +1,36 @@
 import { addHistory, emptyBreakdown, formatBreakdown } from '../../bench/history';
+import type { HistoryEventLike } from '../../bench/history';
 
 const t = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+
+/** An activity task's events: scheduled (id), started (id + 1), then completed or failed. */
+function activityTask(
+  id: number,
+  name: string,
+  [scheduledAt, startedAt, closedAt]: number[],
+  outcome: 'completed' | 'failed',
+): HistoryEventLike[] {
+  const closed = { scheduledEventId: id };
+  return [
+    {
+      eventId: id,
+      eventTime: t(scheduledAt),
+      activityTaskScheduledEventAttributes: { activityType: { name } },
+    },
+    {
+      eventId: id + 1,
+      eventTime: t(startedAt),
+      activityTaskStartedEventAttributes: { scheduledEventId: id },
+    },
+    {
+      eventId: id + 2,
+      eventTime: t(closedAt),
+      ...(outcome === 'completed'
+        ? { activityTaskCompletedEventAttributes: closed }
+        : { activityTaskFailedEventAttributes: closed }),
+    },
+  ];
+}
 
 describe('history breakdown', () => {
   it('sums queue and run time per activity type and the workflow duration', () => {
@@ -8,36 +38,8 @@ describe('history breakdown', () => {
     for (const offset of [0, 10_000])
       addHistory(b, [
         { eventId: 1, eventTime: t(offset), workflowExecutionStartedEventAttributes: {} },
-        {
-          eventId: 5,
-          eventTime: t(offset + 100),
-          activityTaskScheduledEventAttributes: { activityType: { name: 'reserve' } },
-        },
-        {
-          eventId: 6,
-          eventTime: t(offset + 110),
-          activityTaskStartedEventAttributes: { scheduledEventId: 5 },
-        },
-        {
-          eventId: 7,
-          eventTime: t(offset + 310),
-          activityTaskCompletedEventAttributes: { scheduledEventId: 5 },
-        },
-        {
-          eventId: 8,
-          eventTime: t(offset + 320),
-          activityTaskScheduledEventAttributes: { activityType: { name: 'publish' } },
-        },
-        {
-          eventId: 9,
-          eventTime: t(offset + 330),
-          activityTaskStartedEventAttributes: { scheduledEventId: 8 },
-        },
-        {
-          eventId: 10,
-          eventTime: t(offset + 350),
-          activityTaskFailedEventAttributes: { scheduledEventId: 8 },
-        },
+        ...activityTask(5, 'reserve', [offset + 100, offset + 110, offset + 310], 'completed'),
+        ...activityTask(8, 'publish', [offset + 320, offset + 330, offset + 350], 'failed'),
         { eventId: 11, eventTime: t(offset + 360), workflowTaskScheduledEventAttributes: {} },
         {
           eventId: 12,

@@ -1,32 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { z } from 'zod';
-import { apiConfigSchema } from '../../api/config';
 import { DEV_CODEC_KEYS } from '../../lib/codec';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { deploymentMode } from '../../lib/deployment';
-import { projectionConfigSchema } from '../../projections/runtime/config';
-import { createTopicsConfigSchema } from '../../scripts/create-topics';
 import { SYSTEM_PROCESSES } from '../../system/processes';
-import {
-  inventoryWorkerConfigSchema,
-  ordersWorkerConfigSchema,
-  paymentsWorkerConfigSchema,
-  shippingWorkerConfigSchema,
-} from '../../workers/config';
+import { paymentsWorkerConfigSchema } from '../../workers/config';
+import { CREATE_TOPICS, schemasByProcessName } from '../deploy/process-configs';
 
 // One rule for every process (lib/deployment.ts): local mode only when LOCAL_MODE=true says so,
 // never with NODE_ENV=production, and outside it no placeholder or published secret.
 
 const root = path.resolve(__dirname, '../..');
 const schemas: [string, z.ZodType][] = [
-  ['api', apiConfigSchema],
-  ['worker-orders', ordersWorkerConfigSchema],
-  ['worker-inventory', inventoryWorkerConfigSchema],
-  ['worker-payments', paymentsWorkerConfigSchema],
-  ['worker-shipping', shippingWorkerConfigSchema],
-  ['projector', projectionConfigSchema],
-  ['create-topics', createTopicsConfigSchema],
+  ...Object.entries(schemasByProcessName()),
+  ['create-topics', CREATE_TOPICS.schema],
 ];
 
 const problems = (schema: z.ZodType, env: NodeJS.ProcessEnv): string[] => {

@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer, ProducerBatch } from 'kafkajs';
 import pino from 'pino';
-import { createKafkaPublisher, type OutgoingMessage } from '../../lib/kafka';
+import { createKafkaPublisher, type MessagePublisher, type OutgoingMessage } from '../../lib/kafka';
 
 // createKafkaPublisher against a fake kafkajs producer whose sends the test completes by hand:
 // what is coalesced into one send, in what order, and who learns of a failed send.
@@ -58,6 +58,20 @@ const msg = (key: string | null, value: string): OutgoingMessage => ({
 /** Lets queued promise callbacks run (the fake's sends are pushed asynchronously). */
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** Completes the fake's send `index` and lets its callers settle. */
+async function succeedSend(fake: ReturnType<typeof fakeKafka>, index: number) {
+  fake.sends[index].succeed();
+  await settle();
+}
+
+const logger = pino({ level: 'silent' });
+
+/** A publisher over a fresh fake producer. */
+function fakePublisher(options?: Parameters<typeof createKafkaPublisher>[2]) {
+  const fake = fakeKafka();
+  return { fake, publisher: createKafkaPublisher(fake.kafka, logger, options) };
+}
+
 type Outcome = 'pending' | 'ok' | Error;
 function track(p: Promise<void>) {
   const state: { outcome: Outcome } = { outcome: 'pending' };
@@ -68,29 +82,29 @@ function track(p: Promise<void>) {
   return state;
 }
 
-describe('createKafkaPublisher (fake producer)', () => {
-  const logger = pino({ level: 'silent' });
+/** Publishes one message to topic t and lets its send reach the fake. */
+async function publishOne(publisher: MessagePublisher, key: string, value: string) {
+  const outcome = track(publisher.publish('t', [msg(key, value)]));
+  await settle();
+  return outcome;
+}
 
+describe('createKafkaPublisher (fake producer)', () => {
   it('uses one idempotent producer, one request in flight, acks=all', async () => {
-    const fake = fakeKafka();
-    const publisher = createKafkaPublisher(fake.kafka, logger);
-    const a = track(publisher.publish('t', [msg('k1', 'a')]));
-    await settle();
+    const { fake, publisher } = fakePublisher();
+    const a = await publishOne(publisher, 'k1', 'a');
     expect(fake.configs).toEqual([
       expect.objectContaining({ idempotent: true, maxInFlightRequests: 1 }),
     ]);
     expect(fake.sends).toHaveLength(1);
     expect(fake.sends[0].acks).toBe(-1);
-    fake.sends[0].succeed();
-    await settle();
+    await succeedSend(fake, 0);
     expect(a.outcome).toBe('ok');
   });
 
   it('coalesces publishes that arrive while a send is in flight into the next send, in order', async () => {
-    const fake = fakeKafka();
-    const publisher = createKafkaPublisher(fake.kafka, logger);
-    const first = track(publisher.publish('t', [msg('k1', 'a')]));
-    await settle();
+    const { fake, publisher } = fakePublisher();
+    const first = await publishOne(publisher, 'k1', 'a');
     const later = [
       track(publisher.publish('t', [msg('k2', 'b')])),
       track(publisher.publish('t', [msg('k1', 'c'), msg('k3', 'd')])),
@@ -101,14 +115,12 @@ describe('createKafkaPublisher (fake producer)', () => {
     expect(fake.sends.map((s) => s.values)).toEqual([['a']]);
     expect(later.map((l) => l.outcome)).toEqual(['pending', 'pending', 'pending']);
 
-    fake.sends[0].succeed();
-    await settle();
+    await succeedSend(fake, 0);
     expect(first.outcome).toBe('ok');
     // Each caller settles with the send that carries its messages, not before.
     expect(later.map((l) => l.outcome)).toEqual(['pending', 'pending', 'pending']);
     expect(fake.sends.map((s) => s.values)).toEqual([['a'], ['b', 'c', 'd', 'e']]);
-    fake.sends[1].succeed();
-    await settle();
+    await succeedSend(fake, 1);
     expect(later.map((l) => l.outcome)).toEqual(['ok', 'ok', 'ok']);
     expect(fake.created()).toBe(1);
   });
@@ -144,17 +156,14 @@ describe('createKafkaPublisher (fake producer)', () => {
   });
 
   it('a failed send rejects all its callers, discards the producer, and the next send uses a fresh one', async () => {
-    const fake = fakeKafka();
-    const publisher = createKafkaPublisher(fake.kafka, logger);
-    const first = track(publisher.publish('t', [msg('k1', 'a')]));
-    await settle();
+    const { fake, publisher } = fakePublisher();
+    const first = await publishOne(publisher, 'k1', 'a');
     const second = [
       track(publisher.publish('t', [msg('k2', 'b')])),
       track(publisher.publish('t', [msg('k3', 'c')])),
     ];
     await settle();
-    fake.sends[0].succeed();
-    await settle();
+    await succeedSend(fake, 0);
     const third = track(publisher.publish('t', [msg('k4', 'd')]));
     const boom = new Error('NOT_ENOUGH_REPLICAS');
     fake.sends[1].fail(boom);
@@ -164,23 +173,19 @@ describe('createKafkaPublisher (fake producer)', () => {
     expect(fake.disconnected).toEqual([1]);
     // The publish queued behind the failed send (another key) goes out on a new producer.
     expect(fake.sends[2]).toMatchObject({ values: ['d'], producer: 2 });
-    fake.sends[2].succeed();
-    await settle();
+    await succeedSend(fake, 2);
     expect(third.outcome).toBe('ok');
   });
 
   it("never lets a key's later message overtake its earlier one that failed", async () => {
-    const fake = fakeKafka();
-    const publisher = createKafkaPublisher(fake.kafka, logger);
-    const failing = track(publisher.publish('t', [msg('k1', 'a1')]));
-    await settle();
+    const { fake, publisher } = fakePublisher();
+    const failing = await publishOne(publisher, 'k1', 'a1');
     const sameKey = track(publisher.publish('t', [msg('k1', 'a2')]));
     // Shares k9 with the blocked publish: blocked too, transitively.
     const linked = track(publisher.publish('t', [msg('k9', 'x'), msg('k1', 'a3')]));
     const viaLinked = track(publisher.publish('t', [msg('k9', 'y')]));
     const otherTopic = track(publisher.publish('u', [msg('k1', 'u1')]));
-    const other = track(publisher.publish('t', [msg('k2', 'b')]));
-    await settle();
+    const other = await publishOne(publisher, 'k2', 'b');
     const boom = new Error('REQUEST_TIMED_OUT');
     fake.sends[0].fail(boom);
     await settle();
@@ -192,11 +197,9 @@ describe('createKafkaPublisher (fake producer)', () => {
     }
     // Other keys, and the same key on another topic (another partition log), still go.
     expect(fake.sends.slice(1).map((s) => [s.topic, s.values])).toEqual([['u', ['u1']]]);
-    fake.sends[1].succeed();
-    await settle();
+    await succeedSend(fake, 1);
     expect(fake.sends.slice(2).map((s) => [s.topic, s.values])).toEqual([['t', ['b']]]);
-    fake.sends[2].succeed();
-    await settle();
+    await succeedSend(fake, 2);
     expect([otherTopic.outcome, other.outcome]).toEqual(['ok', 'ok']);
   });
 
@@ -223,15 +226,13 @@ describe('createKafkaPublisher (fake producer)', () => {
   });
 
   it('close sends what was accepted, then disconnects; later publishes are refused', async () => {
-    const fake = fakeKafka();
-    const publisher = createKafkaPublisher(fake.kafka, logger);
+    const { fake, publisher } = fakePublisher();
     const a = publisher.publish('t', [msg('k1', 'a')]);
     await settle();
     const b = publisher.publish('t', [msg('k2', 'b')]);
     const closing = publisher.close();
     await expect(publisher.publish('t', [msg('k3', 'c')])).rejects.toThrow('publisher is closed');
-    fake.sends[0].succeed();
-    await settle();
+    await succeedSend(fake, 0);
     expect(fake.disconnected).toEqual([]);
     fake.sends[1].succeed();
     await Promise.all([a, b, closing]);
@@ -247,7 +248,7 @@ describe('createKafkaPublisher (fake producer)', () => {
 
 it('a send that never settles fails after the send timeout, and later publishes still go out', async () => {
   const { kafka, sends, disconnected } = fakeKafka();
-  const publisher = createKafkaPublisher(kafka, pino({ level: 'silent' }), { sendTimeoutMs: 50 });
+  const publisher = createKafkaPublisher(kafka, logger, { sendTimeoutMs: 50 });
   const hung = publisher.publish('t', [msg('a', '1')]);
   await settle();
   expect(sends).toHaveLength(1); // never completed by the test: a broker that does not answer

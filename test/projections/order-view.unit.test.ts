@@ -7,7 +7,7 @@ import {
   evolveOrder,
   foldOrder,
 } from '../../projections/fold/order-view';
-import { orderStream, placed, priced } from './event-builders';
+import { orderStream, placed, priced } from '../../testing/sample-streams';
 
 type Body = Parameters<typeof orderStream>[1][number];
 
@@ -45,8 +45,11 @@ const specs: Record<OrderEventType, { given: Body[]; when: Body; then: Partial<O
         data: { total: 1250, threshold: 1000, decideBy: '2026-01-02T00:00:00.000Z' },
       },
     ],
-    when: { type: 'OrderApproved', data: { decidedBy: 'staff' } },
-    then: { status: 'PENDING' },
+    when: { type: 'OrderApproved', data: { decidedBy: 'staff', note: 'known customer' } },
+    then: {
+      status: 'PENDING',
+      approval: { decision: 'APPROVED', decidedBy: 'staff', note: 'known customer' },
+    },
   },
   OrderRejected: {
     given: [
@@ -57,8 +60,14 @@ const specs: Record<OrderEventType, { given: Body[]; when: Body; then: Partial<O
         data: { total: 1250, threshold: 1000, decideBy: '2026-01-02T00:00:00.000Z' },
       },
     ],
-    when: { type: 'OrderRejected', data: { reason: 'APPROVAL_REJECTED' } },
-    then: { status: 'AWAITING_APPROVAL' },
+    when: {
+      type: 'OrderRejected',
+      data: { reason: 'APPROVAL_REJECTED', decidedBy: 'staff', note: 'address unverified' },
+    },
+    then: {
+      status: 'AWAITING_APPROVAL',
+      approval: { decision: 'REJECTED', decidedBy: 'staff', note: 'address unverified' },
+    },
   },
   InventoryReserved: {
     given: [placed(), priced],
@@ -160,8 +169,16 @@ const specs: Record<OrderEventType, { given: Body[]; when: Body; then: Partial<O
   },
   OrderCancelled: {
     given: [placed(), priced],
-    when: { type: 'OrderCancelled', data: { reason: 'OUT_OF_STOCK' } },
-    then: { status: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK' },
+    when: {
+      type: 'OrderCancelled',
+      data: { reason: 'CUSTOMER_CANCELLED', decidedBy: 'support-1', note: 'duplicate order' },
+    },
+    then: {
+      status: 'CANCELLED',
+      cancellationReason: 'CUSTOMER_CANCELLED',
+      cancelledBy: 'support-1',
+      cancellationNote: 'duplicate order',
+    },
   },
 };
 
@@ -211,6 +228,39 @@ describe('orders read model: evolveOrder', () => {
       { type: 'OrderCancelled', data: { reason: 'OUT_OF_STOCK' } },
     ]);
     expect(() => evolveOrder(evolveOrder(null, first), third)).toThrow(SequenceGapError);
+  });
+
+  it('shows no decision fields where the events carry none (v1 events, timeouts, failures)', () => {
+    const awaiting: Body = {
+      type: 'OrderAwaitingApproval',
+      data: { total: 1250, threshold: 1000, decideBy: '2026-01-02T00:00:00.000Z' },
+    };
+    const timedOut = foldOrder(
+      orderStream('o-5', [
+        placed(),
+        priced,
+        awaiting,
+        { type: 'OrderRejected', data: { reason: 'APPROVAL_TIMEOUT' } },
+        { type: 'OrderCancelled', data: { reason: 'APPROVAL_TIMEOUT' } },
+      ]),
+    );
+    expect(timedOut?.approval).toEqual({ decision: 'TIMED_OUT' });
+    // Absent, not `undefined`: the document is stored as it is, and a stored null fails the schema.
+    expect(Object.keys(timedOut ?? {})).toEqual(expect.arrayContaining(['approval']));
+    for (const key of ['cancelledBy', 'cancellationNote']) {
+      expect(Object.keys(timedOut ?? {})).not.toContain(key);
+    }
+    const failed = foldOrder(
+      orderStream('o-6', [
+        placed(),
+        priced,
+        { type: 'OrderCancelled', data: { reason: 'OUT_OF_STOCK', message: 'SKU-A' } },
+      ]),
+    );
+    expect(failed).toMatchObject({ status: 'CANCELLED', cancellationReason: 'OUT_OF_STOCK' });
+    for (const key of ['approval', 'cancelledBy', 'cancellationNote']) {
+      expect(Object.keys(failed ?? {})).not.toContain(key);
+    }
   });
 
   it('refuses a first event that is not OrderPlaced', () => {

@@ -83,6 +83,36 @@ const asMessage = (event: OrderEvent, offset: number): ConsumedMessage => {
   };
 };
 
+/**
+ * The scenario's sagas as the partitions deliver them: orders spread over the partitions, each
+ * partition's orders interleaved by `schedule`, with redeliveries.
+ */
+function deliveries(scenario: {
+  sagas: SagaSpec[];
+  partitions: number;
+  schedule: number[];
+  duplicates: [number, number][];
+}) {
+  const { sagas, partitions, schedule, duplicates } = scenario;
+  const streams = sagas.map(sagaEvents);
+  const byPartition = Array.from({ length: partitions }, (_, p) =>
+    streams.filter((_s, i) => i % partitions === p),
+  );
+  const messages = byPartition.map((ss) => buildStream(ss, schedule, duplicates).map(asMessage));
+  return { streams, messages };
+}
+
+/** The store holds exactly the clean fold of `streams`: each order once, aggregates recomputed. */
+function expectCleanFold(store: InMemoryProjectionStore, streams: OrderEvent[][]): void {
+  const clean = new Map(streams.map((events) => [events[0].orderId, foldOrder(events)!]));
+  expect(new Map(store.orders)).toEqual(clean);
+  const expected = expectedAggregates([...clean.values()]);
+  expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
+    expected.customers,
+  );
+  expect(new Map(store.skus)).toEqual(expected.skus);
+}
+
 class Crash extends Error {}
 
 async function project(
@@ -200,23 +230,11 @@ describe('projection pipeline properties', () => {
       fc.asyncProperty(
         scenarioArb,
         async ({ sagas, partitions, schedule, duplicates, batchSizes, crashes }) => {
-          const streams = sagas.map(sagaEvents);
-          const clean = new Map(streams.map((events) => [events[0].orderId, foldOrder(events)!]));
-          const byPartition = Array.from({ length: partitions }, (_, p) =>
-            streams.filter((_s, i) => i % partitions === p),
-          );
-          const messages = byPartition.map((ss) =>
-            buildStream(ss, schedule, duplicates).map(asMessage),
-          );
+          const { streams, messages } = deliveries({ sagas, partitions, schedule, duplicates });
 
           const store = await project(messages, batchSizes, crashes);
 
-          expect(new Map(store.orders)).toEqual(clean);
-          const expected = expectedAggregates([...clean.values()]);
-          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
-            expected.customers,
-          );
-          expect(new Map(store.skus)).toEqual(expected.skus);
+          expectCleanFold(store, streams);
         },
       ),
       { numRuns: 150 },
@@ -230,24 +248,12 @@ describe('projection pipeline properties', () => {
         scenarioArb,
         fc.array(fc.nat(6), { minLength: 1, maxLength: 10 }),
         async ({ sagas, partitions, schedule, duplicates, batchSizes }, losses) => {
-          const streams = sagas.map(sagaEvents);
-          const clean = new Map(streams.map((events) => [events[0].orderId, foldOrder(events)!]));
-          const byPartition = Array.from({ length: partitions }, (_, p) =>
-            streams.filter((_s, i) => i % partitions === p),
-          );
-          const messages = byPartition.map((ss) =>
-            buildStream(ss, schedule, duplicates).map(asMessage),
-          );
+          const { streams, messages } = deliveries({ sagas, partitions, schedule, duplicates });
 
           const { store, rewinds } = await projectLosingWrites(messages, batchSizes, losses);
           rewound += rewinds;
 
-          expect(new Map(store.orders)).toEqual(clean);
-          const expected = expectedAggregates([...clean.values()]);
-          expect(new Map([...store.customers].map(([k, v]) => [k, withoutZeroCounts(v)]))).toEqual(
-            expected.customers,
-          );
-          expect(new Map(store.skus)).toEqual(expected.skus);
+          expectCleanFold(store, streams);
         },
       ),
       { numRuns: 150 },

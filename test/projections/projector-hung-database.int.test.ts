@@ -1,10 +1,6 @@
-import type { Admin, Kafka } from 'kafkajs';
-import type { Db } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import type { OrderView } from '../../contracts/read-models';
-import { deadLetterTopic } from '../../contracts/topics';
 import { DeadlineExceededError } from '../../lib/deadline';
-import type { MessagePublisher } from '../../lib/kafka';
 import {
   createMongoProjectionStore,
   POSITIONS_COLLECTION,
@@ -12,20 +8,11 @@ import {
 import { foldOrder } from '../../projections/fold/order-view';
 import type { ActiveReadModels } from '../../projections/store/pointers';
 import { generationReadModels } from '../../projections/store/pointers';
-import type { Projector, ProjectorOptions } from '../../projections/runtime/projector';
+import type { ProjectorOptions } from '../../projections/runtime/projector';
 import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
-import {
-  closeTestClients,
-  createTopics,
-  messagesOf,
-  mongoUrl,
-  openTestClients,
-  expectCleanReadModels,
-  startTestProjector,
-  unique,
-  waitFor,
-} from './kafka-test-kit';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { expectCleanReadModels, mongoUrl, unique, waitFor } from './kafka-test-kit';
+import { caughtUp, ProjectorTestBed, sampleStreams } from './projector-test-bed';
+import { startTcpProxy } from './tcp-proxy';
 
 // A MongoDB-wire server that stops answering. Seen in the full chaos run: after the server was
 // killed and restarted, the projector logged nothing for 7 minutes, its 3-minute stall rule
@@ -36,70 +23,39 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 jest.setTimeout(150_000);
 
 describe('projector and a database that stops answering', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let mongo: MongoClient;
-  let publisher: MessagePublisher;
-  const dbs: Db[] = [];
-  // Closed before the projectors stop: a hung request would otherwise hold their stop.
-  const proxies: TcpProxy[] = [];
-  const clients: MongoClient[] = [];
-  const projectors: Projector[] = [];
-
-  beforeAll(async () => {
-    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-hung-db-int'));
-  });
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    for (const p of projectors) await p.stop();
-    for (const client of clients) await client.close(true);
-    for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-    await closeTestClients({ admin, mongo, publisher });
-  });
+  const bed = ProjectorTestBed.forFile('projector-hung-db-int');
 
   /** A client of the shared server through a proxy of its own. */
   async function proxiedDb(dbName: string, options: { socketTimeoutMS?: number } = {}) {
     const target = new URL(mongoUrl());
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-    proxies.push(proxy);
+    // Closed before the projectors stop: a hung request would otherwise hold their stop.
+    bed.onRelease(() => proxy.close(), 'before-projectors');
     // A short server selection: the teardown closes the proxy under a projector still retrying.
     const client = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
       serverSelectionTimeoutMS: 5_000,
       ...options,
     });
-    clients.push(client);
+    bed.onRelease(() => client.close(true), 'after-projectors');
     return { proxy, db: client.db(dbName) };
   }
 
   async function setup(options: Partial<ProjectorOptions>) {
-    const topic = unique('order.events.hung');
-    await createTopics(admin, [
-      { topic, partitions: 1 },
-      { topic: deadLetterTopic(topic), partitions: 1 },
-    ]);
-    const dbName = unique('read_hung').replace(/-/g, '_');
-    dbs.push(mongo.db(dbName));
-    const { proxy, db: projectorDb } = await proxiedDb(dbName);
+    const topic = await bed.createTopic('order.events.hung', 1);
+    const db = bed.freshDb('read_hung');
+    const { proxy, db: projectorDb } = await proxiedDb(db.databaseName);
     const readModels: ActiveReadModels = { ...generationReadModels('live'), groupId: unique('g') };
     const fatal: Error[] = [];
-    const projector = await startTestProjector(
-      { kafka, publisher },
-      {
-        db: projectorDb,
-        readModels,
-        topic,
-        sessionTimeoutMs: 6_000,
-        positionCheckMs: 300,
-        onFatal: (error) => fatal.push(error),
-        ...options,
-      },
-    );
-    projectors.push(projector);
-    const caughtUp = () =>
-      waitFor('the projector to catch up', async () =>
-        (await projector.lag()).every((p) => p.lag === 0),
-      );
-    return { topic, db: mongo.db(dbName), proxy, readModels, fatal, caughtUp };
+    const projector = await bed.startProjector({
+      db: projectorDb,
+      readModels,
+      topic,
+      sessionTimeoutMs: 6_000,
+      positionCheckMs: 300,
+      onFatal: (error) => fatal.push(error),
+      ...options,
+    });
+    return { topic, db, proxy, readModels, fatal, caughtUp: () => caughtUp(projector) };
   }
 
   it('a write the server never answers fails after its deadline and the chunk is written again', async () => {
@@ -112,12 +68,12 @@ describe('projector and a database that stops answering', () => {
         hang = undefined;
       },
     });
-    const [a, b] = sampleSagas({ count: 2, customers: 2, prefix: unique('h') }).map(sagaEvents);
-    await publisher.publish(topic, messagesOf(a.slice(0, 1)));
+    const [a, b] = sampleStreams('h', { count: 2, customers: 2 });
+    await bed.publish(topic, a.slice(0, 1));
     await caughtUp();
 
     hang = () => proxy.hangRequestsWith(readModels.collections.orders, 1);
-    await publisher.publish(topic, messagesOf([...a.slice(1), ...b]));
+    await bed.publish(topic, [...a.slice(1), ...b]);
     await caughtUp();
 
     expect(proxy.hungRequests).toBe(1);
@@ -131,14 +87,14 @@ describe('projector and a database that stops answering', () => {
       operationTimeoutMs: 600_000,
       stallLimitMs: 2_000,
     });
-    const [a] = sampleSagas({ count: 1, prefix: unique('f') }).map(sagaEvents);
-    await publisher.publish(topic, messagesOf(a.slice(0, 1)));
+    const [a] = sampleStreams('f', { count: 1 });
+    await bed.publish(topic, a.slice(0, 1));
     await caughtUp();
 
     // Every read or write of the positions hangs from now on: the next chunk's, and the
     // periodic position check's.
     proxy.hangRequestsWith(POSITIONS_COLLECTION);
-    await publisher.publish(topic, messagesOf(a.slice(1)));
+    await bed.publish(topic, a.slice(1));
 
     await waitFor('the fatal report', () => Promise.resolve(fatal.length > 0));
     expect(proxy.hungRequests).toBeGreaterThan(0);
@@ -153,12 +109,12 @@ describe('projector and a database that stops answering', () => {
       failingLimitMs: 2_000,
       stallLimitMs: 600_000,
     });
-    const [a] = sampleSagas({ count: 1, prefix: unique('c') }).map(sagaEvents);
-    await publisher.publish(topic, messagesOf(a.slice(0, 1)));
+    const [a] = sampleStreams('c', { count: 1 });
+    await bed.publish(topic, a.slice(0, 1));
     await caughtUp(); // chunks succeeded: an idle time before the failures does not count
 
     proxy.hangRequestsWith(POSITIONS_COLLECTION);
-    await publisher.publish(topic, messagesOf(a.slice(1)));
+    await bed.publish(topic, a.slice(1));
 
     await waitFor('the fatal report', () => Promise.resolve(fatal.length > 0));
     expect(fatal).toHaveLength(1);
@@ -168,9 +124,9 @@ describe('projector and a database that stops answering', () => {
   it('a write larger than the socket buffers to a server that stopped reading fails after its deadline, which socketTimeoutMS alone does not do', async () => {
     // The driver waits for such a write to drain with no timer: socketTimeoutMS closes the
     // socket, but the wait never ends (mongodb 7.9, measured with a 5 000-document bulk).
-    const dbName = unique('read_drain').replace(/-/g, '_');
-    dbs.push(mongo.db(dbName));
-    const { proxy, db } = await proxiedDb(dbName, { socketTimeoutMS: 1_000 });
+    const { proxy, db } = await proxiedDb(bed.freshDb('read_drain').databaseName, {
+      socketTimeoutMS: 1_000,
+    });
     const { collections } = generationReadModels('drain');
     const store = createMongoProjectionStore(
       db,

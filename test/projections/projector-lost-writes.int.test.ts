@@ -1,27 +1,12 @@
-import type { Admin, Kafka } from 'kafkajs';
-import type { Db } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
-import type { OrderEvent } from '../../contracts/event-envelope';
 import { deadLetterTopic } from '../../contracts/topics';
-import type { MessagePublisher } from '../../lib/kafka';
 import { POSITIONS_COLLECTION, positionId } from '../../projections/store/mongo-store';
 import { foldOrder } from '../../projections/fold/order-view';
 import type { ActiveReadModels } from '../../projections/store/pointers';
 import { generationReadModels } from '../../projections/store/pointers';
-import type { Projector } from '../../projections/runtime/projector';
-import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
-import {
-  createTopics,
-  messagesOf,
-  mongoUrl,
-  expectCleanReadModels,
-  unique,
-  waitFor,
-  openTestClients,
-  closeTestClients,
-  startTestProjector,
-} from './kafka-test-kit';
+import { expectCleanReadModels, mongoUrl, unique, waitFor } from './kafka-test-kit';
+import { caughtUp, ProjectorTestBed, sampleStreams } from './projector-test-bed';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 // Writes the read model does not keep. Found by the chaos test that kill -9s the MongoDB-wire
@@ -32,68 +17,38 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 jest.setTimeout(150_000);
 
 describe('projector and writes the read model does not keep', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let mongo: MongoClient;
-  let publisher: MessagePublisher;
-  const dbs: Db[] = [];
-  const projectors: Projector[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-lost-writes-int'));
-  });
-  afterAll(async () => {
-    for (const p of projectors) await p.stop();
-    for (const cleanup of cleanups) await cleanup();
-    for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-    await closeTestClients({ admin, mongo, publisher });
-  });
+  const bed = ProjectorTestBed.forFile('projector-lost-writes-int');
 
   async function setup(options: { via?: TcpProxy; afterAggregates?: () => void } = {}) {
-    const topic = unique('order.events.lost');
-    await createTopics(admin, [
-      { topic, partitions: 1 },
-      { topic: deadLetterTopic(topic), partitions: 1 },
-    ]);
-    const dbName = unique('read_lost').replace(/-/g, '_');
-    const db = mongo.db(dbName);
-    dbs.push(db);
+    const topic = await bed.createTopic('order.events.lost', 1);
+    const db = bed.freshDb('read_lost');
     let projectorDb = db;
     if (options.via) {
       const proxied = await MongoClient.connect(`mongodb://127.0.0.1:${options.via.port}/`);
-      cleanups.push(() => proxied.close());
-      projectorDb = proxied.db(dbName);
+      bed.onRelease(() => proxied.close(), 'after-projectors');
+      projectorDb = proxied.db(db.databaseName);
     }
     const readModels: ActiveReadModels = {
       ...generationReadModels('live'),
       groupId: unique('group'),
     };
     const registry = new Registry();
-    const projector = await startTestProjector(
-      { kafka, publisher },
-      {
-        db: projectorDb,
-        registry,
-        readModels,
-        topic,
-        sessionTimeoutMs: 6_000,
-        chunkSize: 50,
-        positionCheckMs: 500,
-        afterAggregates: options.afterAggregates,
-      },
-    );
-    projectors.push(projector);
-    const caughtUp = () =>
-      waitFor('the projector to catch up', async () =>
-        (await projector.lag()).every((p) => p.lag === 0),
-      );
+    const projector = await bed.startProjector({
+      db: projectorDb,
+      registry,
+      readModels,
+      topic,
+      sessionTimeoutMs: 6_000,
+      chunkSize: 50,
+      positionCheckMs: 500,
+      afterAggregates: options.afterAggregates,
+    });
     const position = {
       collection: db.collection<{ _id: string; next: number }>(POSITIONS_COLLECTION),
       id: positionId(readModels.groupId, topic, 0),
     };
     const deadLettered = async () =>
-      (await admin.fetchTopicOffsets(deadLetterTopic(topic))).reduce(
+      (await bed.admin.fetchTopicOffsets(deadLetterTopic(topic))).reduce(
         (n, p) => n + Number(p.high),
         0,
       );
@@ -102,21 +57,21 @@ describe('projector and writes the read model does not keep', () => {
         (n, v) => n + v.value,
         0,
       ) ?? 0;
-    return { topic, db, readModels, caughtUp, position, deadLettered, rewinds };
-  }
-
-  async function expectExact(
-    db: Db,
-    readModels: ActiveReadModels,
-    streams: readonly OrderEvent[][],
-  ) {
-    await expectCleanReadModels(db, readModels.collections, streams);
+    return {
+      topic,
+      db,
+      readModels,
+      caughtUp: () => caughtUp(projector),
+      position,
+      deadLettered,
+      rewinds,
+    };
   }
 
   it('an orders write cut off by the server going away is written again, not skipped', async () => {
     const target = new URL(mongoUrl());
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-    cleanups.push(() => proxy.close());
+    bed.onRelease(() => proxy.close(), 'after-projectors');
     let cuts = 0;
     const { topic, db, readModels, caughtUp, deadLettered } = await setup({
       via: proxy,
@@ -128,23 +83,23 @@ describe('projector and writes the read model does not keep', () => {
         setTimeout(() => void proxy.resume(), 1_000);
       },
     });
-    const [a, b] = sampleSagas({ count: 2, customers: 2, prefix: unique('w') }).map(sagaEvents);
+    const [a, b] = sampleStreams('w', { count: 2, customers: 2 });
 
-    await publisher.publish(topic, messagesOf(a.slice(0, 1)));
+    await bed.publish(topic, a.slice(0, 1));
     await caughtUp();
-    await publisher.publish(topic, messagesOf([...a.slice(1), ...b]));
+    await bed.publish(topic, [...a.slice(1), ...b]);
     await caughtUp();
 
     expect(cuts).toBeGreaterThan(1);
-    await expectExact(db, readModels, [a, b]);
+    await expectCleanReadModels(db, readModels.collections, [a, b]);
     expect(await deadLettered()).toBe(0);
   });
 
   it('reads the partition again from the read model’s own position when acknowledged writes were lost', async () => {
     const { topic, db, readModels, caughtUp, position, deadLettered, rewinds } = await setup();
-    const [a, b] = sampleSagas({ count: 2, customers: 2, prefix: unique('l') }).map(sagaEvents);
+    const [a, b] = sampleStreams('l', { count: 2, customers: 2 });
     // Offsets: b first, then a's first three events.
-    await publisher.publish(topic, messagesOf([...b, ...a.slice(0, 3)]));
+    await bed.publish(topic, [...b, ...a.slice(0, 3)]);
     await caughtUp();
     expect(await position.collection.findOne({ _id: position.id })).toMatchObject({
       next: b.length + 3,
@@ -160,7 +115,7 @@ describe('projector and writes the read model does not keep', () => {
       .deleteOne({ _id: aCustomer as never });
     await position.collection.updateOne({ _id: position.id }, { $set: { next: b.length } });
 
-    await publisher.publish(topic, messagesOf(a.slice(3)));
+    await bed.publish(topic, a.slice(3));
     await caughtUp();
     await waitFor('a to be complete', async () =>
       (await db.collection(readModels.collections.orders).findOne({ _id: a[0].orderId as never }))
@@ -169,15 +124,15 @@ describe('projector and writes the read model does not keep', () => {
         : undefined,
     );
 
-    await expectExact(db, readModels, [a, b]);
+    await expectCleanReadModels(db, readModels.collections, [a, b]);
     expect(await deadLettered()).toBe(0);
     expect(await rewinds()).toBeGreaterThan(0);
   });
 
   it('reads everything again when the position itself is gone, and finds a loss on a quiet partition', async () => {
     const { topic, db, readModels, caughtUp, position, deadLettered, rewinds } = await setup();
-    const [a, b] = sampleSagas({ count: 2, customers: 1, prefix: unique('q') }).map(sagaEvents);
-    await publisher.publish(topic, messagesOf([...a, ...b]));
+    const [a, b] = sampleStreams('q', { count: 2, customers: 1 });
+    await bed.publish(topic, [...a, ...b]);
     await caughtUp();
 
     // a's last write is lost, and so is every position write: no new event follows, so only
@@ -193,7 +148,7 @@ describe('projector and writes the read model does not keep', () => {
         : undefined,
     );
     await caughtUp();
-    await expectExact(db, readModels, [a, b]);
+    await expectCleanReadModels(db, readModels.collections, [a, b]);
     expect(await deadLettered()).toBe(0);
     expect(await rewinds()).toBeGreaterThan(0);
     expect(await position.collection.findOne({ _id: position.id })).toMatchObject({

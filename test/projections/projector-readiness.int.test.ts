@@ -1,20 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
-import type { Db, MongoClient } from 'mongodb';
-import { deadLetterTopic } from '../../contracts/topics';
-import type { MessagePublisher } from '../../lib/kafka';
 import type { Readiness } from '../../lib/process-readiness';
-import type { Projector } from '../../projections/runtime/projector';
 import { generationReadModels } from '../../projections/store/pointers';
-import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
-import {
-  closeTestClients,
-  createTopics,
-  messagesOf,
-  openTestClients,
-  startTestProjector,
-  unique,
-  waitFor,
-} from './kafka-test-kit';
+import { unique, waitFor } from './kafka-test-kit';
+import { ProjectorTestBed, sampleStreams } from './projector-test-bed';
 
 // A projector is ready once it has joined its group and the partitions assigned to it have
 // caught up with the topic (what `npm start` waits for, and its /readyz), and it leaves its
@@ -23,34 +10,14 @@ import {
 
 jest.setTimeout(120_000);
 
-let kafka: Kafka;
-let admin: Admin;
-let mongo: MongoClient;
-let publisher: MessagePublisher;
-const dbs: Db[] = [];
-const projectors: Projector[] = [];
-
-beforeAll(async () => {
-  ({ kafka, admin, mongo, publisher } = await openTestClients('projector-readiness-int'));
-});
-afterAll(async () => {
-  for (const p of projectors) await p.stop().catch(() => undefined);
-  for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-  await closeTestClients({ admin, mongo, publisher });
-});
+const bed = ProjectorTestBed.forFile('projector-readiness-int');
 
 async function setup(orders: number) {
-  const topic = unique('order.events.ready');
-  await createTopics(admin, [
-    { topic, partitions: 2 },
-    { topic: deadLetterTopic(topic), partitions: 1 },
-  ]);
-  const db = mongo.db(unique('read_ready').replace(/-/g, '_'));
-  dbs.push(db);
+  const topic = await bed.createTopic('order.events.ready', 2);
+  const db = bed.freshDb('read_ready');
   const groupId = unique('group');
-  const streams = sampleSagas({ count: orders, customers: 2, skus: 2, prefix: unique('r') });
-  const events = streams.map(sagaEvents).flat();
-  if (events.length > 0) await publisher.publish(topic, messagesOf(events));
+  const events = sampleStreams('r', { count: orders, customers: 2, skus: 2 }).flat();
+  await bed.publish(topic, events);
   return {
     topic,
     db,
@@ -61,7 +28,7 @@ async function setup(orders: number) {
 }
 
 const members = async (groupId: string) =>
-  (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0;
+  (await bed.admin.describeGroups([groupId])).groups[0]?.members.length ?? 0;
 
 const status = (r: Readiness) => (r.ready ? 'ready' : r.status);
 
@@ -70,18 +37,14 @@ it('is ready only once its partitions have caught up with the events published b
   const seen: string[] = [];
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const projector = await startTestProjector(
-    { kafka, publisher },
-    {
-      db,
-      readModels,
-      topic,
-      onReadiness: (r) => seen.push(status(r)),
-      // Every chunk waits until the test has seen the projector catching up.
-      afterAggregates: () => held,
-    },
-  );
-  projectors.push(projector);
+  const projector = await bed.startProjector({
+    db,
+    readModels,
+    topic,
+    onReadiness: (r) => seen.push(status(r)),
+    // Every chunk waits until the test has seen the projector catching up.
+    afterAggregates: () => held,
+  });
 
   expect(seen.slice(0, 3)).toEqual([
     'creating the read-model indexes',
@@ -103,8 +66,7 @@ it('is ready only once its partitions have caught up with the events published b
 
 it('is ready at once on an empty topic, and a second stop waits until it has left its group', async () => {
   const { topic, db, groupId, readModels } = await setup(0);
-  const projector = await startTestProjector({ kafka, publisher }, { db, readModels, topic });
-  projectors.push(projector);
+  const projector = await bed.startProjector({ db, readModels, topic });
   await waitFor('ready', () => Promise.resolve(projector.readiness().ready));
   expect(await members(groupId)).toBe(1);
 

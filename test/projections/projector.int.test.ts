@@ -1,97 +1,59 @@
-import type { Admin, Kafka } from 'kafkajs';
-import type { Db } from 'mongodb';
-import type { MongoClient } from 'mongodb';
 import { DLT_HEADERS } from '../../contracts/dead-letter';
 import { EVENT_HEADERS, toEventMessage } from '../../contracts/event-envelope';
 import { orderEventId } from '../../contracts/event-id';
 import { deadLetterTopic } from '../../contracts/topics';
-import type { MessagePublisher } from '../../lib/kafka';
 import { readDeadLetters } from '../../projections/cli/dlt';
 import { foldOrder } from '../../projections/fold/order-view';
 import type { ActiveReadModels } from '../../projections/store/pointers';
 import { generationReadModels, readActiveReadModels } from '../../projections/store/pointers';
-import type { Projector, ProjectorOptions } from '../../projections/runtime/projector';
+import type { ProjectorOptions } from '../../projections/runtime/projector';
 import { createReadModelReader } from '../../projections/store/read-model-reader';
 import { rebuildReadModels } from '../../projections/cli/rebuild';
-import { sagaEvents, sampleSagas } from '../../testing/sample-streams';
+import { orderStream, placed, priced, sagaEvents, sampleSagas } from '../../testing/sample-streams';
 import {
-  createTopics,
+  expectCleanReadModels,
   messagesOf,
   quietLogger,
-  expectCleanReadModels,
   readAll,
   unique,
   waitFor,
-  openTestClients,
-  closeTestClients,
-  startTestProjector,
 } from './kafka-test-kit';
-import { orderStream, placed, priced } from './event-builders';
+import { caughtUp, ProjectorTestBed, sampleStreams } from './projector-test-bed';
 
 jest.setTimeout(120_000);
 
 describe('projector against Kafka and a MongoDB-wire server', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let mongo: MongoClient;
-  let publisher: MessagePublisher;
-  const dbs: Db[] = [];
-  const projectors: Projector[] = [];
-
-  beforeAll(async () => {
-    ({ kafka, admin, mongo, publisher } = await openTestClients('projector-int'));
-  });
-  afterAll(async () => {
-    for (const p of projectors) await p.stop();
-    for (const db of dbs) await db.dropDatabase().catch(() => undefined);
-    await closeTestClients({ admin, mongo, publisher });
-  });
+  const bed = ProjectorTestBed.forFile('projector-int');
 
   async function setup(partitions: number) {
-    const topic = unique('order.events.test');
-    await createTopics(admin, [
-      { topic, partitions },
-      { topic: deadLetterTopic(topic), partitions: 1 },
-    ]);
-    const db = mongo.db(unique('read').replace(/-/g, '_'));
-    dbs.push(db);
+    const topic = await bed.createTopic('order.events.test', partitions);
+    const db = bed.freshDb('read');
     const readModels: ActiveReadModels = {
       ...generationReadModels('live'),
       groupId: unique('group'),
     };
-    const start = async (options: Pick<ProjectorOptions, 'onProgress'> = {}) => {
-      const projector = await startTestProjector(
-        { kafka, publisher },
-        {
-          db,
-          readModels,
-          topic,
-          sessionTimeoutMs: 6_000,
-          chunkSize: 50,
-          ...options,
-        },
-      );
-      projectors.push(projector);
-      return projector;
-    };
-    const caughtUp = (projector: Projector) =>
-      waitFor('the projector to catch up', async () =>
-        (await projector.lag()).every((p) => p.lag === 0),
-      );
-    return { topic, db, readModels, start, caughtUp };
+    const start = (options: Pick<ProjectorOptions, 'onProgress'> = {}) =>
+      bed.startProjector({
+        db,
+        readModels,
+        topic,
+        sessionTimeoutMs: 6_000,
+        chunkSize: 50,
+        ...options,
+      });
+    return { topic, db, readModels, start };
   }
 
   it('folds a stream of many orders into exact read models, redeliveries included', async () => {
-    const { topic, db, readModels, start, caughtUp } = await setup(3);
-    const sagas = sampleSagas({ count: 70, customers: 9, skus: 7, prefix: unique('o') });
-    const streams = sagas.map(sagaEvents);
+    const { topic, db, readModels, start } = await setup(3);
+    const streams = sampleStreams('o', { count: 70, customers: 9, skus: 7 });
     const all = streams.flat();
     // Interleave orders and publish a tenth of the events twice (producer retries).
     const interleaved = [...all].sort(
       (a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.orderId.localeCompare(b.orderId),
     );
     const withDuplicates = interleaved.flatMap((e, i) => (i % 10 === 3 ? [e, e] : [e]));
-    await publisher.publish(topic, messagesOf(withDuplicates));
+    await bed.publish(topic, withDuplicates);
 
     const projector = await start();
     await caughtUp(projector);
@@ -108,20 +70,18 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     // Each instance owns two of the four partitions and projects both at once; every partition
     // holds orders of the same three customers and two SKUs, so four chunks at a time update
     // the same aggregate documents (FerretDB 1.24 lost such racing increments).
-    const { topic, db, readModels, start, caughtUp } = await setup(4);
+    const { topic, db, readModels, start } = await setup(4);
     const applied = [0, 0];
     const instances = [];
     for (const i of [0, 1]) {
       instances.push(await start({ onProgress: ({ counts }) => (applied[i] += counts.applied) }));
     }
     await waitFor('both instances in the group', async () => {
-      const [group] = (await admin.describeGroups([readModels.groupId])).groups;
+      const [group] = (await bed.admin.describeGroups([readModels.groupId])).groups;
       return group?.state === 'Stable' && group.members.length === 2;
     });
-    const streams = sampleSagas({ count: 80, customers: 3, skus: 2, prefix: unique('x') }).map(
-      sagaEvents,
-    );
-    await publisher.publish(topic, messagesOf(streams.flat()));
+    const streams = sampleStreams('x', { count: 80, customers: 3, skus: 2 });
+    await bed.publish(topic, streams.flat());
     await caughtUp(instances[0]);
 
     await expectCleanReadModels(db, readModels.collections, streams);
@@ -130,11 +90,11 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
   });
 
   it('dead-letters a poison event with its reason and keeps applying later events', async () => {
-    const { topic, db, readModels, start, caughtUp } = await setup(1);
+    const { topic, db, readModels, start } = await setup(1);
     const [good1, poisoned, good2] = sampleSagas({ count: 3, prefix: unique('p') }).map(sagaEvents);
     const bad = toEventMessage(poisoned[0]);
     bad.value = JSON.stringify({ customerId: 42 }); // breaks the OrderPlaced schema
-    await publisher.publish(topic, [
+    await bed.publisher.publish(topic, [
       ...messagesOf(good1),
       bad,
       ...messagesOf(poisoned.slice(1)),
@@ -150,7 +110,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     expect(got.orders.has(poisoned[0].orderId)).toBe(false);
 
     const { letters } = await waitFor('the dead letters', async () => {
-      const read = await readDeadLetters(kafka, deadLetterTopic(topic));
+      const read = await readDeadLetters(bed.kafka, deadLetterTopic(topic));
       return read.letters.length === poisoned.length ? read : undefined;
     });
     const first = letters[0];
@@ -173,7 +133,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
   });
 
   it('dead-letters events forged at the next version and then applies the real event with that number', async () => {
-    const { topic, db, readModels, start, caughtUp } = await setup(1);
+    const { topic, db, readModels, start } = await setup(1);
     const [spec] = sampleSagas({ count: 1, prefix: unique('f') });
     const stream = sagaEvents({ ...spec, outcome: 'completed' });
     const orderId = stream[0].orderId;
@@ -194,7 +154,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
       ...forged,
       headers: { ...forged.headers, [EVENT_HEADERS.type]: 'OrderGiftWrapped' },
     };
-    await publisher.publish(topic, [
+    await bed.publisher.publish(topic, [
       ...messagesOf(stream.slice(0, 2)),
       otherKey,
       otherId,
@@ -208,7 +168,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
     const got = await readAll(db, readModels.collections);
     expect(got.orders.get(orderId)).toEqual(foldOrder(stream));
     const { letters } = await waitFor('the dead letters', async () => {
-      const read = await readDeadLetters(kafka, deadLetterTopic(topic));
+      const read = await readDeadLetters(bed.kafka, deadLetterTopic(topic));
       return read.letters.length >= 3 ? read : undefined;
     });
     expect(
@@ -222,11 +182,9 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
   });
 
   it('rebuilds read models identical to the live ones and switches reads to them', async () => {
-    const { topic, db, readModels, start, caughtUp } = await setup(2);
-    const streams = sampleSagas({ count: 40, customers: 6, skus: 5, prefix: unique('r') }).map(
-      sagaEvents,
-    );
-    await publisher.publish(topic, messagesOf(streams.flat()));
+    const { topic, db, readModels, start } = await setup(2);
+    const streams = sampleStreams('r', { count: 40, customers: 6, skus: 5 });
+    await bed.publish(topic, streams.flat());
     const projector = await start();
     await caughtUp(projector);
     // Make the live generation the active one, as the projector's defaults would be.
@@ -237,7 +195,7 @@ describe('projector against Kafka and a MongoDB-wire server', () => {
 
     let ticks = 0;
     const result = await rebuildReadModels({
-      kafka,
+      kafka: bed.kafka,
       db,
       logger: quietLogger(),
       topic,

@@ -25,6 +25,7 @@ import {
   temporalSystemInfo,
 } from './raw-clients';
 import { startSystemProcesses, type SecureSystemProcesses } from './system-processes';
+import { localProcessEnv } from '../setup/local-process-env';
 
 jest.setTimeout(60_000);
 
@@ -189,19 +190,7 @@ describe('the secure profile of the local stack', () => {
     system = await startSystemProcesses({
       secure,
       logDir: path.join(dir, 'logs'),
-      baseEnv: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'development',
-        LOCAL_MODE: 'true',
-        PAYMENT_PROVIDER: 'simulated',
-        LOG_LEVEL: 'info',
-        TEMPORAL_NAMESPACE: 'default',
-        PORT: String(apiPort),
-        JWT_SECRET: jwtSecret,
-        METRICS_PORT: '0',
-        PROJECTOR_METRICS_PORT: '0',
-      },
+      baseEnv: { ...localProcessEnv(), PORT: String(apiPort), JWT_SECRET: jwtSecret },
     });
     const api = new ApiClient(`http://127.0.0.1:${apiPort}`, jwtSecret);
     try {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECTOR_GROUP_ID } from '../../contracts/consumer-groups';
+import { processName, SERVICES } from '../../contracts/services';
 import { SYSTEM_PROCESSES } from '../../system/processes';
 import { stackDirFromEnv } from '../../stack/config';
 import { renderServerProperties, storageFormatArgs } from '../../stack/kafka-config';
@@ -17,14 +18,7 @@ import {
 } from '../../stack/secure-principals';
 import { parseFrontArgs } from '../../stack/temporal-tls-front';
 import type { StackClientSecurity } from '../../stack/types';
-
-const parseProps = (text: string): Record<string, string> =>
-  Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
+import { parseProps } from './properties';
 
 describe('STACK_PROFILE', () => {
   it('is default unless set to secure, and refuses anything else by name', () => {
@@ -166,7 +160,7 @@ describe('principals and their client environment', () => {
   });
 
   it('gives the service workers no Kafka user (only the orders worker publishes)', () => {
-    for (const p of ['worker-inventory', 'worker-payments', 'worker-shipping'] as const) {
+    for (const p of SERVICES.filter((s) => s !== 'orders').map(processName)) {
       expect(ACCESS[p]).toEqual({ temporal: true, kafka: false, mongo: true });
       expect(clientEnv(p, addrs, files, { kafka: 'k', mongo: 'm' })).not.toHaveProperty(
         'KAFKA_SASL_USERNAME',

@@ -11,14 +11,7 @@ import { mongoArgs, mongoUrlFor } from '../../stack/mongo-args';
 import { temporalArgs } from '../../stack/temporal-args';
 import { FERRETDB_VERSION, KAFKA_VERSION } from '../../stack/versions';
 import { SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
-
-const parseProps = (text: string): Record<string, string> =>
-  Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
+import { parseProps } from './properties';
 
 describe('renderServerProperties', () => {
   const props = parseProps(
