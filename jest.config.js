@@ -14,12 +14,17 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Every test asserts something (expect.hasAssertions before each).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/has-assertions.ts'],
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
   // The native Temporal bridge keeps handles open briefly after shutdown.
   forceExit: false,
+  // Three test files at a time on the 2-core machine: most integration, end-to-end and chaos
+  // time is waiting (retries, session timeouts, servers restarting), not CPU.
+  maxWorkers: 3,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
     {

@@ -3,31 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
-import { apiConfigSchema } from '../../api/config';
-import { projectionConfigSchema } from '../../projections/runtime/config';
-import { createTopicsConfigSchema } from '../../scripts/create-topics';
-import {
-  inventoryWorkerConfigSchema,
-  ordersWorkerConfigSchema,
-  paymentsWorkerConfigSchema,
-  shippingWorkerConfigSchema,
-} from '../../workers/config';
 import { parseEnvFile } from './env-file';
+import { schemasByCompiledEntry } from './process-configs';
 
 // deploy/k8s as the tests see it: the manifests of the default kustomization parsed, and each
 // container's environment resolved from the ConfigMap and the generated Secret (whose keys come
 // from secrets.env.example). Nothing here runs kubectl or a cluster.
 
 /** Entry point a container runs → the configuration schema its process validates at start. */
-export const processSchemas: Record<string, z.ZodObject> = {
-  'dist/api/main.js': apiConfigSchema,
-  'dist/projections/runtime/main.js': projectionConfigSchema,
-  'dist/scripts/create-topics.js': createTopicsConfigSchema,
-  'dist/workers/orders.js': ordersWorkerConfigSchema,
-  'dist/workers/inventory.js': inventoryWorkerConfigSchema,
-  'dist/workers/payments.js': paymentsWorkerConfigSchema,
-  'dist/workers/shipping.js': shippingWorkerConfigSchema,
-};
+export const processSchemas: Record<string, z.ZodObject> = schemasByCompiledEntry();
 
 export interface EnvVar {
   name: string;

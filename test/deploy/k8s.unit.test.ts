@@ -7,6 +7,7 @@ import { appSettings, loadApiConfig } from '../../api/config';
 import { CODEC_SCOPE } from '../../api/routes/codec';
 import { TrustProxy } from '../../api/trust-proxy';
 import { createTopicsConfigSchema } from '../../scripts/create-topics';
+import { SERVICES } from '../../contracts/services';
 import { SYSTEM_PROCESSES } from '../../system/processes';
 import { SAGA_METRICS } from '../../workflows/metrics';
 import {
@@ -36,6 +37,7 @@ import {
   type Container,
   type Probe,
 } from './k8s-manifests';
+import { API_TUNING_DEFAULTS } from './process-configs';
 
 // Nothing here runs kubectl, a cluster, Docker, Prometheus or Grafana: the manifests, the
 // dashboard and the scrape configuration are parsed and checked against the code instead.
@@ -57,28 +59,7 @@ const TEMPORAL_DEFAULTS = ['TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'];
  * reads must be set, so a variable added to a schema needs a decision here.
  */
 const leftToDefaults: Record<string, string[]> = {
-  'dist/api/main.js': [
-    ...SECURE_BY_DEFAULT,
-    ...TEMPORAL_DEFAULTS,
-    'METRICS_ENABLED',
-    'READ_DB',
-    'INVENTORY_DB',
-    'API_DB',
-    'JWKS_URL',
-    'JWT_CLOCK_TOLERANCE_SECONDS',
-    'JWT_MAX_TOKEN_AGE_SECONDS',
-    'PAYMENT_WEBHOOK_LEGACY_SIGNATURE',
-    'RATE_LIMIT_PER_MINUTE',
-    'WEBHOOK_RATE_LIMIT_PER_MINUTE',
-    'WEBHOOK_UNVERIFIED_RATE_LIMIT_PER_MINUTE',
-    'MAX_OPEN_ORDERS_PER_CUSTOMER',
-    'MIN_VERSION_WAIT_MS',
-    'IDEMPOTENCY_KEY_RETENTION_MS',
-    'MIN_VERSION_MAX_WAITS',
-    'MIN_VERSION_MAX_WAITS_PER_SUBJECT',
-    'READINESS_CACHE_MS',
-    'SHUTDOWN_GRACE_MS',
-  ],
+  'dist/api/main.js': [...SECURE_BY_DEFAULT, ...TEMPORAL_DEFAULTS, ...API_TUNING_DEFAULTS],
   'dist/projections/runtime/main.js': [
     ...SECURE_BY_DEFAULT,
     'ORDER_EVENTS_TOPIC',
@@ -497,7 +478,7 @@ describe('deploy/k8s', () => {
     expect(runWorker).toMatch(/metrics: workerMetricsExporter\(config\.WORKER_METRICS_ADDRESS\)/);
     expect(runWorker).toMatch(/prometheus: \{ bindAddress, histogramBucketOverrides/);
     const workers = deployments.filter((d) => d.metadata.name.startsWith('worker-'));
-    expect(workers.length).toBe(4);
+    expect(workers.length).toBe(SERVICES.length);
     for (const worker of workers) {
       const c = mainContainer(worker);
       const address = containerEnv(c).WORKER_METRICS_ADDRESS ?? '';
@@ -522,7 +503,7 @@ describe('deploy/k8s', () => {
     const codecUsers = deployments
       .filter((d) => d.metadata.name === 'api' || d.metadata.name.startsWith('worker-'))
       .map((d) => mainContainer(d));
-    expect(codecUsers.length).toBe(5);
+    expect(codecUsers.length).toBe(SERVICES.length + 1);
     for (const c of codecUsers) {
       expect(secretRefs(c).CODEC_KEYS).toBe('CODEC_KEYS');
       expect(containerEnv(c).CODEC_ACTIVE_KEY_ID).toBe(
@@ -601,7 +582,7 @@ describe('deploy/k8s', () => {
     const expected = deployments
       .map((d) => d.metadata.name)
       .filter((n) => n.startsWith('worker-') || n === 'projector');
-    expect(expected.length).toBe(5);
+    expect(expected.length).toBe(SERVICES.length + 1);
     expect([...scaled].sort()).toEqual(expect.arrayContaining(expected));
   });
 
