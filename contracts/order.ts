@@ -114,4 +114,3 @@ export type PricedItem = z.infer<typeof PricedItem>;
 
 /** Workflow ids are derived from order ids, so a duplicate start cannot create a second saga. */
 export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
-
