@@ -22,9 +22,9 @@ const common = {
 module.exports = {
   // The native Temporal bridge keeps handles open briefly after shutdown.
   forceExit: false,
-  // Four test files at a time on the 2-core machine: most integration, end-to-end and chaos
+  // Three test files at a time on the 2-core machine: most integration, end-to-end and chaos
   // time is waiting (retries, session timeouts, servers restarting), not CPU.
-  maxWorkers: 4,
+  maxWorkers: 3,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
     {
