@@ -22,9 +22,10 @@ const common = {
 module.exports = {
   // The native Temporal bridge keeps handles open briefly after shutdown.
   forceExit: false,
-  // Three test files at a time on the 2-core machine: most integration, end-to-end and chaos
-  // time is waiting (retries, session timeouts, servers restarting), not CPU.
-  maxWorkers: 3,
+  // One test file at a time. With three, several private stacks start at once on the 2-core
+  // machine, and in fresh-clone runs one failed to start (FerretDB could not create its
+  // PostgreSQL connection; with four, a Kafka exited): a 5-minute suite is not worth a flaky one.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
     {
