@@ -7,6 +7,7 @@ import {
   closedPort,
   harness,
   settings,
+  stillClock,
   token,
   unsignedRs256,
   WEBHOOK_SECRET,
@@ -263,7 +264,7 @@ describe('operations', () => {
   });
 
   it('rate limits per client with 429 and Retry-After', async () => {
-    const { app } = harness({ settings: settings({ rateLimitPerMinute: 3 }) });
+    const { app } = harness({ clock: stillClock(), settings: settings({ rateLimitPerMinute: 3 }) });
     const alice = await bearer('alice', 'orders:read');
     const statuses = [];
     for (let i = 0; i < 4; i++)

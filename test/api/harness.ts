@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { createApp, type AppDeps } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { AppSettings } from '../../api/routes/context';
+import type { Clock } from '../../api/reads/read-your-writes';
 import { ConfigError } from '../../lib/config';
 import { devToken } from '../../scripts/token';
 import {
@@ -33,6 +34,16 @@ export const settings = (overrides: Partial<AppSettings> = {}): AppSettings => (
   readinessCacheMs: 0,
   trustProxy: 0,
   ...overrides,
+});
+
+/**
+ * A clock that stands at one instant inside a rate-limit minute (sleeps are real): tests that
+ * count requests against a per-minute limit use it, so a minute boundary falling between two
+ * requests cannot reset the count (CI saw [200, 200, 200, 200] once).
+ */
+export const stillClock = (): Clock => ({
+  now: () => 1_700_000_030_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });
 
 /** The app over fresh fakes; the fakes are returned so tests can arrange and inspect them. */

@@ -3,7 +3,7 @@ import { createMemoryRateLimitCounters } from '../../api/adapters/memory-rate-li
 import { appSettings, loadApiConfig } from '../../api/config';
 import type { Clock } from '../../api/reads/read-your-writes';
 import { orderView } from './fakes';
-import { apiConfigProblems, bearer, harness, settings } from './harness';
+import { apiConfigProblems, bearer, harness, settings, stillClock } from './harness';
 import { type App, getAs, postConfirmation } from './requests';
 
 /** A signed confirmation of an order the API does not know. */
@@ -12,6 +12,7 @@ const webhook = (app: App, id: string) => postConfirmation(app, 'ord_nope', id);
 describe('rate limits', () => {
   it('the payment webhook has its own limit: anonymous traffic from its address cannot use it up', async () => {
     const { app } = harness({
+      clock: stillClock(),
       settings: settings({ rateLimitPerMinute: 2, webhookRateLimitPerMinute: 3 }),
     });
     const anonymous = [];
@@ -29,8 +30,9 @@ describe('rate limits', () => {
 
   it('API instances that share a counter store share the limit', async () => {
     const rateLimits = createMemoryRateLimitCounters();
-    const a = harness({ rateLimits, settings: settings({ rateLimitPerMinute: 3 }) }).app;
-    const b = harness({ rateLimits, settings: settings({ rateLimitPerMinute: 3 }) }).app;
+    const clock = stillClock();
+    const a = harness({ rateLimits, clock, settings: settings({ rateLimitPerMinute: 3 }) }).app;
+    const b = harness({ rateLimits, clock, settings: settings({ rateLimitPerMinute: 3 }) }).app;
     const alice = await bearer('alice', 'orders:read');
     const statuses = [];
     for (const app of [a, b, a, b])
@@ -61,7 +63,10 @@ describe('TRUST_PROXY', () => {
 
   it('a client cannot choose its bucket with X-Forwarded-For unless a proxy is trusted', async () => {
     const statuses = async (trust: number) => {
-      const { app } = harness({ settings: settings({ rateLimitPerMinute: 1, trustProxy: trust }) });
+      const { app } = harness({
+        clock: stillClock(),
+        settings: settings({ rateLimitPerMinute: 1, trustProxy: trust }),
+      });
       const out = [];
       for (const address of ['203.0.113.1', '203.0.113.2'])
         out.push((await request(app).get('/orders').set('X-Forwarded-For', address)).status);

@@ -1,18 +1,14 @@
 import request from 'supertest';
 import { appSettings, loadApiConfig } from '../../api/config';
-import type { Clock } from '../../api/reads/read-your-writes';
-import { harness, LOCAL, settings, validOrder, WEBHOOK_SECRET } from './harness';
+import { harness, LOCAL, settings, stillClock, validOrder, WEBHOOK_SECRET } from './harness';
 import { type App, postConfirmation } from './requests';
 
 // The webhook's limits count a delivery only once its signature has been checked: unsigned (or
 // wrongly signed) requests from the provider's own address can no longer lock the provider out.
 
-/** A clock at a fixed point mid-window, so no test straddles a one-minute window. */
-const fixedClock: Clock = { now: () => 1_800_000_030_000, sleep: () => Promise.resolve() };
-
 function webhookApp(limits: { verified: number; refused: number }) {
   const h = harness({
-    clock: fixedClock,
+    clock: stillClock(),
     settings: settings({
       paymentWebhook: { secret: WEBHOOK_SECRET, acceptLegacySignature: false },
       webhookRateLimitPerMinute: limits.verified,
