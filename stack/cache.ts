@@ -39,7 +39,11 @@ export async function ensureCached(opts: {
     return dir;
   }
   await fs.mkdir(opts.root, { recursive: true });
-  const release = await acquireLock(path.join(opts.root, `${opts.name}.lock`), opts.progress);
+  const release = await acquireLock(
+    path.join(opts.root, `${opts.name}.lock`),
+    opts.progress,
+    'another provisioner',
+  );
   try {
     if ((await readOrUndefined(marker)) === opts.stamp) return dir; // built while we waited
     await fs.rm(dir, { recursive: true, force: true });
@@ -61,7 +65,15 @@ async function readOrUndefined(file: string): Promise<string | undefined> {
   }
 }
 
-async function acquireLock(lockFile: string, progress: Progress): Promise<() => Promise<void>> {
+/**
+ * Holds `lockFile` (its content: our pid) until the returned release is called. A lock whose
+ * holder died is taken over; `holderIs` names the holder in the progress line.
+ */
+export async function acquireLock(
+  lockFile: string,
+  progress: Progress,
+  holderIs: string,
+): Promise<() => Promise<void>> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   let announced = false;
   for (;;) {
@@ -73,11 +85,11 @@ async function acquireLock(lockFile: string, progress: Progress): Promise<() => 
     }
     const holder = Number(await readOrUndefined(lockFile));
     if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
-      await fs.rm(lockFile, { force: true }); // stale: its owner died mid-build
+      await fs.rm(lockFile, { force: true }); // stale: its owner died holding it
       continue;
     }
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lockFile} (pid ${holder})`);
-    if (!announced) progress(`waiting for another provisioner (pid ${holder}) holding ${lockFile}`);
+    if (!announced) progress(`waiting for ${holderIs} (pid ${holder}) holding ${lockFile}`);
     announced = true;
     await new Promise((r) => setTimeout(r, 1000));
   }

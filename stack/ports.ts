@@ -1,26 +1,57 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { StackPorts } from './types';
 
+/** Where this host's outgoing connections take their local ports (Linux; others: IANA's range). */
+export function ephemeralPortRange(
+  read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'),
+): { low: number; high: number } {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 1024 && low <= high)
+      return { low, high };
+  } catch {
+    // not Linux, or /proc hidden: fall through
+  }
+  return { low: 49152, high: 65535 };
+}
+
+/** The lowest port `freePorts` hands out: above the well-known and most registered services. */
+const LOWEST_PORT = 10_000;
+
 /**
- * `n` distinct ports the OS reports free on 127.0.0.1. All are held open until every one is
- * chosen, so the OS cannot hand out the same port twice; a race with other processes remains
- * possible, which `assertPortFree` at start-up reports clearly.
+ * `n` distinct ports free on 127.0.0.1, chosen at random BELOW the ephemeral range. A port the
+ * OS picks for `listen(0)` comes from the ephemeral range, where every outgoing connection of
+ * every process also takes its local port: between choosing a port and the server binding it,
+ * a client connection elsewhere (the other test workers open thousands) could take it, and the
+ * server would die with "address in use". All are held open until every one is chosen, so the
+ * same port is not handed out twice; a race with another process choosing at random remains
+ * possible, which `assertPortsFree` at start-up reports clearly.
  */
 export async function freePorts(n: number): Promise<number[]> {
+  const { low } = ephemeralPortRange();
+  const span = Math.max(low - LOWEST_PORT, 1);
   const servers: net.Server[] = [];
   try {
-    for (let i = 0; i < n; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
+    for (let tries = 0; servers.length < n; tries++) {
+      if (tries > 50 * n) throw new Error(`No ${n} free ports found in ${LOWEST_PORT}-${low - 1}`);
+      const port = LOWEST_PORT + Math.floor(Math.random() * span);
+      const server = await listenOn(port);
+      if (server) servers.push(server);
     }
     return servers.map((s) => (s.address() as net.AddressInfo).port);
   } finally {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
+}
+
+/** A server listening on `port`, or undefined when the port is taken. */
+function listenOn(port: number): Promise<net.Server | undefined> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {

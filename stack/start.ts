@@ -8,6 +8,7 @@ import {
   selectProviders,
   splitBrokers,
 } from './config';
+import { acquireLock, cacheRoot } from './cache';
 import { kafkaLaunchSpec } from './kafka';
 import { type LaunchSpec, launchServer } from './launch';
 import { mongoLaunchSpec } from './mongo';
@@ -133,7 +134,9 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
     });
     if (spec) toLaunch.push(spec);
   }
-  const startedHere = await launchAll(toLaunch, state, { dir, detached, progress, env });
+  const startedHere = await takingTurns(toLaunch.length > 0, env, progress, () =>
+    launchAll(toLaunch, state, { dir, detached, progress, env }),
+  );
 
   // Tests and `npm start` own their servers: terminate them even if the caller never calls stop().
   const onExit = (): void => {
@@ -191,6 +194,33 @@ async function reuseOrPlan(
     await stopServer(name, old, progress);
   }
   return spec;
+}
+
+/**
+ * Runs `launch` while no other stack on this machine is starting its servers. Starting a stack
+ * is the heaviest minute it has (three JVM, Go and PostgreSQL start-ups); several at once on a
+ * 2-core machine (parallel test files with private stacks) made one miss its start-up deadlines
+ * in CI. Waiting a few seconds for a turn costs less than a failed run.
+ */
+async function takingTurns<T>(
+  needed: boolean,
+  env: NodeJS.ProcessEnv,
+  progress: Progress,
+  launch: () => Promise<T>,
+): Promise<T> {
+  if (!needed) return launch();
+  const root = cacheRoot(env);
+  await fs.mkdir(root, { recursive: true });
+  const release = await acquireLock(
+    path.join(root, 'stack-start.lock'),
+    progress,
+    'another stack starting its servers',
+  );
+  try {
+    return await launch();
+  } finally {
+    await release();
+  }
 }
 
 /**

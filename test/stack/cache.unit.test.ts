@@ -1,7 +1,7 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheRoot, ensureCached } from '../../stack/cache';
+import { acquireLock, cacheRoot, ensureCached } from '../../stack/cache';
 import { readState, removeState, type StackState, writeState } from '../../stack/state';
 
 const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'stack-unit-'));
@@ -37,6 +37,27 @@ describe('ensureCached', () => {
     const build = jest.fn(() => Promise.resolve());
     await ensureCached({ ...failing, build });
     expect(build).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('acquireLock', () => {
+  it('lets one holder at a time in: the next waits until the lock is released', async () => {
+    const lock = path.join(tmp(), 'stack-start.lock');
+    const said: string[] = [];
+    const release = await acquireLock(lock, quiet, 'first');
+    let second = false;
+    const next = acquireLock(lock, (line) => said.push(line), 'another stack').then((r) => {
+      second = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(second).toBe(false);
+    expect(said.join()).toMatch(/waiting for another stack \(pid \d+\)/);
+    await release();
+    await (
+      await next
+    )();
+    expect(second).toBe(true);
   });
 });
 

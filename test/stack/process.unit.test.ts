@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { cmdlineMatches, isAlive, isOurProcess, readCmdline, tailLines } from '../../stack/process';
-import { freePorts, isPortFree } from '../../stack/ports';
+import { ephemeralPortRange, freePorts, isPortFree } from '../../stack/ports';
 import { requireTools } from '../../stack/tools';
 
 describe('process identity', () => {
@@ -28,10 +28,24 @@ describe('tailLines', () => {
 });
 
 describe('ports', () => {
-  it('hands out distinct free ports', async () => {
+  it('hands out distinct free ports below the range outgoing connections take theirs from', async () => {
     const ports = await freePorts(5);
     expect(new Set(ports).size).toBe(5);
     for (const p of ports) expect(await isPortFree(p)).toBe(true);
+    const { low } = ephemeralPortRange();
+    for (const p of ports) expect(p).toBeLessThan(low);
+    for (const p of ports) expect(p).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('reads the ephemeral range from the kernel, with a fallback', () => {
+    expect(ephemeralPortRange(() => '32768\t60999\n')).toEqual({ low: 32768, high: 60999 });
+    const fallback = { low: 49152, high: 65535 };
+    expect(ephemeralPortRange(() => 'garbage')).toEqual(fallback);
+    expect(
+      ephemeralPortRange(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual(fallback);
   });
 
   it('sees a port in use', async () => {
