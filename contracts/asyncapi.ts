@@ -108,7 +108,25 @@ export const payloadSchemaName = (type: OrderEventType): string =>
  * `partitions` describes the deployment; it does not change the contract.
  */
 export function buildAsyncApiDocument(options: { version?: string } = {}): Record<string, unknown> {
-  const dlt = deadLetterTopic(ORDER_EVENTS_TOPIC);
+  const { schemas, messages, channelMessages } = eventMessages();
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'order-saga domain events',
+      version: options.version ?? '1.0.0',
+      description:
+        'Every state change of an order saga, as CloudEvents 1.0 in Kafka binary mode: ' +
+        'attributes in `ce_*` headers, the JSON payload as the value, keyed by order id.',
+    },
+    defaultContentType: EVENT_CONTENT_TYPE,
+    channels: channels(channelMessages),
+    operations: operations(),
+    components: { schemas, messages },
+  };
+}
+
+/** Each event type's message and payload schema, and the dead-letter message. */
+function eventMessages() {
   const schemas: Record<string, JsonSchema> = {};
   const messages: Record<string, JsonSchema> = {};
   const channelMessages: Record<string, JsonSchema> = {};
@@ -136,61 +154,56 @@ export function buildAsyncApiDocument(options: { version?: string } = {}): Recor
     payload: { description: 'The original message value, byte for byte.' },
     bindings: kafkaKey,
   };
+  return { schemas, messages, channelMessages };
+}
 
+function channels(channelMessages: Record<string, JsonSchema>) {
+  const dlt = deadLetterTopic(ORDER_EVENTS_TOPIC);
+  return {
+    orderEvents: {
+      address: ORDER_EVENTS_TOPIC,
+      title: 'Order events',
+      description: 'Kept forever: read models are rebuilt by replaying it.',
+      messages: channelMessages,
+      bindings: { kafka: { topic: ORDER_EVENTS_TOPIC, bindingVersion: '0.5.0' } },
+    },
+    orderEventsDeadLetter: {
+      address: dlt,
+      title: 'Dead-lettered order events',
+      messages: { DeadLetter: { $ref: '#/components/messages/DeadLetter' } },
+      bindings: { kafka: { topic: dlt, bindingVersion: '0.5.0' } },
+    },
+  };
+}
+
+function operations() {
   const eventRefs = ORDER_EVENT_TYPES.map((type) => ({
     $ref: `#/channels/orderEvents/messages/${type}`,
   }));
   return {
-    asyncapi: '3.0.0',
-    info: {
-      title: 'order-saga domain events',
-      version: options.version ?? '1.0.0',
-      description:
-        'Every state change of an order saga, as CloudEvents 1.0 in Kafka binary mode: ' +
-        'attributes in `ce_*` headers, the JSON payload as the value, keyed by order id.',
+    publishOrderEvent: {
+      action: 'send',
+      title: 'Services publish the saga’s events (idempotent producer, acks=all).',
+      channel: { $ref: '#/channels/orderEvents' },
+      messages: eventRefs,
     },
-    defaultContentType: EVENT_CONTENT_TYPE,
-    channels: {
-      orderEvents: {
-        address: ORDER_EVENTS_TOPIC,
-        title: 'Order events',
-        description: 'Kept forever: read models are rebuilt by replaying it.',
-        messages: channelMessages,
-        bindings: { kafka: { topic: ORDER_EVENTS_TOPIC, bindingVersion: '0.5.0' } },
-      },
-      orderEventsDeadLetter: {
-        address: dlt,
-        title: 'Dead-lettered order events',
-        messages: { DeadLetter: { $ref: '#/components/messages/DeadLetter' } },
-        bindings: { kafka: { topic: dlt, bindingVersion: '0.5.0' } },
-      },
-    },
-    operations: {
-      publishOrderEvent: {
-        action: 'send',
-        title: 'Services publish the saga’s events (idempotent producer, acks=all).',
-        channel: { $ref: '#/channels/orderEvents' },
-        messages: eventRefs,
-      },
-      projectOrderEvents: {
-        action: 'receive',
-        title: `The projector folds them into read models (consumer group ${PROJECTOR_GROUP_ID}).`,
-        channel: { $ref: '#/channels/orderEvents' },
-        messages: eventRefs,
-        bindings: {
-          kafka: {
-            groupId: { type: 'string', enum: [PROJECTOR_GROUP_ID] },
-            bindingVersion: '0.5.0',
-          },
+    projectOrderEvents: {
+      action: 'receive',
+      title: `The projector folds them into read models (consumer group ${PROJECTOR_GROUP_ID}).`,
+      channel: { $ref: '#/channels/orderEvents' },
+      messages: eventRefs,
+      bindings: {
+        kafka: {
+          groupId: { type: 'string', enum: [PROJECTOR_GROUP_ID] },
+          bindingVersion: '0.5.0',
         },
       },
-      deadLetterOrderEvent: {
-        action: 'send',
-        title: 'The projector parks events it cannot apply.',
-        channel: { $ref: '#/channels/orderEventsDeadLetter' },
-        messages: [{ $ref: '#/channels/orderEventsDeadLetter/messages/DeadLetter' }],
-      },
     },
-    components: { schemas, messages },
+    deadLetterOrderEvent: {
+      action: 'send',
+      title: 'The projector parks events it cannot apply.',
+      channel: { $ref: '#/channels/orderEventsDeadLetter' },
+      messages: [{ $ref: '#/channels/orderEventsDeadLetter/messages/DeadLetter' }],
+    },
   };
 }
