@@ -184,50 +184,15 @@ class Stream {
 function bodies(spec: SagaSpec): EventBody[] {
   const path = PATHS[spec.outcome];
   const answers = { ...defaultAnswers(spec), ...spec.answers };
-  const price = spec.unitPrice ?? defaultPrice;
-  const items = spec.items.map((item) => ({
-    ...item,
-    unitPrice: price(item.sku),
-    lineTotal: price(item.sku) * item.quantity,
-  }));
-  const total = items.reduce((sum, item) => sum + item.lineTotal, 0);
   const stream = new Stream(spec.startMs);
-  stream.push(
-    {
-      type: 'OrderPlaced',
-      data: {
-        customerId: spec.customerId,
-        currency: answers.currency,
-        items: spec.items,
-        shippingCountry: answers.shippingCountry,
-      },
-    },
-    { type: 'OrderPriced', data: { items, total } },
-  );
+  const total = placeAndPrice(stream, spec, answers);
+  if (path.approval && !approve(stream, path.approval, total, answers)) return stream.bodies;
   const ids: SagaIds = {
     reservationId: keyOf(spec.orderId, 'reserve-inventory'),
     paymentId: keyOf(spec.orderId, 'authorize-payment'),
     shipmentId: keyOf(spec.orderId, 'create-shipment'),
   };
-  if (path.approval && !approve(stream, path.approval, total, answers)) return stream.bodies;
-  const forward: Record<ForwardStep, EventBody> = {
-    reserveInventory: {
-      type: 'InventoryReserved',
-      data: { reservationId: ids.reservationId, items: spec.items },
-    },
-    authorizePayment: {
-      type: 'PaymentAuthorized',
-      data: { paymentId: ids.paymentId, amount: total, currency: answers.currency },
-    },
-    createShipment: {
-      type: 'ShipmentCreated',
-      data: { shipmentId: ids.shipmentId, trackingNumber: answers.trackingNumber },
-    },
-    capturePayment: {
-      type: 'PaymentCaptured',
-      data: { paymentId: ids.paymentId, amount: answers.capturedAmount ?? total },
-    },
-  };
+  const forward = forwardEvents(ids, spec.items, total, answers);
   const steps = Object.keys(forward) as ForwardStep[];
   for (const step of steps) {
     if (step === 'authorizePayment' && path.confirmation) {
@@ -246,6 +211,57 @@ function bodies(spec: SagaSpec): EventBody[] {
   }
   stream.push(forward.capturePayment, { type: 'OrderCompleted', data: { total } });
   return stream.bodies;
+}
+
+/** OrderPlaced and OrderPriced; returns the order's total. */
+function placeAndPrice(stream: Stream, spec: SagaSpec, answers: SagaAnswers): number {
+  const price = spec.unitPrice ?? defaultPrice;
+  const items = spec.items.map((item) => ({
+    ...item,
+    unitPrice: price(item.sku),
+    lineTotal: price(item.sku) * item.quantity,
+  }));
+  const total = items.reduce((sum, item) => sum + item.lineTotal, 0);
+  stream.push(
+    {
+      type: 'OrderPlaced',
+      data: {
+        customerId: spec.customerId,
+        currency: answers.currency,
+        items: spec.items,
+        shippingCountry: answers.shippingCountry,
+      },
+    },
+    { type: 'OrderPriced', data: { items, total } },
+  );
+  return total;
+}
+
+/** The event each forward step publishes when it succeeds. */
+function forwardEvents(
+  ids: SagaIds,
+  items: SagaSpec['items'],
+  total: number,
+  answers: SagaAnswers,
+): Record<ForwardStep, EventBody> {
+  return {
+    reserveInventory: {
+      type: 'InventoryReserved',
+      data: { reservationId: ids.reservationId, items },
+    },
+    authorizePayment: {
+      type: 'PaymentAuthorized',
+      data: { paymentId: ids.paymentId, amount: total, currency: answers.currency },
+    },
+    createShipment: {
+      type: 'ShipmentCreated',
+      data: { shipmentId: ids.shipmentId, trackingNumber: answers.trackingNumber },
+    },
+    capturePayment: {
+      type: 'PaymentCaptured',
+      data: { paymentId: ids.paymentId, amount: answers.capturedAmount ?? total },
+    },
+  };
 }
 
 /** Support's decision; false when it rejected the order (the stream is then complete). */
