@@ -22,10 +22,11 @@ const common = {
 module.exports = {
   // The native Temporal bridge keeps handles open briefly after shutdown.
   forceExit: false,
-  // One test file at a time. With three, several private stacks start at once on the 2-core
-  // machine, and in fresh-clone runs one failed to start (FerretDB could not create its
-  // PostgreSQL connection; with four, a Kafka exited): a 5-minute suite is not worth a flaky one.
-  maxWorkers: 1,
+  // Three test files at a time, the longest tiers first (test/setup/long-files-first.js). Private
+  // stacks take turns starting their servers and choose ports outside the ephemeral range
+  // (stack/README.md): before they did, a stack started beside two others failed now and then.
+  maxWorkers: 3,
+  testSequencer: '<rootDir>/test/setup/long-files-first.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
     {
