@@ -5,13 +5,13 @@ import {
   AclOperationTypes,
   AclPermissionTypes,
   AclResourceTypes,
-  type Admin,
   Kafka,
   type KafkaConfig,
   logLevel,
   ResourcePatternTypes,
 } from 'kafkajs';
 import type { TopicSpec } from '../contracts/topics';
+import { createMissingTopics } from '../lib/kafka-topics';
 import { type KafkaAcl, kafkaAcls } from './secure-principals';
 import type { Progress, StackClientSecurity } from './types';
 
@@ -48,17 +48,6 @@ function toKafkajsAcl(a: KafkaAcl) {
   };
 }
 
-async function ensureTopics(admin: Admin, topics: TopicSpec[]): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length > 0) {
-    await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: unknown) => {
-      if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
-    });
-  }
-  return missing.map((t) => `${t.topic}(${t.numPartitions}p)`);
-}
-
 /** Topics, then ACLs (creating an ACL that exists is a no-op), as the super user. */
 export async function ensureSecureKafka(
   brokers: string[],
@@ -74,7 +63,7 @@ export async function ensureSecureKafka(
   }).admin();
   await admin.connect();
   try {
-    const created = await ensureTopics(admin, topics);
+    const { created } = await createMissingTopics(admin, topics);
     const acls = kafkaAcls();
     await admin.createAcls({ acl: acls.map(toKafkajsAcl) });
     progress(
