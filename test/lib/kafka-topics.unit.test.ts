@@ -3,8 +3,8 @@ import type { TopicSpec } from '../../contracts/topics';
 import { createMissingTopics } from '../../lib/kafka-topics';
 
 const TOPICS: TopicSpec[] = [
-  { topic: 'order.events', numPartitions: 6 },
-  { topic: 'order.events.DLT', numPartitions: 1 },
+  { topic: 'order.events', numPartitions: 6, configEntries: [] },
+  { topic: 'order.events.DLT', numPartitions: 1, configEntries: [] },
 ];
 
 /** An admin whose createTopics fails with `failures` first, then succeeds. */
