@@ -19,7 +19,8 @@ import type { ActivityResult } from './saga-steps';
 // fixtures for it (scripts/record-histories.ts) and keep the old ones: the replay tests then
 // prove both old and new histories still replay. Once no workflow started before the change is
 // open, replace `patched` with `deprecatePatch('<change-id>')`; later remove it with the old
-// branch. (workflows/order-events.ts has two: `local-event-publishing`, `publish-together`.)
+// branch. (workflows/order-events.ts has three: `local-event-publishing`, `publish-together`,
+// `pipelined-event-publishing`.)
 
 /** Tunables of one saga; the starter may override them (tests and support tooling do). */
 export const OrderSagaSettings = z.object({
@@ -77,6 +78,7 @@ export async function orderSaga(
     await compensate(run, failure, metrics);
     const { reason, message, decision } = failure;
     await run.emit('OrderCancelled', { reason, message, ...decision });
+    await run.eventsPublished();
     metrics.ended('CANCELLED', failure.reason);
     return run.snapshot();
   }
@@ -85,6 +87,7 @@ export async function orderSaga(
     captured,
     { type: 'OrderCompleted', data: { total: pricedTotal(run.state) } },
   ]);
+  await run.eventsPublished();
   metrics.ended('COMPLETED');
   return run.snapshot();
 }
@@ -118,6 +121,7 @@ async function awaitApproval(run: SagaRun, settings: Settings): Promise<void> {
     threshold: settings.approvalThreshold,
     decideBy,
   });
+  await run.eventsPublished(); // support sees the order waiting before it waits
   const decided = await condition(() => inbox.decision !== undefined, settings.approvalTimeoutMs, {
     summary: 'Wait for a support decision on a large order',
   });
@@ -156,6 +160,7 @@ async function authorize(
   inbox.awaitingConfirmation = true;
   const confirmBy = new Date(Date.now() + settings.paymentConfirmationTimeoutMs).toISOString();
   await run.emit('PaymentConfirmationRequired', { paymentId, confirmBy });
+  await run.eventsPublished();
   const arrived = await condition(
     () => inbox.confirmation !== undefined,
     settings.paymentConfirmationTimeoutMs,
@@ -191,6 +196,7 @@ async function compensate(run: SagaRun, failure: Failure, metrics: SagaMetrics):
       state.failingCompensation = { step, message };
       inbox.retryRequested = false;
       await run.emit('CompensationFailed', { step, message });
+      await run.eventsPublished();
       await condition(() => inbox.retryRequested);
       state.failingCompensation = undefined;
       await run.emit('CompensationRetried', { step });

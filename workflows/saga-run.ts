@@ -19,8 +19,13 @@ import { currentDetailsAfter } from './current-details';
 import type { CompensationHooks } from './compensations';
 import { idempotencyKey } from './idempotency';
 import type { PaymentConfirmation } from './messages';
-import { createEventEmitter, PUBLISH_TOGETHER } from './order-events';
-import type { Emit, EventEmitter, EventToEmit } from './order-events';
+import {
+  createEventEmitter,
+  createEventOutbox,
+  PIPELINED_EVENT_PUBLISHING,
+  PUBLISH_TOGETHER,
+} from './order-events';
+import type { Emit, EventSeam, EventToEmit } from './order-events';
 import { initialOrderState } from './order-state';
 import type { Decision, OrderState, SagaStep } from './order-state';
 import { failureReason } from './saga-steps';
@@ -96,16 +101,26 @@ export class SagaRun {
   /** The forward step running (or the last one that ran). */
   current: SagaStep = 'priceOrder';
   private compensating = false;
-  private readonly events: EventEmitter;
+  /**
+   * Whether this order publishes its events behind its steps (PIPELINED_EVENT_PUBLISHING), decided
+   * once at its start: orders started before the patch keep awaiting each publish to the end.
+   */
+  private readonly pipelined: boolean;
+  private readonly events: EventSeam;
   /** What the step table's declarations read (saga-steps.ts). */
   readonly context: StepContext;
 
   constructor(readonly input: OrderSagaInput) {
     this.state = initialOrderState(input);
     this.context = { input, state: this.state, key: (name) => this.key(name) };
-    this.events = createEventEmitter(input.orderId, (sequence) => {
+    const onPublished = (sequence: number) => {
       this.state.version = sequence;
-    });
+    };
+    this.pipelined = patched(PIPELINED_EVENT_PUBLISHING);
+    this.events = (this.pipelined ? createEventOutbox : createEventEmitter)(
+      input.orderId,
+      onPublished,
+    );
   }
 
   /** Deterministic per order and step: the activity's idempotency key. */
@@ -122,18 +137,30 @@ export class SagaRun {
     };
   }
 
-  /** The search attributes support filters on in the Temporal UI, set before the first event. */
+  /**
+   * The search attributes support filters on in the Temporal UI, set before the first event. The
+   * starter sets them already (orderWorkflowStartOptions): since PIPELINED_EVENT_PUBLISHING only
+   * those it did not set are upserted, which saves the server a visibility write per order (the
+   * change rides on that patch: every patch id costs an upsert of its own).
+   */
   announceStart(): void {
-    upsertSearchAttributes([
+    const attributes = [
       { key: CustomerIdKey, value: this.input.customerId },
       { key: OrderStatusKey, value: this.state.status },
-    ]);
+    ];
+    const started = workflowInfo().typedSearchAttributes;
+    const missing = this.pipelined
+      ? attributes.filter(({ key, value }) => started.get(key) !== value)
+      : attributes;
+    if (missing.length > 0) upsertSearchAttributes(missing);
   }
 
   /**
-   * Publishes a domain event. An event that changes the status (STATUS_AFTER_EVENT, the table
-   * the projector folds with too) sets it first, with its search attribute, so the workflow's
-   * status and the read model's cannot disagree.
+   * Emits a domain event: published before it resolves, or, since PIPELINED_EVENT_PUBLISHING,
+   * queued and published as the saga's next command goes out (`eventsPublished`). An event that
+   * changes the status (STATUS_AFTER_EVENT, the table the projector folds with too) sets it
+   * first, with its search attribute, so the workflow's status and the read model's cannot
+   * disagree.
    */
   readonly emit: Emit = async (type, data) => {
     // Type and data match by Emit's signature; the mapped union cannot see it (order-events.ts).
@@ -147,12 +174,20 @@ export class SagaRun {
    * `PUBLISH_TOGETHER` patch emit them one by one, as they did.
    */
   async emitTogether(events: readonly EventToEmit[]): Promise<void> {
-    if (!patched(PUBLISH_TOGETHER)) {
+    if (!this.pipelined && !patched(PUBLISH_TOGETHER)) {
       for (const { type, data } of events) await this.emit(type, data);
       return;
     }
     for (const event of events) this.statusAfter(event);
     await this.events.emitTogether(events);
+  }
+
+  /**
+   * Resolves once every event emitted so far is published. The saga awaits it before it waits for
+   * people or providers (what it waits for is announced first) and before it ends.
+   */
+  async eventsPublished(): Promise<void> {
+    await this.events.drained();
   }
 
   /**
@@ -211,6 +246,8 @@ export class SagaRun {
     this.throwIfCancelled();
     if (step.undo) this.registerUndo(step.activity, step.undo);
     const result = await this.step(step.activity, async () => {
+      // The events so far go out with the step's command, which does not wait for them.
+      this.events.flush();
       try {
         return await run();
       } catch (error) {
@@ -234,6 +271,7 @@ export class SagaRun {
     undo: UndoDeclaration<U, UE>,
   ): void {
     this.compensations.push(undo.activity, async () => {
+      this.events.flush(); // with the undo's command, as `perform` does with a step's
       const result = await callActivity(undo.activity, undo.input(this.context));
       this.state.steps[name] = 'COMPENSATED';
       if (undo.undid(result)) await this.emit(undo.event, undo.data(result, this.context));

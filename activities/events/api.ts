@@ -12,7 +12,8 @@ export interface EventActivities {
    * Publishes consecutive events of one order (sequences n, n+1, …) in one send: one record
    * batch on the order's partition, which the broker appends whole or not at all, so no
    * consumer ever sees the first without the rest. The saga uses it for events it emits back to
-   * back (workflows/order-events.ts, `PUBLISH_TOGETHER`).
+   * back (workflows/order-events.ts, `PUBLISH_TOGETHER`), and for the events queued while its
+   * previous publish was in flight (`PIPELINED_EVENT_PUBLISHING`).
    */
   publishOrderEvents(drafts: OrderEventDraft[]): Promise<void>;
 }

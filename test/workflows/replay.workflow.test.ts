@@ -42,7 +42,12 @@ const publishActivities = (generation: string) =>
 beforeAll(() => installQuietRuntime());
 
 it('has a fixture for every main path in every generation', () => {
-  expect(generations).toEqual(['1-publish-activities', '2-local-publish', '3-publish-together']);
+  expect(generations).toEqual([
+    '1-publish-activities',
+    '2-local-publish',
+    '3-publish-together',
+    '4-pipelined-publish',
+  ]);
   for (const g of generations)
     expect(
       readdirSync(path.join(DIR, g))
@@ -91,6 +96,39 @@ it('records the publish-together patch: the capture and the completion go out in
     ...Array<string>(5).fill(one),
     'core_patch:publish-together',
     'core_local_activity:publishOrderEvents',
+  ]);
+});
+
+/** The happy path's commands of one workflow task after another: activities and markers. */
+const taskCommandsOf = (generation: string) => {
+  const tasks: string[][] = [];
+  for (const e of historyFromFixture(load(`${generation}/happy.json`)).events) {
+    if (e.workflowTaskCompletedEventAttributes) tasks.push([]);
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (activity) tasks[tasks.length - 1].push(activity);
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      tasks[tasks.length - 1].push('(publish)');
+  }
+  return tasks.filter((commands) => commands.length > 0);
+};
+
+it('records the pipelined-event-publishing patch: one publish per task, sent with the next step', () => {
+  // Only the new patch: its orders never call the two before it.
+  expect(markersOf('4-pipelined-publish')).toEqual([
+    'core_patch:pipelined-event-publishing',
+    ...Array<string>(5).fill('core_local_activity:publishOrderEvent'),
+    'core_local_activity:publishOrderEvents',
+  ]);
+  // Before it, the saga scheduled a step once the event before it was published; since, the
+  // step is scheduled first (the SDK records a local activity's marker when it ends).
+  expect(taskCommandsOf('3-publish-together')[1]).toEqual(['(publish)', 'reserveInventory']);
+  expect(taskCommandsOf('4-pipelined-publish')).toEqual([
+    ['priceOrder', '(publish)'],
+    ['reserveInventory', '(publish)'],
+    ['authorizePayment', '(publish)'],
+    ['createShipment', '(publish)'],
+    ['capturePayment', '(publish)'],
+    ['(publish)'],
   ]);
 });
 
