@@ -9,6 +9,7 @@ import { buildAsyncApiDocument } from '../contracts/asyncapi';
 import { payloadCodecFromConfig } from '../lib/codec';
 import { kafkaSecurity, mongoClientOptions, temporalConnectionOptions } from '../lib/connections';
 import { createKafka } from '../lib/kafka';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import { createLogger, type Logger } from '../lib/logger';
 import { createTracing, type Tracing } from '../lib/tracing';
 import { createMongoCatalog } from './adapters/mongo-catalog';
@@ -56,8 +57,14 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
   // in brings its own data converter, and the codec server still serves this one.
   const codec = payloadCodecFromConfig(config);
   const tracing = clients.tracing ?? ownedTracing(config, owned);
+  let metrics = clients.metrics;
+  if (!metrics) {
+    metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+  }
+  // A client passed in is counted by whoever created it.
+  const mongo = clients.mongo ?? ownedMongo(config, owned, metrics);
   const temporal = clients.temporal ?? ownedTemporal(config, codec, tracing, owned);
-  const mongo = clients.mongo ?? ownedMongo(config, owned);
   const kafka =
     clients.kafka ??
     createKafka({
@@ -65,15 +72,10 @@ export async function startApi(config: ApiConfig, clients: ApiClients = {}): Pro
       clientId: 'order-saga-api',
       logger,
       security: kafkaSecurity(config),
+      metrics,
     });
   const readiness = createReadiness({ temporal, mongo, kafka });
   owned.unshift(() => readiness.close());
-
-  let metrics = clients.metrics;
-  if (!metrics) {
-    metrics = new Registry();
-    collectDefaultMetrics({ register: metrics });
-  }
 
   const idempotency = createMongoIdempotencyStore(mongo.db(config.API_DB), {
     retentionMs: config.IDEMPOTENCY_KEY_RETENTION_MS,
@@ -134,13 +136,14 @@ function ownedTemporal(
   });
 }
 
-function ownedMongo(config: ApiConfig, owned: Owned[]): MongoClient {
+function ownedMongo(config: ApiConfig, owned: Owned[], metrics: Registry): MongoClient {
   // The driver connects on first use, so a MongoDB that is down does not stop the start.
   const mongo = new MongoClient(config.MONGO_URL, {
     serverSelectionTimeoutMS: 3000,
     appName: 'order-saga-api',
     ...mongoClientOptions(config),
   });
+  countMongoCommands(mongo, metrics);
   owned.push(() => mongo.close());
   return mongo;
 }

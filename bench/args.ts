@@ -5,6 +5,10 @@ import { parseArgs } from 'node:util';
 export const BENCHMARKS = ['saga', 'publish', 'projection', 'api'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
+/** How a saga row runs the system: each process on its own (as deployed), or all in the bench. */
+export const SAGA_SHAPES = ['deployed', 'in-process'] as const;
+export type SagaShape = (typeof SAGA_SHAPES)[number];
+
 export interface BenchArgs {
   quick: boolean;
   json: boolean;
@@ -20,6 +24,8 @@ export interface BenchArgs {
   requests: number;
   /** Instance counts for the scaling runs of benchmarks 1 and 3 (benchmark 5). */
   instances: number[];
+  /** The saga rows' shapes, each with every instance count (default: deployed). */
+  shapes: SagaShape[];
   only: BenchmarkName[];
   out?: string;
   svg?: string;
@@ -27,7 +33,8 @@ export interface BenchArgs {
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--orders N] [--concurrency N]
        [--events N] [--projection-orders N] [--requests N] [--instances 1,2]
-       [--only saga,publish,projection,api] [--out FILE] [--svg FILE]`;
+       [--shape deployed,in-process] [--only saga,publish,projection,api]
+       [--out FILE] [--svg FILE]`;
 
 // --quick must fit the whole run (stack start included) in under two minutes on 2 cores, also
 // when others load it. The saga rows dominate and are latency-bound (an order takes 5-11 s
@@ -58,6 +65,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'projection-orders': { type: 'string' },
       requests: { type: 'string' },
       instances: { type: 'string' },
+      shape: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       svg: { type: 'string' },
@@ -73,6 +81,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     if (!(BENCHMARKS as readonly string[]).includes(name))
       throw new Error(`--only: unknown benchmark ${name} (one of ${BENCHMARKS.join(', ')})`);
   }
+  const shapes = (values.shape ?? 'deployed').split(',');
+  for (const shape of shapes) {
+    if (!(SAGA_SHAPES as readonly string[]).includes(shape))
+      throw new Error(`--shape: unknown shape ${shape} (one of ${SAGA_SHAPES.join(', ')})`);
+  }
   return {
     quick,
     json: values.json === true,
@@ -85,6 +98,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         : defaults.projectionOrders,
     requests: int('requests', defaults.requests),
     instances: [...new Set(instances)].sort((a, b) => a - b),
+    shapes: [...new Set(shapes)] as SagaShape[],
     only: only as BenchmarkName[],
     ...(values.out !== undefined && { out: values.out }),
     ...(values.svg !== undefined && { svg: values.svg }),

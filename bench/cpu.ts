@@ -34,15 +34,20 @@ export function processCpuSeconds(pid: number, ticksPerSecond = 100): number | u
 
 export type CpuSample = Record<string, number>;
 
-/** This process's CPU seconds (user + system) and each named pid's. */
-export function sampleCpu(pids: Readonly<Record<string, number>>): CpuSample {
-  const { user, system } = process.cpuUsage();
-  const sample: CpuSample = { node: (user + system) / 1e6 };
+/** Each named pid's CPU seconds (with its descendants); a pid that is gone is left out. */
+export function pidsCpu(pids: Readonly<Record<string, number>>): CpuSample {
+  const sample: CpuSample = {};
   for (const [name, pid] of Object.entries(pids)) {
     const s = processCpuSeconds(pid);
     if (s !== undefined) sample[name] = s;
   }
   return sample;
+}
+
+/** This process's CPU seconds (user + system, as `node`) and each named pid's. */
+export function sampleCpu(pids: Readonly<Record<string, number>>): CpuSample {
+  const { user, system } = process.cpuUsage();
+  return { node: (user + system) / 1e6, ...pidsCpu(pids) };
 }
 
 /** CPU seconds each process sampled both times spent between the samples, largest first. */

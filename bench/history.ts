@@ -120,3 +120,20 @@ export function formatBreakdown(b: Breakdown): string {
     : [];
   return [`wf=${Math.round(per(b.workflowMs))}ms`, ...types, ...local].join(' ');
 }
+
+/** Per workflow history: its completed workflow tasks and its local activities (markers). */
+export interface TaskCounts {
+  workflowTasks: number;
+  localActivities: number;
+}
+
+/** What one history's workflow did in turns of its code: workflow tasks, local activities (pure). */
+export function countTasks(events: readonly HistoryEventLike[]): TaskCounts {
+  let workflowTasks = 0;
+  let localActivities = 0;
+  for (const e of events) {
+    if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
+    if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) localActivities++;
+  }
+  return { workflowTasks, localActivities };
+}

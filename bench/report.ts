@@ -1,5 +1,7 @@
 // The shape of a bench run's results and its text table. Pure (unit-tested).
 
+import type { CostTable } from './cost';
+
 /** One measured figure: the project's code path or its bare baseline. */
 export interface Figure {
   label: string;
@@ -18,6 +20,8 @@ export interface BenchResult {
   alsoAgainst?: { baseline: Figure; ratio: number }[];
   /** Further measured facts (latency percentiles, shares per instance, checks). */
   details: Record<string, string | number | boolean>;
+  /** What one unit of work cost, beside its baseline's (bench/cost.ts; the saga rows). */
+  cost?: CostTable;
 }
 
 export interface BenchReport {

@@ -1,303 +1,55 @@
 import { performance } from 'node:perf_hooks';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { EVENT_OWNER } from '../contracts/events';
-import type { OrderEventType } from '../contracts/events';
-import type { OrderStatus, PlaceOrder } from '../contracts/order';
 import { orderWorkflowId } from '../contracts/order';
-import { TASK_QUEUES } from '../contracts/services';
-import type { CustomerStats, OrderView, SkuSales } from '../contracts/read-models';
-import { READ_MODEL_COLLECTIONS } from '../contracts/read-models';
-import { devToken } from '../scripts/token';
-import { orderInput } from '../testing/fake-services';
-import { getOrderStateQuery } from '../workflows/messages';
-import { bareActivities } from './bare/activities';
-import { benchBundle } from './bundle';
-import { addHistory, emptyBreakdown, formatBreakdown } from './history';
-import { call } from './http';
+import { costPerUnit, costTable } from './cost';
+import { cpuDelta, cpuPerUnit } from './cpu';
+import { startDeployedBenchSystem } from './deployed';
+import {
+  addHistory,
+  countTasks,
+  emptyBreakdown,
+  formatBreakdown,
+  type TaskCounts,
+} from './history';
 import { projectionLags } from './lag';
 import { phaseTimer, type Phases } from './phases';
 import { runPool, withTimeout } from './pool';
 import type { Progress } from './progress';
 import type { BenchResult } from './report';
 import { ratioOf } from './report';
+import { runBare, type BareRun } from './saga-bare';
+import {
+  awaitClosed,
+  businessSteps,
+  checkReadModels,
+  placeAndAwaitFinal,
+  placeWave,
+  seed,
+  withEventActivities,
+  type Placed,
+} from './saga-orders';
 import type { BenchServers } from './servers';
-import { cpuPerUnit } from './cpu';
 import { summarize } from './stats';
-import { startBenchSystem, type BenchSystem } from './system';
-import type { bareWorkflow } from './bare/workflows';
+import {
+  startInProcessBenchSystem,
+  type BenchSystem,
+  type InstanceShares,
+  type SagaShape,
+} from './system';
 
 // Benchmark 1 (and its scaling runs, benchmark 5): orders through the API until every read
-// model is final, against a bare workflow with the happy path's activities as no-ops.
-
-const FINAL: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_FAILED'];
-const CUSTOMERS = 10;
+// model is final, against a bare workflow with the happy path's activities as no-ops; and what
+// an order costs against what a 5-step bare workflow costs (bench/cost.ts).
 
 export interface SagaOptions {
   servers: BenchServers;
+  /** The system as separate processes (`deployed`) or in this process (`in-process`). */
+  shape: SagaShape;
   instances: number;
   orders: number;
   concurrency: number;
   progress: Progress;
-}
-
-/** The sample order of the saga kit, for the bench's two catalog SKUs; the API assigns its id. */
-function order(customerId: string): PlaceOrder {
-  const { orderId, ...command } = orderInput({
-    customerId,
-    items: [
-      { sku: 'KETTLE', quantity: 1 },
-      { sku: 'TEAPOT', quantity: 2 },
-    ],
-    currency: 'EUR',
-  });
-  void orderId; // the saga kit's own id; POST /orders refuses one
-  return command;
-}
-
-interface Placed {
-  orderId: string;
-  view: OrderView;
-  ms: number;
-}
-
-/** POST one order, then long-poll its read model (minVersion) until the status is final. */
-async function placeAndAwaitFinal(
-  system: BenchSystem,
-  token: string,
-  customerId: string,
-): Promise<Placed> {
-  const started = performance.now();
-  const placed = await call<{ orderId: string; version: number }>(
-    `${system.apiUrl}/orders`,
-    'POST',
-    token,
-    order(customerId),
-  );
-  if (placed.status !== 202) throw new Error(`POST /orders answered ${placed.status}`);
-  const { orderId } = placed.body;
-  let version = placed.body.version;
-  for (;;) {
-    const res = await call<OrderView>(
-      `${system.apiUrl}/orders/${orderId}?minVersion=${version}&timeoutMs=5000`,
-      'GET',
-      token,
-    );
-    if (res.status !== 200 && res.status !== 404)
-      throw new Error(`GET /orders/${orderId} answered ${res.status}`);
-    if (res.status === 200) {
-      if (FINAL.includes(res.body.status))
-        return { orderId, view: res.body, ms: performance.now() - started };
-      version = res.body.version + 1;
-    }
-  }
-}
-
-/** `count` orders, `concurrency` at a time, each awaited until final; in completion order. */
-async function placeWave(
-  system: BenchSystem,
-  tokens: readonly string[],
-  count: number,
-  concurrency: number,
-  onFinal?: (done: number) => void,
-): Promise<Placed[]> {
-  const placed: Placed[] = [];
-  await runPool(count, concurrency, async (i) => {
-    placed.push(await placeAndAwaitFinal(system, tokens[i % CUSTOMERS], `bench-c${i % CUSTOMERS}`));
-    onFinal?.(placed.length);
-  });
-  return placed;
-}
-
-/** One activity the happy path schedules: its type and task queue. */
-interface ScheduledActivity {
-  type: string;
-  queue: string;
-}
-
-/** The business steps of the happy path in order (price, reserve, authorize, ship, capture). */
-async function businessSteps(system: BenchSystem, orderId: string): Promise<ScheduledActivity[]> {
-  const history = await system.temporal.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => {
-    const a = e.activityTaskScheduledEventAttributes;
-    const type = a?.activityType?.name ?? '?';
-    const queue = a?.taskQueue?.name;
-    // Orders started before the local-event-publishing patch also scheduled their events here.
-    return queue && type !== 'publishOrderEvent' ? [{ type, queue }] : [];
-  });
-}
-
-/**
- * The first baseline's activities: the business steps plus one per event the order published,
- * on its owner's queue, as the saga scheduled them before events became local activities. It
- * stays what it was so the figures of earlier runs remain comparable.
- */
-function withEventActivities(
-  steps: readonly ScheduledActivity[],
-  events: readonly { type: string }[],
-): ScheduledActivity[] {
-  return [
-    ...steps,
-    ...events.map((e) => {
-      if (!(e.type in EVENT_OWNER)) throw new Error(`unknown event type ${e.type}`);
-      const owner = EVENT_OWNER[e.type as OrderEventType];
-      return { type: 'publishOrderEvent', queue: TASK_QUEUES[owner] };
-    }),
-  ];
-}
-
-/** Nothing applied twice or missed: versions equal the saga's event counts, aggregates exact. */
-async function checkReadModels(system: BenchSystem, placed: readonly Placed[]) {
-  let versionMismatches = 0;
-  let found = 0;
-  await runPool(placed.length, 8, async (i) => {
-    const p = placed[i];
-    const state = await system.temporal.workflow
-      .getHandle(orderWorkflowId(p.orderId))
-      .query(getOrderStateQuery);
-    const doc = await system.mongo
-      .db(system.readDb)
-      .collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders)
-      .findOne({ _id: p.orderId });
-    if (doc) found++;
-    const timeline = doc?.timeline.map((t) => t.sequence).join(',');
-    const expected = Array.from({ length: state.version }, (_, k) => k + 1).join(',');
-    if (!doc || doc.version !== state.version || timeline !== expected) versionMismatches++;
-  });
-
-  const db = system.mongo.db(system.readDb);
-  const orders = await db
-    .collection<OrderView & { _id: string }>(READ_MODEL_COLLECTIONS.orders)
-    .find({})
-    .toArray();
-  const want = new Map<string, { byStatus: Map<string, number>; spent: number }>();
-  const wantSku = new Map<string, { units: number; revenue: number }>();
-  for (const o of orders) {
-    const c = want.get(o.customerId) ?? { byStatus: new Map<string, number>(), spent: 0 };
-    c.byStatus.set(o.status, (c.byStatus.get(o.status) ?? 0) + 1);
-    if (o.status === 'COMPLETED') {
-      c.spent += o.total ?? 0;
-      for (const item of o.items) {
-        const s = wantSku.get(item.sku) ?? { units: 0, revenue: 0 };
-        s.units += item.quantity;
-        s.revenue += 'lineTotal' in item ? item.lineTotal : 0;
-        wantSku.set(item.sku, s);
-      }
-    }
-    want.set(o.customerId, c);
-  }
-  let aggregateMismatches = 0;
-  for (const s of await db
-    .collection<CustomerStats>(READ_MODEL_COLLECTIONS.customerStats)
-    .find({})
-    .toArray()) {
-    const c = want.get(s.customerId);
-    const nonZero = Object.entries(s.ordersByStatus).filter(([, n]) => n !== 0);
-    const same =
-      c !== undefined &&
-      c.spent === s.totalSpent &&
-      nonZero.length === c.byStatus.size &&
-      nonZero.every(([k, n]) => c.byStatus.get(k) === n);
-    if (!same) aggregateMismatches++;
-    want.delete(s.customerId);
-  }
-  for (const s of await db
-    .collection<SkuSales>(READ_MODEL_COLLECTIONS.skuSales)
-    .find({})
-    .toArray()) {
-    const w = wantSku.get(s.sku);
-    if (!w || w.units !== s.unitsSold || w.revenue !== s.revenue) aggregateMismatches++;
-    wantSku.delete(s.sku);
-  }
-  aggregateMismatches += want.size + wantSku.size;
-  return { versionMismatches, aggregateMismatches, readModels: found };
-}
-
-/** Where up to 20 of these workflows spent their time, from their histories. */
-async function breakdown(system: BenchSystem, workflowIds: readonly string[]): Promise<string> {
-  const b = emptyBreakdown();
-  for (const id of workflowIds.slice(0, 20)) {
-    const history = await system.temporal.workflow.getHandle(id).fetchHistory();
-    addHistory(b, history.events ?? []);
-  }
-  return formatBreakdown(b);
-}
-
-/** N bare workflows at the same concurrency, on workers set up as the saga's are. */
-async function runBare(
-  system: BenchSystem,
-  servers: BenchServers,
-  opts: SagaOptions,
-  queues: readonly string[],
-  phases: Phases,
-  name = 'bare',
-): Promise<{
-  seconds: number;
-  latencies: number[];
-  workflowIds: string[];
-  cpuPerWorkflow: string;
-}> {
-  const bare = (q: string) => `bench-${name}-${q}`;
-  const workflowBundle = await benchBundle();
-  const distinct = [...new Set(queues)];
-  // The saga's shape, as runWorker builds it: one connection per worker, `instances` workflow
-  // workers on the orders queue (which also run that queue's activities), one worker per other
-  // activity queue, Worker defaults. (Temporal refuses two workers of one queue on one
-  // connection, which is also why each order worker of the saga has its own.)
-  const specs = [
-    ...Array.from({ length: opts.instances }, () => ({ queue: 'orders', workflows: true })),
-    ...distinct.filter((q) => q !== 'orders').map((queue) => ({ queue, workflows: false })),
-  ];
-  const connections: NativeConnection[] = [];
-  const workers = await Promise.all(
-    specs.map(async (spec) => {
-      const connection = await NativeConnection.connect({ address: servers.temporalAddress });
-      connections.push(connection);
-      return Worker.create({
-        connection,
-        namespace: system.namespace,
-        taskQueue: bare(spec.queue),
-        activities: bareActivities,
-        ...(spec.workflows && { workflowBundle }),
-      });
-    }),
-  );
-  const running = workers.map((w) => w.run());
-  const latencies: number[] = [];
-  const workflowIds: string[] = [];
-  const execute = (workflowId: string) =>
-    system.temporal.workflow.execute<typeof bareWorkflow>('bareWorkflow', {
-      taskQueue: bare('orders'),
-      workflowId,
-      args: [queues.map(bare)],
-    });
-  phases.mark(`${name}_setup`);
-  let started = performance.now();
-  let cpuPerWorkflow = '';
-  try {
-    // One unmeasured wave at the measured concurrency first, as the saga gets one (measure).
-    await runPool(opts.concurrency, opts.concurrency, async (i) => {
-      await execute(`bench-${name}-warmup-${i}-${Date.now()}`);
-    });
-    phases.mark(`${name}_warmup`);
-    started = performance.now();
-    const cpuBefore = servers.cpu();
-    await runPool(opts.orders, opts.concurrency, async (i) => {
-      const t = performance.now();
-      const workflowId = `bench-${name}-${i}-${Date.now()}`;
-      workflowIds.push(workflowId);
-      await execute(workflowId);
-      latencies.push(performance.now() - t);
-      opts.progress.update(latencies.length, opts.orders, `${name} workflows`);
-    });
-    cpuPerWorkflow = cpuPerUnit(cpuBefore, servers.cpu(), opts.orders);
-  } finally {
-    phases.mark(name);
-    for (const w of workers) w.shutdown();
-    await Promise.allSettled(running);
-    for (const c of connections) await c.close();
-    phases.mark(`${name}_teardown`);
-  }
-  return { seconds: (performance.now() - started) / 1000, latencies, workflowIds, cpuPerWorkflow };
+  /** The bench's Temporal runtime metrics (activations of the workflows run here). */
+  runtimeMetricsUrl?: string;
 }
 
 export interface SagaBench {
@@ -324,16 +76,23 @@ export function createSagaBench(): SagaBench {
       const phases = phaseTimer();
       let result: BenchResult;
       try {
-        system = await startBenchSystem({
+        const start =
+          opts.shape === 'deployed' ? startDeployedBenchSystem : startInProcessBenchSystem;
+        system = await start({
           servers: opts.servers,
           name: 'saga',
           orderWorkers: opts.instances,
           projectors: opts.instances,
+          runtimeMetricsUrl: opts.runtimeMetricsUrl,
           phases,
+          onProgress: (text) => opts.progress.update(undefined, undefined, text),
+          onLog: (line) => opts.progress.log(line),
         });
         const tokens = await seed(system);
         phases.mark('inventory_tokens');
         result = await measure(system, tokens, opts, phases);
+        if (system.shape === 'deployed')
+          result.details.process_cpu_seconds = processCpu(system, opts.servers);
       } finally {
         await stop();
         phases.mark('teardown');
@@ -344,54 +103,36 @@ export function createSagaBench(): SagaBench {
   };
 }
 
-/** Stock for the saga's SKUs and a token per customer. */
-async function seed(system: BenchSystem): Promise<string[]> {
-  const support = await devToken({
-    sub: 'bench-support',
-    scope: 'orders:read orders:write orders:support',
-    ttlSeconds: 3600,
-    secret: system.jwtSecret,
-  });
-  for (const [sku, unitPrice] of [
-    ['KETTLE', 2_500],
-    ['TEAPOT', 1_200],
-  ] as const) {
-    const res = await call(`${system.apiUrl}/inventory/${sku}`, 'PUT', support, {
-      name: sku.toLowerCase(),
-      unitPrice,
-      available: 1_000_000,
-    });
-    if (res.status !== 200 && res.status !== 201)
-      throw new Error(`PUT /inventory answered ${res.status}`);
-  }
-  return Promise.all(
-    Array.from({ length: CUSTOMERS }, (_, i) =>
-      devToken({
-        sub: `bench-c${i}`,
-        scope: 'orders:write orders:read',
-        ttlSeconds: 3600,
-        secret: system.jwtSecret,
-      }),
-    ),
-  );
+/** `worker-orders=12.3 api=4.1 …`: each system process's CPU seconds since it started. */
+function processCpu(system: BenchSystem, servers: BenchServers): string {
+  const others = servers.cpu();
+  const own = Object.entries(system.cpu()).filter(([k]) => !(k in others) && k !== 'bench');
+  return cpuDelta(Object.fromEntries(own.map(([k]) => [k, 0])), Object.fromEntries(own));
 }
 
-async function measure(
+interface WarmUp {
+  order: Placed;
+  wave: Placed[];
+  waveStartedAt: number;
+  /** Task queues of the 12-activity baseline and of the 5 business steps. */
+  queues: string[];
+  businessQueues: string[];
+}
+
+/** One order (its history gives the baselines their steps), then one unmeasured wave. */
+async function warmUp(
   system: BenchSystem,
   tokens: readonly string[],
   opts: SagaOptions,
-  phases: Phases,
-): Promise<BenchResult> {
-  // One warm-up order (not measured): the happy path's history, which the baselines copy.
-  const warm = await withTimeout(
+): Promise<WarmUp> {
+  const order = await withTimeout(
     placeAndAwaitFinal(system, tokens[0], 'bench-c0'),
     60_000,
     'warm-up order',
   );
-  if (warm.view.status !== 'COMPLETED') throw new Error(`warm-up order ended ${warm.view.status}`);
-  const steps = await businessSteps(system, warm.orderId);
-  const queues = withEventActivities(steps, warm.view.timeline).map((a) => a.queue);
-  const businessQueues = steps.map((a) => a.queue);
+  if (order.view.status !== 'COMPLETED')
+    throw new Error(`warm-up order ended ${order.view.status}`);
+  const steps = await businessSteps(system, order.orderId);
   // Then one unmeasured wave at the measured concurrency, as each baseline gets one (runBare).
   // A fresh system's first burst opens connections (database pools, Kafka, Temporal) and runs
   // code paths one order never takes; measured, it would be start-up rather than the steady
@@ -402,13 +143,38 @@ async function measure(
     Math.max(60_000, opts.concurrency * 2_000),
     'warm-up wave',
   );
-  phases.mark('warmup');
+  // Their last activations are not the measured orders' work.
+  await awaitClosed(system, [order, ...wave]);
+  return {
+    order,
+    wave,
+    waveStartedAt,
+    queues: withEventActivities(steps, order.view.timeline).map((a) => a.queue),
+    businessQueues: steps.map((a) => a.queue),
+  };
+}
 
-  // Per-instance counts and projection lag cover the measured orders only.
-  system.resetCounters();
+interface MeasuredOrders {
+  placed: Placed[];
+  startedAt: number;
+  seconds: number;
+  mainLoopBusy: number;
+  cpuPerOrder: string;
+  /** Per order: `cpu_ms:…`, `mongo_commands:…`, `kafka_requests:…`, `workflow_activations:…`. */
+  cost: Record<string, number>;
+  shares: InstanceShares;
+  restarts?: number;
+}
+
+/** The measured orders, with every counter read before and after them. */
+async function measureOrders(
+  system: BenchSystem,
+  tokens: readonly string[],
+  opts: SagaOptions,
+): Promise<MeasuredOrders> {
+  const before = await system.snapshot();
   const startedAt = Date.now();
   const started = performance.now();
-  const cpuBefore = opts.servers.cpu();
   const loopBefore = performance.eventLoopUtilization();
   const placed = await withTimeout(
     placeWave(system, tokens, opts.orders, opts.concurrency, (done) =>
@@ -417,15 +183,27 @@ async function measure(
     Math.max(120_000, opts.orders * 2_000),
     'saga orders',
   );
-  const sagaSeconds = (performance.now() - started) / 1000;
-  // How busy the thread of the API, the workers, the observer and the load was.
+  const seconds = (performance.now() - started) / 1000;
+  // How busy this process's thread was: in-process the API, the workers, the observer and the
+  // load; deployed the load and the observer.
   const mainLoopBusy = performance.eventLoopUtilization(loopBefore).utilization;
-  const cpuPerOrder = cpuPerUnit(cpuBefore, opts.servers.cpu(), opts.orders);
-  phases.mark('orders');
-  const completed = placed.filter((p) => p.view.status === 'COMPLETED').length;
+  const cpuAfter = system.cpu();
+  await awaitClosed(system, placed);
+  const after = { ...(await system.snapshot()), cpu: cpuAfter };
+  return {
+    placed,
+    startedAt,
+    seconds,
+    mainLoopBusy,
+    cpuPerOrder: cpuPerUnit(before.cpu, cpuAfter, opts.orders),
+    cost: costPerUnit(before, after, opts.orders),
+    shares: await system.shares(before, after),
+    restarts: after.counts['process_restarts:'],
+  };
+}
 
-  opts.progress.update(undefined, undefined, 'checking read models against the sagas');
-  const check = await checkReadModels(system, [warm, ...wave, ...placed]);
+/** Projection lag of the measured orders (whole, and in its two parts) and of the warm-up wave. */
+function lagDetails(system: BenchSystem, waveStartedAt: number, startedAt: number) {
   const measured = system.observed.filter((e) => e.occurredAt >= startedAt);
   const warmupLag = summarize(
     projectionLags(
@@ -442,37 +220,154 @@ async function measure(
   const inProjector = summarize(
     projectionLags(measured, system.commits, (e) => e.sentAt ?? e.occurredAt),
   );
-  phases.mark('check');
+  return {
+    projection_lag_p50_ms: lag.p50,
+    projection_lag_p99_ms: lag.p99,
+    lag_to_kafka_p50_ms: toKafka.p50,
+    lag_to_kafka_p99_ms: toKafka.p99,
+    lag_in_projector_p50_ms: inProjector.p50,
+    lag_in_projector_p99_ms: inProjector.p99,
+    warmup_lag_p50_ms: warmupLag.p50,
+    warmup_lag_p99_ms: warmupLag.p99,
+  };
+}
 
+/** The two baselines: the 12-activity bare workflow, and the stricter 5 business steps. */
+async function runBaselines(
+  system: BenchSystem,
+  opts: SagaOptions,
+  warm: WarmUp,
+  phases: Phases,
+): Promise<{ bare: BareRun; bare5: BareRun }> {
+  const bareOpts = {
+    instances: opts.instances,
+    orders: opts.orders,
+    concurrency: opts.concurrency,
+    temporalAddress: opts.servers.temporalAddress,
+    runtimeMetricsUrl: opts.runtimeMetricsUrl,
+    progress: opts.progress,
+  };
+  const limit = Math.max(120_000, opts.orders * 2_000);
   const bare = await withTimeout(
-    runBare(system, opts.servers, opts, queues, phases),
-    Math.max(120_000, opts.orders * 2_000),
+    runBare(system, bareOpts, warm.queues, phases),
+    limit,
     'bare workflows',
   );
   // The stricter baseline: one no-op per business step and no events, what the least
   // orchestration the order needs costs on these servers.
   const bare5 = await withTimeout(
-    runBare(system, opts.servers, opts, businessQueues, phases, 'bare5'),
-    Math.max(120_000, opts.orders * 2_000),
+    runBare(system, bareOpts, warm.businessQueues, phases, 'bare5'),
+    limit,
     'bare workflows (business steps only)',
   );
-  const saga = summarize(placed.map((p) => p.ms));
+  return { bare, bare5 };
+}
+
+/**
+ * From the workflows' histories: where up to 20 of them spent their time, and (all of them,
+ * when `countAll`) their workflow tasks and local activities per workflow.
+ */
+async function histories(
+  system: BenchSystem,
+  workflowIds: readonly string[],
+  countAll: boolean,
+): Promise<{ breakdown: string; tasks: TaskCounts }> {
+  const b = emptyBreakdown();
+  const tasks: TaskCounts = { workflowTasks: 0, localActivities: 0 };
+  const ids = countAll ? workflowIds : workflowIds.slice(0, 20);
+  await runPool(ids.length, 8, async (i) => {
+    const history = await system.temporal.workflow.getHandle(ids[i]).fetchHistory();
+    const events = history.events ?? [];
+    if (i < 20) addHistory(b, events);
+    const c = countTasks(events);
+    tasks.workflowTasks += c.workflowTasks / ids.length;
+    tasks.localActivities += c.localActivities / ids.length;
+  });
+  return { breakdown: formatBreakdown(b), tasks };
+}
+
+/** A cost column: CPU, requests and the activations of `workflowType`, plus history counts. */
+function costColumn(
+  perUnit: Record<string, number>,
+  workflowType: string,
+  tasks: TaskCounts,
+  requests: boolean,
+): Record<string, number> {
+  const column: Record<string, number> = {};
+  const kept = requests ? /^(cpu_ms|mongo_commands|kafka_requests):/ : /^cpu_ms:/;
+  for (const [key, x] of Object.entries(perUnit)) {
+    if (kept.test(key)) column[key] = x;
+    // Absent where not counted: the deployed order workers bundle their own workflow code.
+    if (key.startsWith(`workflow_activations:${workflowType} `))
+      column['activations:'] = (column['activations:'] ?? 0) + x;
+  }
+  column['workflow_tasks:'] = tasks.workflowTasks;
+  column['local_activities:'] = tasks.localActivities;
+  return column;
+}
+
+async function measure(
+  system: BenchSystem,
+  tokens: readonly string[],
+  opts: SagaOptions,
+  phases: Phases,
+): Promise<BenchResult> {
+  const warm = await warmUp(system, tokens, opts);
+  phases.mark('warmup');
+  const run = await measureOrders(system, tokens, opts);
+  phases.mark('orders');
+  opts.progress.update(undefined, undefined, 'checking read models against the sagas');
+  const check = await checkReadModels(system, [warm.order, ...warm.wave, ...run.placed]);
+  const lags = lagDetails(system, warm.waveStartedAt, run.startedAt);
+  phases.mark('check');
+  const { bare, bare5 } = await runBaselines(system, opts, warm, phases);
+  opts.progress.update(undefined, undefined, 'reading the workflows’ histories');
+  const ids = run.placed.map((p) => orderWorkflowId(p.orderId));
+  const saga = await histories(system, ids, true);
+  const bareTime = await histories(system, bare.workflowIds, false);
+  const bare5Tasks = await histories(system, bare5.workflowIds, true);
+  phases.mark('histories');
+  return sagaResult(
+    opts,
+    { system, warm, run, check, lags, bare, bare5 },
+    {
+      cost: costTable(
+        ['saga order', 'bare5 workflow'],
+        [
+          costColumn(run.cost, 'orderSaga', saga.tasks, true),
+          costColumn(bare5.cost, 'bareWorkflow', bare5Tasks.tasks, false),
+        ],
+      ),
+      sagaHistory: saga.breakdown,
+      bareHistory: bareTime.breakdown,
+    },
+  );
+}
+
+/** The row: rates, ratios and details. */
+function sagaResult(
+  opts: SagaOptions,
+  m: {
+    system: BenchSystem;
+    warm: WarmUp;
+    run: MeasuredOrders;
+    check: Awaited<ReturnType<typeof checkReadModels>>;
+    lags: ReturnType<typeof lagDetails>;
+    bare: BareRun;
+    bare5: BareRun;
+  },
+  extra: { cost: BenchResult['cost']; sagaHistory: string; bareHistory: string },
+): BenchResult {
+  const { warm, run, check, bare, bare5 } = m;
+  const saga = summarize(run.placed.map((p) => p.ms));
   const bareLatency = summarize(bare.latencies);
   const bare5Latency = summarize(bare5.latencies);
-  const bare5Rate = opts.orders / bare5.seconds;
-  const sagaTime = await breakdown(
-    system,
-    placed.map((p) => orderWorkflowId(p.orderId)),
-  );
-  const bareTime = await breakdown(system, bare.workflowIds);
-  phases.mark('histories');
-  const sagaRate = opts.orders / sagaSeconds;
-  const bareRate = opts.orders / bare.seconds;
+  const [sagaRate, bareRate, bare5Rate] = [run, bare, bare5].map((r) => opts.orders / r.seconds);
   return {
-    name: `saga x${opts.instances}`,
+    name: `saga x${opts.instances} ${opts.shape}`,
     subject: { label: 'saga via API', value: sagaRate, unit: 'orders/s' },
     baseline: {
-      label: `bare wf, ${queues.length} no-op acts`,
+      label: `bare wf, ${warm.queues.length} no-op acts`,
       value: bareRate,
       unit: 'orders/s',
     },
@@ -480,7 +375,7 @@ async function measure(
     alsoAgainst: [
       {
         baseline: {
-          label: `bare wf, ${businessQueues.length} no-op acts (business steps only)`,
+          label: `bare wf, ${warm.businessQueues.length} no-op acts (business steps only)`,
           value: bare5Rate,
           unit: 'orders/s',
         },
@@ -488,9 +383,10 @@ async function measure(
       },
     ],
     details: {
+      shape: opts.shape,
       orders: opts.orders,
       concurrency: opts.concurrency,
-      completed,
+      completed: run.placed.filter((p) => p.view.status === 'COMPLETED').length,
       p50_ms: saga.p50,
       p95_ms: saga.p95,
       p99_ms: saga.p99,
@@ -500,30 +396,25 @@ async function measure(
       bare5_p99_ms: bare5Latency.p99,
       // POST→final p50 against the business-steps workflow's start→end p50 (issue target ≤ 1.3).
       p50_vs_bare5_p50: saga.p50 / bare5Latency.p50,
-      activities: queues.length,
-      projection_lag_p50_ms: lag.p50,
-      projection_lag_p99_ms: lag.p99,
-      lag_to_kafka_p50_ms: toKafka.p50,
-      lag_to_kafka_p99_ms: toKafka.p99,
-      lag_in_projector_p50_ms: inProjector.p50,
-      lag_in_projector_p99_ms: inProjector.p99,
-      warmup_lag_p50_ms: warmupLag.p50,
-      warmup_lag_p99_ms: warmupLag.p99,
-      order_worker_tasks: system.orderWorkerTasks.join('/'),
-      projector_partitions: system.projectorShares
-        .map((s) => [...s.partitions].sort().join('+') || '-')
-        .join('/'),
-      projector_applied: system.projectorShares.map((s) => s.applied).join('/'),
+      activities: warm.queues.length,
+      ...m.lags,
+      ...run.shares,
       read_models: check.readModels,
       version_mismatches: check.versionMismatches,
       aggregate_mismatches: check.aggregateMismatches,
       // CPU per order (all processes, while the orders ran) against per 5-step bare workflow:
       // on busy cores the ratio against that baseline cannot beat the inverse of their totals.
-      cpu_ms_per_order: cpuPerOrder,
+      cpu_ms_per_order: run.cpuPerOrder,
       bare5_cpu_ms_per_workflow: bare5.cpuPerWorkflow,
-      main_loop_busy: Number(mainLoopBusy.toFixed(2)),
-      saga_history: sagaTime,
-      bare_history: bareTime,
+      main_loop_busy: Number(run.mainLoopBusy.toFixed(2)),
+      // The bench's own (observer; deployed, the commit poller too), not in the cost table.
+      bench_kafka_requests_per_order: Object.entries(run.cost)
+        .filter(([key]) => key.startsWith('bench_kafka_requests:'))
+        .reduce((sum, [, n]) => sum + n, 0),
+      ...(run.restarts !== undefined && { process_restarts: run.restarts }),
+      saga_history: extra.sagaHistory,
+      bare_history: extra.bareHistory,
     },
+    cost: extra.cost,
   };
 }

@@ -248,9 +248,13 @@ export function kafkaSecurity(c: KafkaSettings): KafkaSecurity {
   return { ...(ssl !== false && { ssl }), ...(sasl && { sasl }) };
 }
 
-/** TLS files for the MongoDB driver; credentials and `tls=true` come with MONGO_URL. */
+/**
+ * TLS files for the MongoDB driver; credentials and `tls=true` come with MONGO_URL. Command
+ * monitoring is on so that each process can count its commands (lib/mongo-command-metrics.ts).
+ */
 export function mongoClientOptions(c: Maybe<MongoSettings>): MongoClientOptions {
   return {
+    monitorCommands: true,
     ...(c.MONGO_TLS_CA_FILE && { tlsCAFile: c.MONGO_TLS_CA_FILE }),
     ...(c.MONGO_TLS_CERT_KEY_FILE && { tlsCertificateKeyFile: c.MONGO_TLS_CERT_KEY_FILE }),
   };

@@ -4,6 +4,7 @@ import type { KafkaSecurity } from './connections';
 import type { Logger } from './logger';
 import { withDeadline } from './deadline';
 import { kafkaLogCreator } from './kafka-log';
+import { countKafkaRequests, type KafkaRequestMetrics } from './kafka-request-metrics';
 
 // The one place that knows kafkajs on the producing side. kafkajs 2.2.4 is unmaintained; code
 // elsewhere depends on MessagePublisher, so another client (@confluentinc/kafka-javascript,
@@ -30,9 +31,11 @@ export function createKafka(options: {
   clientId: string;
   logger: Logger;
   security?: KafkaSecurity;
+  /** Counts the requests of its producers, consumers and admins (lib/kafka-request-metrics.ts). */
+  metrics?: KafkaRequestMetrics;
 }): KafkaClient {
   const log = options.logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     ...options.security,
@@ -41,6 +44,8 @@ export function createKafka(options: {
     logCreator: kafkaLogCreator(log),
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
   });
+  if (options.metrics) countKafkaRequests(kafka, options.metrics, options.clientId);
+  return kafka;
 }
 
 export interface KafkaPublisherOptions {

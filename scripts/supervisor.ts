@@ -44,7 +44,13 @@ export class Supervisor {
 
   constructor(
     specs: ProcessSpec[],
-    private readonly opts: { cwd: string; baseEnv: NodeJS.ProcessEnv; log: (line: string) => void },
+    private readonly opts: {
+      cwd: string;
+      baseEnv: NodeJS.ProcessEnv;
+      log: (line: string) => void;
+      /** Where the children's stdout goes (default: ours; the benchmark keeps its stdout for its report). */
+      stdout?: 'inherit' | 'stderr';
+    },
   ) {
     this.procs = specs.map((spec) => ({
       spec,
@@ -56,6 +62,15 @@ export class Supervisor {
 
   start(): void {
     for (const p of this.procs) this.launch(p);
+  }
+
+  /** The pid of each process running now, by name (one between a crash and its restart is left out). */
+  pids(): Record<string, number> {
+    return Object.fromEntries(
+      this.procs.flatMap((p) =>
+        p.child?.pid !== undefined ? [[p.spec.name, p.child.pid] as const] : [],
+      ),
+    );
   }
 
   /** Each process's readiness, in the order given. */
@@ -95,7 +110,12 @@ export class Supervisor {
       cwd: this.opts.cwd,
       env: { ...this.opts.baseEnv, ...p.spec.env },
       // The fourth, an IPC channel, carries readiness messages.
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: [
+        'ignore',
+        this.opts.stdout === 'stderr' ? process.stderr : 'inherit',
+        'inherit',
+        'ipc',
+      ],
     });
     p.child = child;
     p.launchedAt = Date.now();

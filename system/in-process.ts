@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { Registry } from 'prom-client';
+import { AggregatorRegistry, Registry } from 'prom-client';
 import { z } from 'zod';
 import type { EventActivities } from '../activities/events/api';
 import { createEventActivities } from '../activities/events/event-activities';
@@ -14,6 +15,7 @@ import type { Service } from '../contracts/services';
 import { type CodecConfig, codecConfigShape, dataConverterFor } from '../lib/codec';
 import { withDeadline } from '../lib/deadline';
 import { createKafka, createKafkaPublisher, type MessagePublisher } from '../lib/kafka';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import type { Logger } from '../lib/logger';
 import type { Tracing } from '../lib/tracing';
 import type { Projector } from '../projections/runtime/projector';
@@ -24,7 +26,7 @@ import { startOrdersWorker } from '../workers/orders';
 import { startPaymentsWorker } from '../workers/payments';
 import { startShippingWorker } from '../workers/shipping';
 import { workflowBundle } from '../workers/workflow-bundle';
-import type { ProjectorProgress } from './projector-thread';
+import type { ProjectorProgress, ProjectorThread } from './projector-thread';
 import { startProjectorThread } from './projector-thread';
 import type { IsolatedResources, SystemServers } from './isolated-resources';
 import {
@@ -51,6 +53,11 @@ export interface InProcessSystemOptions {
   projectors?: number;
   /** Workflow code of the order workers (default the saga's, workflows/index.ts). */
   workflowsPath?: string;
+  /**
+   * The order workers' workflow code prebuilt, with interceptor modules of its own (the
+   * benchmark's activation counter); instead of `workflowsPath`, and not with `tracing`.
+   */
+  workflowBundle?: WorkflowBundleWithSourceMap;
   /** Trace everything with this provider (the workflow code is then bundled traced). */
   tracing?: Tracing;
   /** CODEC_KEYS for the client, the workers and the API's codec server (enabled with it). */
@@ -68,8 +75,19 @@ export interface InProcessSystemOptions {
    * thread). Default: on the calling thread with the rest.
    */
   projectorThreads?: boolean;
+  /**
+   * How often each projector compares its idle partitions' positions with the committed offsets
+   * (default: the projector's own); a count of commands per order sets it out of the way.
+   */
+  projectorPositionCheckMs?: number;
   /** Called after each chunk projector `instance` commits. */
   onProjectorProgress?: (instance: number, progress: ProjectorProgress) => void;
+  /**
+   * Where the system counts its MongoDB commands (`mongodb_commands_total`,
+   * lib/mongo-command-metrics.ts): the API's and projectors' client and each worker's. Default: a
+   * new registry, `InProcessSystem.metrics`.
+   */
+  metrics?: Registry;
   /** Called as each start-up step completes, in this order. */
   onStarted?: (step: 'resources' | 'bundle' | 'workers' | 'projectors' | 'api') => void;
 }
@@ -79,6 +97,10 @@ export interface InProcessSystem extends Pick<IsolatedResources, 'namespace' | '
   temporal: Client;
   mongo: MongoClient;
   kafka: Kafka;
+  /** The calling thread's registry: MongoDB commands of the API, the workers and the projectors on it. */
+  metrics: Registry;
+  /** `metrics` and each projector thread's registry, summed into a new one (Registry.aggregate). */
+  collectMetrics(): Promise<Registry>;
   /** Generated for this system: sign tokens and webhooks with them. */
   jwtSecret: string;
   webhookSecret: string;
@@ -111,11 +133,15 @@ export async function startInProcessSystem(
   const webhookSecret = randomBytes(16).toString('hex');
   step('resources');
 
-  const mongo = await MongoClient.connect(servers.mongoUrl);
-  const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: name, logger });
+  const metrics = options.metrics ?? new Registry();
+  const mongo = new MongoClient(servers.mongoUrl, { monitorCommands: true });
+  countMongoCommands(mongo, metrics);
+  await mongo.connect();
+  const kafka = createKafka({ brokers: servers.kafkaBrokers, clientId: name, logger, metrics });
   const publisher = createKafkaPublisher(kafka, logger);
   const workers = await startWorkers(options, {
     workerConfig: { ...serviceWorkerConfig(servers, resources), ...codec },
+    metrics,
     publisher,
     topic,
     onBundled: () => step('bundle'),
@@ -150,6 +176,12 @@ export async function startInProcessSystem(
     temporal,
     mongo,
     kafka,
+    metrics,
+    collectMetrics: async () =>
+      AggregatorRegistry.aggregate([
+        await metrics.getMetricsAsJSON(),
+        ...(await Promise.all(projectors.map((p) => p.metrics?.() ?? Promise.resolve([])))),
+      ]),
     jwtSecret,
     webhookSecret,
     stop: () =>
@@ -194,10 +226,10 @@ async function startProjectors(
     topic: string;
     readDb: string;
   },
-): Promise<Pick<Projector, 'stop'>[]> {
+): Promise<(Pick<Projector, 'stop'> & Partial<Pick<ProjectorThread, 'metrics'>>)[]> {
   const { servers, name, logger, tracing } = options;
   const { groupId, topic } = shared;
-  const projectors: Pick<Projector, 'stop'>[] = [];
+  const projectors: (Pick<Projector, 'stop'> & Partial<Pick<ProjectorThread, 'metrics'>>)[] = [];
   for (let instance = 0; instance < (options.projectors ?? 1); instance++) {
     const onProgress = (progress: ProjectorProgress) =>
       options.onProjectorProgress?.(instance, progress);
@@ -213,6 +245,7 @@ async function startProjectors(
             topic,
             logName: `${name}-projector-${instance}`,
             logLevel: logger.level,
+            positionCheckMs: options.projectorPositionCheckMs,
           },
           onProgress,
           logger,
@@ -230,6 +263,7 @@ async function startProjectors(
         topic,
         deadLetters: { mode: 'publish', publisher: shared.publisher },
         tracer: tracing?.tracer,
+        positionCheckMs: options.projectorPositionCheckMs,
         onProgress: (progress) => onProgress({ ...progress, at: Date.now() }),
       }),
     );
@@ -275,6 +309,7 @@ async function startWorkers(
   options: InProcessSystemOptions,
   shared: {
     workerConfig: ReturnType<typeof serviceWorkerConfig> & CodecConfig;
+    metrics: Registry;
     publisher: MessagePublisher;
     topic: string;
     onBundled: () => void;
@@ -285,6 +320,7 @@ async function startWorkers(
   const depsFor = (service: Service) => ({
     logger,
     tracing,
+    metrics: shared.metrics,
     eventActivities: createEventActivities({
       publisher,
       service,
@@ -293,10 +329,9 @@ async function startWorkers(
       tracer: tracing?.tracer,
     }),
   });
-  const bundle = await workflowBundle({
-    workflowsPath: options.workflowsPath,
-    traced: tracing !== undefined,
-  });
+  const bundle =
+    options.workflowBundle ??
+    (await workflowBundle({ workflowsPath: options.workflowsPath, traced: tracing !== undefined }));
   shared.onBundled();
   const orderWorkers = Array.from({ length: options.orderWorkers ?? 1 }, (_, instance) => {
     const deps = depsFor('orders');

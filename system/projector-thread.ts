@@ -1,8 +1,9 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { MongoClient } from 'mongodb';
-import { Registry } from 'prom-client';
+import { Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { withDeadline } from '../lib/deadline';
 import { createKafka, createKafkaPublisher } from '../lib/kafka';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import type { Logger } from '../lib/logger';
 import { createLogger } from '../lib/logger';
 import type { ProjectorOptions } from '../projections/runtime/projector';
@@ -25,6 +26,8 @@ export interface ProjectorThreadConfig {
   /** The thread's logger: its name and level. */
   logName: string;
   logLevel: string;
+  /** ProjectorOptions.positionCheckMs (default: the projector's). */
+  positionCheckMs?: number;
 }
 
 /** A committed chunk, and when it was committed (ms since the epoch, on the projector's side). */
@@ -36,7 +39,14 @@ type FromThread =
   | { kind: 'started' }
   | { kind: 'progress'; progress: ProjectorProgress }
   | { kind: 'stopped' }
+  | { kind: 'metrics'; metrics: ThreadMetrics }
   | { kind: 'failed'; message: string };
+
+/** The thread's registry (its MongoDB commands, its projector's metrics) as prom-client JSON. */
+export type ThreadMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** What the main thread asks of the thread. */
+type ToThread = 'stop' | 'metrics';
 
 /** Marks the thread's workerData, so that only a thread started here runs a projector. */
 const MARK = 'order-saga/projector-thread';
@@ -51,6 +61,11 @@ const STOP_LIMIT_MS = 9_000;
 export interface ProjectorThread {
   /** Stops the projector (its chunk in progress is committed), then ends the thread. */
   stop(): Promise<void>;
+  /**
+   * The thread's metrics, for the main thread to aggregate (prom-client's Registry.aggregate):
+   * a registry does not cross threads. Empty once the thread has stopped.
+   */
+  metrics(): Promise<ThreadMetrics>;
 }
 
 /** Starts the thread; resolves once its projector has joined its group and is consuming. */
@@ -70,6 +85,7 @@ export function startProjectorThread(
     : new Worker(__filename, workerOptions);
   let stopping = false;
   let stopped = () => {};
+  const metricsWaiters: ((metrics: ThreadMetrics) => void)[] = [];
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
       reject(error); // no-op once started
@@ -85,7 +101,8 @@ export function startProjectorThread(
       if (message.kind === 'progress') onProgress(message.progress);
       else if (message.kind === 'failed') fail(new Error(message.message));
       else if (message.kind === 'stopped') stopped();
-      else resolve({ stop });
+      else if (message.kind === 'metrics') metricsWaiters.shift()?.(message.metrics);
+      else resolve({ stop, metrics });
     });
   });
 
@@ -93,11 +110,20 @@ export function startProjectorThread(
     if (stopping) return;
     stopping = true;
     const done = new Promise<void>((resolve) => (stopped = resolve));
-    thread.postMessage('stop');
+    thread.postMessage('stop' satisfies ToThread);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise((r) => (timer = setTimeout(r, STOP_LIMIT_MS)))]);
     clearTimeout(timer);
     await thread.terminate();
+    for (const waiter of metricsWaiters.splice(0)) waiter([]);
+  }
+
+  function metrics(): Promise<ThreadMetrics> {
+    if (stopping) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      metricsWaiters.push(resolve);
+      thread.postMessage('metrics' satisfies ToThread);
+    });
   }
 }
 
@@ -105,19 +131,28 @@ export function startProjectorThread(
 async function run(
   config: ProjectorThreadConfig,
   post: (message: FromThread) => void,
+  registry: Registry,
 ): Promise<() => Promise<void>> {
   const logger = createLogger(config.logName, config.logLevel);
-  const mongo = await MongoClient.connect(config.mongoUrl);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: config.clientId, logger });
+  const mongo = new MongoClient(config.mongoUrl, { monitorCommands: true });
+  countMongoCommands(mongo, registry);
+  await mongo.connect();
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: config.clientId,
+    logger,
+    metrics: registry,
+  });
   const publisher = createKafkaPublisher(kafka, logger);
   const projector = await startProjector({
     kafka,
     db: mongo.db(config.readDb),
     logger,
-    registry: new Registry(),
+    registry,
     readModels: { ...DEFAULT_READ_MODELS, groupId: config.groupId },
     topic: config.topic,
     deadLetters: { mode: 'publish', publisher },
+    positionCheckMs: config.positionCheckMs,
     onProgress: (progress) => post({ kind: 'progress', progress: { ...progress, at: Date.now() } }),
   });
   post({ kind: 'started' });
@@ -134,9 +169,14 @@ const data = workerData as { mark?: string; config?: ProjectorThreadConfig } | n
 if (parentPort && data?.mark === MARK && data.config) {
   const port = parentPort;
   const post = (message: FromThread) => port.postMessage(message);
-  run(data.config, post).then(
+  const registry = new Registry();
+  run(data.config, post, registry).then(
     (stop) =>
-      port.once('message', () => {
+      port.on('message', (message: ToThread) => {
+        if (message === 'metrics') {
+          void registry.getMetricsAsJSON().then((metrics) => post({ kind: 'metrics', metrics }));
+          return;
+        }
         void stop()
           .catch((error: unknown) => post({ kind: 'failed', message: String(error) }))
           .finally(() => post({ kind: 'stopped' }));

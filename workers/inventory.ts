@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { mongoClientOptions } from '../lib/connections';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import { createInventoryActivities } from '../activities/inventory/activities';
 import { createMongoCatalogStore } from '../activities/inventory/catalog';
 import { createMongoReservationStore } from '../activities/inventory/reservations';
@@ -13,7 +14,9 @@ export async function startInventoryWorker(
   config: InventoryWorkerConfig,
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
-  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
+  const mongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config));
+  if (deps.metrics) countMongoCommands(mongo, deps.metrics);
+  await mongo.connect();
   const db = mongo.db(config.INVENTORY_DB);
   return runWorker({
     service: 'inventory',

@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { mongoClientOptions } from '../lib/connections';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import { createPaymentActivities } from '../activities/payments/activities';
 import { createMongoPaymentLedger } from '../activities/payments/ledger';
 import type { PaymentProvider } from '../activities/payments/provider';
@@ -19,7 +20,9 @@ export async function startPaymentsWorker(
   deps: WorkerDeps & { provider?: PaymentProvider } = {},
 ): Promise<RunningWorker> {
   const { provider, ...rest } = deps;
-  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
+  const mongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config));
+  if (deps.metrics) countMongoCommands(mongo, deps.metrics);
+  await mongo.connect();
   const db = mongo.db(config.PAYMENTS_DB);
   return runWorker({
     service: 'payments',

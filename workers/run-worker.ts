@@ -14,6 +14,7 @@ import { dataConverterFor } from '../lib/codec';
 import { loadConfig } from '../lib/config';
 import { temporalConnectionOptions } from '../lib/connections';
 import { createLogger } from '../lib/logger';
+import type { MongoCommandMetrics } from '../lib/mongo-command-metrics';
 import type { Logger } from '../lib/logger';
 import { createReadinessReporter, READY, notReady } from '../lib/process-readiness';
 import { createTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../lib/tracing';
@@ -58,6 +59,12 @@ export interface WorkerDeps {
    * its supervisor to start a fresh one (runAsMain). Default: log only.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * Counts the service's MongoDB commands and Kafka requests here (lib/mongo-command-metrics.ts,
+   * lib/kafka-request-metrics.ts); default: not counted. A worker process (runAsMain) counts
+   * them on its runtime's meter.
+   */
+  metrics?: MongoCommandMetrics;
 }
 
 export interface RunWorkerOptions {
@@ -77,7 +84,10 @@ export interface RunWorkerOptions {
 function eventActivitiesFor(service: Service, config: WorkerConfig, deps: WorkerDeps) {
   if (deps.eventActivities)
     return { activities: deps.eventActivities, close: () => Promise.resolve() };
-  return createEventActivitiesFromEnv(service, config, { tracer: deps.tracing?.tracer });
+  return createEventActivitiesFromEnv(service, config, {
+    tracer: deps.tracing?.tracer,
+    metrics: deps.metrics,
+  });
 }
 
 /** Interceptors and the workflow-span sink, when the worker is traced. */
@@ -256,7 +266,9 @@ export function runAsMain<S extends z.ZodObject>(
         : 'connecting to MongoDB and Temporal',
     ),
   );
-  start(config, { logger, tracing, onFatal })
+  // Served with the SDK's metrics on WORKER_METRICS_ADDRESS, as the API and projector serve theirs.
+  const metrics = Runtime.instance().metricMeter;
+  start(config, { logger, tracing, onFatal, metrics })
     .then((running) => {
       if (running.worker.getState() === 'RUNNING') readiness.set(READY);
       return running.finished;

@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { mongoClientOptions } from '../lib/connections';
+import { countMongoCommands } from '../lib/mongo-command-metrics';
 import { createShippingActivities } from '../activities/shipping/activities';
 import { createMongoShipmentStore } from '../activities/shipping/store';
 import { shippingWorkerConfigSchema } from './config';
@@ -12,7 +13,9 @@ export async function startShippingWorker(
   config: ShippingWorkerConfig,
   deps: WorkerDeps = {},
 ): Promise<RunningWorker> {
-  const mongo = await MongoClient.connect(config.MONGO_URL, mongoClientOptions(config));
+  const mongo = new MongoClient(config.MONGO_URL, mongoClientOptions(config));
+  if (deps.metrics) countMongoCommands(mongo, deps.metrics);
+  await mongo.connect();
   const db = mongo.db(config.SHIPPING_DB);
   return runWorker({
     service: 'shipping',

@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { EventService } from '../../contracts/event-envelope';
 import { kafkaSecurity, type KafkaSettings } from '../../lib/connections';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
+import type { KafkaRequestMetrics } from '../../lib/kafka-request-metrics';
 import { createLogger } from '../../lib/logger';
 import type { EventActivities } from './api';
 import { createEventActivities } from './event-activities';
@@ -19,7 +20,7 @@ export type EventActivitiesConfig = KafkaSettings & {
 export function createEventActivitiesFromEnv(
   service: EventService,
   config: EventActivitiesConfig,
-  options: { tracer?: Tracer } = {},
+  options: { tracer?: Tracer; metrics?: KafkaRequestMetrics } = {},
 ): { activities: EventActivities; close(): Promise<void> } {
   const logger = createLogger(`${service}-events`, config.LOG_LEVEL);
   const kafka = createKafka({
@@ -27,6 +28,7 @@ export function createEventActivitiesFromEnv(
     clientId: `order-saga-${service}`,
     logger,
     security: kafkaSecurity(config),
+    metrics: options.metrics,
   });
   const publisher = createKafkaPublisher(kafka, logger);
   return {

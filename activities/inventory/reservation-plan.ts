@@ -16,9 +16,3 @@ export function planReservation(items: readonly OrderItemRequest[]): Reservation
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([sku, quantity]) => ({ sku, quantity }));
 }
-
-/** Lines recorded as taken, most recent first (the order to give them back). */
-export const linesToRestore = (
-  plan: readonly ReservationLine[],
-  taken: readonly string[],
-): ReservationLine[] => plan.filter((line) => taken.includes(line.sku)).reverse();

@@ -110,6 +110,7 @@ async function capturePayment(
   { ledger, provider }: PaymentDeps,
   { paymentId }: CapturePaymentInput,
 ): Promise<CapturePaymentResult> {
+  // One read: the capture needs the authorization's status, amount and provider reference.
   const payment = await ledger.get(paymentId);
   if (!payment) throw new Error(`payment ${paymentId} does not exist yet`); // retryable
   if (payment.status === 'CAPTURED' || payment.status === 'REFUNDED')

@@ -57,24 +57,29 @@ export function createMongoPaymentLedger(
 ): PaymentLedger {
   const payments: Collection<PaymentRecord> = db.collection(PAYMENTS_COLLECTION);
   const load = (id: string) => readBack(payments, id, 'payment');
+  // Each write returns the document it leaves (findOneAndUpdate), so what is stored is known
+  // in the write's own round trip; a second one only reads what another writer left.
   return {
     async claim(id, init) {
-      await ignoreDuplicateKey(() =>
-        payments.updateOne(
+      const stored = await ignoreDuplicateKey(() =>
+        payments.findOneAndUpdate(
           { _id: id },
           { $setOnInsert: { ...init, createdAt: now(), updatedAt: now() } },
-          { upsert: true },
+          { upsert: true, returnDocument: 'after' },
         ),
       );
-      return load(id);
+      // Null only when a concurrent first claim won the insert: read the winner's.
+      return stored ?? load(id);
     },
     get: (id) => payments.findOne({ _id: id }),
     async transition(id, from, to, extra = {}) {
-      await payments.updateOne(
+      const moved = await payments.findOneAndUpdate(
         { _id: id, status: { $in: [...from] } },
         { $set: { ...extra, status: to, updatedAt: now() } },
+        { returnDocument: 'after' },
       );
-      return load(id);
+      // Not in `from` (moved by another attempt, or never claimed): answer what is stored.
+      return moved ?? load(id);
     },
     async annotate(id, fields) {
       await payments.updateOne({ _id: id }, { $set: { ...fields, updatedAt: now() } });

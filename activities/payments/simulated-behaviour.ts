@@ -38,4 +38,8 @@ export function simulatedAuthorization(token: string, attempt: number): Simulate
   }
 }
 
-export const simulatedCaptureDeclined = (token: string): boolean => token === 'tok_capture_fails';
+/** The tokens whose capture is declined (a filter of the provider's capture write uses them). */
+export const SIMULATED_CAPTURE_DECLINING_TOKENS: readonly string[] = ['tok_capture_fails'];
+
+export const simulatedCaptureDeclined = (token: string): boolean =>
+  SIMULATED_CAPTURE_DECLINING_TOKENS.includes(token);

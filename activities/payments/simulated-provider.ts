@@ -2,7 +2,11 @@ import type { Collection, Db } from 'mongodb';
 import { ignoreDuplicateKey } from '../../lib/mongo-duplicate-key';
 import { ProviderUnavailableError } from './errors';
 import type { AuthorizationOutcome, CaptureOutcome, PaymentProvider } from './provider';
-import { simulatedAuthorization, simulatedCaptureDeclined } from './simulated-behaviour';
+import {
+  SIMULATED_CAPTURE_DECLINING_TOKENS,
+  simulatedAuthorization,
+  simulatedCaptureDeclined,
+} from './simulated-behaviour';
 
 // A payment provider simulated on top of MongoDB, behaving by token as documented in
 // ./simulated-behaviour.ts. Its state (what a real provider keeps on its side) lives in the
@@ -39,16 +43,23 @@ export function createSimulatedPaymentProvider(db: Db): PaymentProvider {
   };
 }
 
+/**
+ * Counts the attempt and returns the state it leaves. A first attempt is also decided in the
+ * same write (its decision depends only on the token and attempt 1), so a payment that
+ * authorizes at once costs one round trip; later attempts are decided by the caller.
+ */
 async function countAttempt(
   payments: Payments,
   key: string,
   token: string,
   amount: number,
 ): Promise<ProviderDoc> {
+  const first = simulatedAuthorization(token, 1);
+  const decided = first === 'unavailable' ? {} : { status: first };
   const update = () =>
     payments.findOneAndUpdate(
       { _id: key },
-      { $inc: { attempts: 1 }, $setOnInsert: { token, amount } },
+      { $inc: { attempts: 1 }, $setOnInsert: { token, amount, ...decided } },
       { upsert: true, returnDocument: 'after' },
     );
   // Two first attempts racing on the upsert: one gets a duplicate-key error; try once more.
@@ -65,8 +76,13 @@ async function setStatus(
   extra = {},
 ) {
   const filter = from === 'none' ? { status: { $exists: false } } : { status: { $in: from } };
-  await payments.updateOne({ _id: key, ...filter }, { $set: { status, ...extra } });
-  return payments.findOne({ _id: key });
+  const moved = await payments.findOneAndUpdate(
+    { _id: key, ...filter },
+    { $set: { status, ...extra } },
+    { returnDocument: 'after' },
+  );
+  // Not in `from`: another attempt moved it first; answer what it left.
+  return moved ?? payments.findOne({ _id: key });
 }
 
 async function authorize(
@@ -101,6 +117,16 @@ async function authorize(
 
 /** Captures are keyed by the authorization's key: the ledger passes the payment id. */
 async function capture(payments: Payments, key: string): Promise<CaptureOutcome> {
+  // The usual case in one round trip: an authorization whose token captures.
+  const captured = await payments.findOneAndUpdate(
+    {
+      _id: key,
+      status: { $in: ['authorized', 'requires_confirmation'] },
+      token: { $nin: SIMULATED_CAPTURE_DECLINING_TOKENS },
+    },
+    { $set: { status: 'captured' } },
+  );
+  if (captured) return { status: 'captured' };
   const doc = await payments.findOne({ _id: key });
   if (doc?.status === 'captured' || doc?.status === 'refunded') return { status: 'captured' };
   if (doc?.status !== 'authorized' && doc?.status !== 'requires_confirmation')
@@ -115,14 +141,14 @@ async function capture(payments: Payments, key: string): Promise<CaptureOutcome>
 
 async function voidAuthorization(payments: Payments, key: string): Promise<{ voided: boolean }> {
   // Voiding first leaves a tombstone, so a late authorization attempt is declined.
-  await ignoreDuplicateKey(() =>
-    payments.updateOne(
-      { _id: key },
-      { $setOnInsert: { attempts: 0, status: 'voided', voidedAuthorization: false } },
-      { upsert: true },
-    ),
-  );
-  let doc = await payments.findOne({ _id: key });
+  let doc =
+    (await ignoreDuplicateKey(() =>
+      payments.findOneAndUpdate(
+        { _id: key },
+        { $setOnInsert: { attempts: 0, status: 'voided', voidedAuthorization: false } },
+        { upsert: true, returnDocument: 'after' },
+      ),
+    )) ?? (await payments.findOne({ _id: key }));
   if (doc && doc.status !== 'voided') {
     const hadAuthorization = doc.status === 'authorized' || doc.status === 'requires_confirmation';
     if (hadAuthorization || !doc.status)

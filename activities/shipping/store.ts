@@ -34,22 +34,32 @@ export function createMongoShipmentStore(
   const load = (id: string) => readBack(shipments, id, 'shipment');
   return {
     async createOnce(record) {
-      await ignoreDuplicateKey(() => shipments.insertOne({ ...record, createdAt: now() }));
-      return load(record._id);
+      const doc = { ...record, createdAt: now() };
+      // An acknowledged insert stored exactly `doc`: only a lost race (or a tombstone, or a
+      // repeat) needs the round trip that reads what the first writer stored.
+      const inserted = await ignoreDuplicateKey(() => shipments.insertOne(doc));
+      return inserted ? doc : load(record._id);
     },
     async cancel(id, orderId) {
-      await shipments.updateOne(
-        { _id: id, status: 'CREATED' },
-        { $set: { status: 'CANCELLED', cancelled: true } },
-      );
-      await ignoreDuplicateKey(() =>
-        shipments.updateOne(
-          { _id: id },
-          { $setOnInsert: { orderId, status: 'CANCELLED', cancelled: false, createdAt: now() } },
-          { upsert: true },
-        ),
-      );
-      return load(id);
+      const cancelCreated = () =>
+        shipments.findOneAndUpdate(
+          { _id: id, status: 'CREATED' },
+          { $set: { status: 'CANCELLED', cancelled: true } },
+          { returnDocument: 'after' },
+        );
+      const cancelled = await cancelCreated();
+      if (cancelled) return cancelled;
+      // Already cancelled, or never created: then a tombstone, so a late creation does nothing.
+      const stored =
+        (await ignoreDuplicateKey(() =>
+          shipments.findOneAndUpdate(
+            { _id: id },
+            { $setOnInsert: { orderId, status: 'CANCELLED', cancelled: false, createdAt: now() } },
+            { upsert: true, returnDocument: 'after' },
+          ),
+        )) ?? (await load(id));
+      // Created between the two writes: cancel it after all.
+      return stored.status === 'CREATED' ? ((await cancelCreated()) ?? load(id)) : stored;
     },
   };
 }

@@ -5,6 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadConfig } from '../../lib/config';
 import { kafkaSecurity, mongoClientOptions } from '../../lib/connections';
 import { withDeadline } from '../../lib/deadline';
+import { countMongoCommands } from '../../lib/mongo-command-metrics';
 import { createKafka, createKafkaPublisher } from '../../lib/kafka';
 import { createLogger, type Logger } from '../../lib/logger';
 import {
@@ -35,20 +36,23 @@ async function main(): Promise<void> {
   });
   // The projector bounds each of its operations itself (projections/store/mongo-store.ts); the
   // socket timeout also closes a connection whose reply never comes for anything else here.
-  const mongo = await MongoClient.connect(config.MONGO_URL, {
+  const mongo = new MongoClient(config.MONGO_URL, {
     socketTimeoutMS: 60_000,
     ...mongoClientOptions(config),
   });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  countMongoCommands(mongo, registry);
+  await mongo.connect();
   const db = mongo.db(config.READ_DB);
   const kafka = createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: 'order-projector',
     logger,
     security: kafkaSecurity(config),
+    metrics: registry,
   });
   const publisher = createKafkaPublisher(kafka, logger);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const server = await serveHealthAndMetrics(config, registry, readiness, logger);
 
   const projection = await followActiveReadModels(db, config.PROJECTOR_POINTER_POLL_MS, logger, {

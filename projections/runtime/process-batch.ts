@@ -137,8 +137,10 @@ async function fold(
   messages: readonly ConsumedMessage[],
 ): Promise<BatchPlan['counts']> {
   const items = messages.map(decodeItem);
-  const stored = await ports.store.loadOrders(orderIdsOf(items));
+  const stored = await ports.store.loadOrders(partition, orderIdsOf(items));
   // Read after the documents: a loss those documents show is then shown by the position too.
+  // One round trip per chunk that stays: without it a chunk could be folded onto a read model
+  // that lost acknowledged writes, and its aggregate marks would then hide the loss for good.
   const start = Number(messages[0].offset);
   const position = (await ports.store.loadPosition(partition)) ?? 0;
   if (position < start && position !== ports.resumedAt) {
@@ -156,7 +158,7 @@ async function fold(
       try {
         await ports.store.applyAggregates(partition, plan.customerOps, plan.skuOps);
         await ports.afterAggregates?.();
-        await ports.store.writeOrders(plan.orderWrites);
+        await ports.store.writeOrders(partition, plan.orderWrites);
         // Last, so a position is only ever recorded behind writes that completed.
         await ports.store.savePosition(partition, Number(messages[messages.length - 1].offset) + 1);
       } finally {

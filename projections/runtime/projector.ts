@@ -126,7 +126,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     status,
   );
   const rewinds = createPartitionRewinds({ log, topic, consumer, store, metrics });
-  const group = followGroupMembership(consumer, topic, rewinds);
+  const group = followGroupMembership(consumer, topic, rewinds, store);
   const liveness = createLiveness({
     groupId,
     admin,
@@ -297,12 +297,15 @@ function followGroupMembership(
   consumer: Consumer,
   topic: string,
   rewinds: Pick<PartitionRewinds, 'clear'>,
+  store: Pick<ProjectionStore, 'forgetKnownDocuments'>,
 ): { readonly assigned: readonly number[]; readonly memberId: string | undefined } {
   const group = { assigned: [] as readonly number[], memberId: undefined as string | undefined };
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     group.assigned = event.payload.memberAssignment[topic] ?? [];
     group.memberId = event.payload.memberId;
     rewinds.clear();
+    // Another instance may have projected these partitions since this one last did.
+    for (const partition of group.assigned) store.forgetKnownDocuments(partition);
   });
   return group;
 }

@@ -35,6 +35,9 @@ export async function bulk(
   await db.collection<Doc>(collection).bulkWrite(ops, options);
 }
 
+const writeErrorsOf = (error: MongoBulkWriteError): WriteError[] =>
+  ([] as WriteError[]).concat(error.writeErrors ?? []);
+
 /**
  * True only for a bulk write that the server executed and whose failures are all duplicate
  * keys. The driver also reports a connection that closed mid-write, or a server it could not
@@ -42,7 +45,7 @@ export async function bulk(
  */
 export function onlyDuplicateKeys(error: unknown): boolean {
   if (!(error instanceof MongoBulkWriteError)) return false;
-  const list: readonly WriteError[] = ([] as WriteError[]).concat(error.writeErrors ?? []);
+  const list = writeErrorsOf(error);
   return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY_CODE);
 }
 
@@ -50,18 +53,21 @@ export function onlyDuplicateKeys(error: unknown): boolean {
  * Runs an unordered bulk write, treating duplicate-key errors as "the document is there
  * already": an orders upsert whose version filter did not match collides with the newer stored
  * document, an aggregate document was created by another instance first. Any other error is
- * thrown, so the chunk is not committed and is read again.
+ * thrown, so the chunk is not committed and is read again. Resolves with the indexes (in `ops`)
+ * of the operations that met a duplicate key.
  */
 export async function bulkIgnoringDuplicates(
   db: Db,
   collection: string,
   ops: AnyBulkWriteOperation<Doc>[],
   signal: AbortSignal,
-): Promise<void> {
+): Promise<Set<number>> {
   try {
     await bulk(db, collection, ops, false, signal);
+    return new Set();
   } catch (error) {
     // Unordered: every operation was attempted, so the errors list all that failed.
     if (!onlyDuplicateKeys(error)) throw error;
+    return new Set(writeErrorsOf(error as MongoBulkWriteError).map((e) => e.index));
   }
 }

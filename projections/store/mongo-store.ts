@@ -6,6 +6,7 @@ import type { AggregateOp } from '../fold/plan-batch';
 import { createAggregateWriter } from './aggregate-writes';
 import { bulkIgnoringDuplicates, byId } from './bulk-writes';
 import { createKnownDocuments } from './known-documents';
+import { createKnownOrders } from './known-orders';
 import type { ReadModelNames } from './pointers';
 
 export { onlyDuplicateKeys } from './bulk-writes';
@@ -16,7 +17,11 @@ export { onlyDuplicateKeys } from './bulk-writes';
 
 /** The projector's port to its store; plan-batch.ts explains the guards it must implement. */
 export interface ProjectionStore {
-  loadOrders(orderIds: readonly string[]): Promise<Map<string, OrderView>>;
+  /**
+   * The stored documents of the orders (absent: not projected yet) a chunk of `partition`
+   * mentions; starts the chunk.
+   */
+  loadOrders(partition: number, orderIds: readonly string[]): Promise<Map<string, OrderView>>;
   /**
    * The read model's own position in `partition`: the offset below which every event's effects
    * are in the read model, as recorded by savePosition; null when nothing was recorded.
@@ -30,12 +35,13 @@ export interface ProjectionStore {
     customerOps: readonly AggregateOp<CustomerStatsDelta>[],
     skuOps: readonly AggregateOp<SkuSalesDelta>[],
   ): Promise<void>;
-  /** Replaces each order whose stored version is older (or inserts it). */
-  writeOrders(docs: readonly OrderView[]): Promise<void>;
+  /** Replaces each order of `partition` whose stored version is older (or inserts it). */
+  writeOrders(partition: number, docs: readonly OrderView[]): Promise<void>;
   /**
-   * Forgets which aggregate documents `partition`'s chunks know to exist, so its next chunk
-   * checks again: the read model may have lost writes (the projector calls it when it rewinds
-   * the partition).
+   * Forgets what `partition`'s chunks know of the read model (which aggregate documents exist,
+   * the order documents they read and wrote), so its next chunk reads them again: the read
+   * model may have lost writes (the projector calls it when it rewinds the partition), or
+   * another instance may have written them (when the partition is assigned to it again).
    */
   forgetKnownDocuments(partition: number): void;
 }
@@ -83,6 +89,7 @@ export function createMongoProjectionStore(
 ): ProjectionStore {
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
   const known = createKnownDocuments();
+  const knownOrders = createKnownOrders();
   // Every operation is bounded, so a request the server never answers fails the chunk (which
   // is then read again) instead of holding its partition for ever. Whatever a timed-out write
   // still does on the server later is harmless: every write here is guarded (versions, offset
@@ -90,24 +97,44 @@ export function createMongoProjectionStore(
   const bounded = <T>(what: string, work: (signal: AbortSignal) => Promise<T>) =>
     withDeadline(what, timeoutMs, work).catch((error: unknown) => {
       known.clear();
+      knownOrders.clear();
       throw error;
     });
   const positions = createPositions(db, source);
   const writeAggregates = createAggregateWriter(db, names, known);
   return {
-    loadOrders: (orderIds) =>
-      bounded('loading orders', (signal) => loadOrders(db, names.orders, orderIds, signal)),
+    async loadOrders(partition, orderIds) {
+      knownOrders.begin(partition);
+      const { known: found, missing } = knownOrders.lookUp(partition, orderIds);
+      // Only orders this partition does not know yet cost a round trip (known-orders.ts).
+      if (missing.length === 0) return found;
+      const loaded = await bounded('loading orders', (signal) =>
+        loadOrders(db, names.orders, missing, signal),
+      );
+      knownOrders.stage(partition, loaded.values());
+      for (const [id, doc] of loaded) found.set(id, doc);
+      return found;
+    },
     loadPosition: (partition) =>
       bounded('loading the position', (signal) => positions.load(partition, signal)),
-    savePosition: (partition, next) =>
-      bounded('saving the position', (signal) => positions.save(partition, next, signal)),
+    async savePosition(partition, next) {
+      await bounded('saving the position', (signal) => positions.save(partition, next, signal));
+      knownOrders.settle(partition);
+    },
     applyAggregates: (partition, customerOps, skuOps) =>
       bounded('writing aggregates', (signal) =>
         writeAggregates(partition, customerOps, skuOps, signal),
       ),
-    forgetKnownDocuments: (partition) => known.forget(partition),
-    writeOrders: (docs) =>
-      bounded('writing orders', (signal) => writeOrders(db, names.orders, docs, signal)),
+    forgetKnownDocuments(partition) {
+      known.forget(partition);
+      knownOrders.forget(partition);
+    },
+    async writeOrders(partition, docs) {
+      const written = await bounded('writing orders', (signal) =>
+        writeOrders(db, names.orders, docs, signal),
+      );
+      knownOrders.stage(partition, written);
+    },
   };
 }
 
@@ -127,28 +154,31 @@ async function loadOrders(
   return found;
 }
 
-/** Replaces each order whose stored version is older, or inserts it. */
-function writeOrders(
+/**
+ * Replaces each order whose stored version is older, or inserts it; returns the documents it
+ * wrote (not those a newer stored version kept out).
+ */
+async function writeOrders(
   db: Db,
   collection: string,
   docs: readonly OrderView[],
   signal: AbortSignal,
-): Promise<void> {
-  return bulkIgnoringDuplicates(
+): Promise<OrderView[]> {
+  // In one order for every instance, as the aggregates (see aggregate-writes.ts).
+  const sorted = [...docs].sort((a, b) => byId(a.orderId, b.orderId));
+  const kept = await bulkIgnoringDuplicates(
     db,
     collection,
-    // In one order for every instance, as the aggregates (see aggregate-writes.ts).
-    [...docs]
-      .sort((a, b) => byId(a.orderId, b.orderId))
-      .map((doc) => ({
-        replaceOne: {
-          filter: { _id: doc.orderId, version: { $lt: doc.version } },
-          replacement: { _id: doc.orderId, ...doc },
-          upsert: true,
-        },
-      })),
+    sorted.map((doc) => ({
+      replaceOne: {
+        filter: { _id: doc.orderId, version: { $lt: doc.version } },
+        replacement: { _id: doc.orderId, ...doc },
+        upsert: true,
+      },
+    })),
     signal,
   );
+  return sorted.filter((_, index) => !kept.has(index));
 }
 
 /** The read model's positions of `source`'s partitions. */

@@ -8,18 +8,19 @@ import {
 } from '../../activities/inventory/reservations';
 import type { ReservationStore } from '../../activities/inventory/reservations';
 import { LOCKS_COLLECTION } from '../../activities/shared/document-lock';
-import { openTestDb } from './mongo-test-db';
+import { openTestDb, type TestDb } from './mongo-test-db';
 
 jest.setTimeout(30_000);
 
 let db: Db;
 let close: () => Promise<void>;
+let commandsOf: TestDb['commandsOf'];
 let catalog: CatalogStore;
 let reservations: ReservationStore;
 let activities: ReturnType<typeof createInventoryActivities>;
 
 beforeAll(async () => {
-  ({ db, close } = await openTestDb('inventory_it'));
+  ({ db, close, commandsOf } = await openTestDb('inventory_it'));
   catalog = createMongoCatalogStore(db);
   reservations = createMongoReservationStore(db);
   activities = createInventoryActivities({ catalog, reservations });
@@ -281,5 +282,100 @@ describe('reservations', () => {
       .findOne({ _id: sku });
     expect(skuDoc?.available).toBe(1_000);
     expect([...(skuDoc?.holds ?? []), ...(skuDoc?.releases ?? [])]).toEqual([]);
+  });
+  it('a one-line reservation is four writes: create (with its lease), take, settle, clear the marker', async () => {
+    const sku = fresh('TRIPS');
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const id = fresh('order-r:reserve');
+    expect(await commandsOf(() => reservations.reserve(id, 'r', [{ sku, quantity: 1 }]))).toEqual([
+      'reservations.insert',
+      'catalog.update',
+      'reservations.update',
+      'catalog.update',
+    ]);
+    const doc = await db.collection(RESERVATIONS_COLLECTION).findOne({ _id: id as never });
+    expect(doc).toMatchObject({ status: 'RESERVED', taken: [sku] });
+    expect(doc?.lease).toBeUndefined(); // the settling write gave it back
+  });
+
+  it('a retry after a crash between settling and clearing the marker clears it', async () => {
+    const sku = fresh('SETTLED');
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-s:reserve');
+    await stoppedAfterTake(reservationId, 's', sku, true);
+    await db
+      .collection(RESERVATIONS_COLLECTION)
+      .updateOne({ _id: reservationId as never }, { $set: { status: 'RESERVED' } });
+    const items = [{ sku, quantity: 2 }];
+    await expect(reservations.reserve(reservationId, 's', items)).resolves.toMatchObject({ items });
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
+    expect(doc).toMatchObject({ holds: [], available: 3 });
+  });
+
+  it('a release that crashed after giving a line back does not give it back again', async () => {
+    const sku = fresh('HALF');
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-h:reserve');
+    await reservations.reserve(reservationId, 'h', [{ sku, quantity: 2 }]);
+    // The release set RELEASED and gave the line back (with its marker), then stopped before
+    // recording `taken: []`.
+    await db
+      .collection(RESERVATIONS_COLLECTION)
+      .updateOne({ _id: reservationId as never }, { $set: { status: 'RELEASED', released: true } });
+    await db
+      .collection(CATALOG_COLLECTION)
+      .updateOne(
+        { _id: sku as unknown as never },
+        { $inc: { available: 2 }, $push: { releases: reservationId as never } },
+      );
+    expect(await reservations.release(reservationId, 'h')).toEqual({ released: true });
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
+    expect(doc).toMatchObject({ available: 5, releases: [] });
+  });
+
+  it('out of stock after a crash that settled FAILED: the retry gives the taken line back once', async () => {
+    const a = fresh('FAIL-A');
+    await catalog.upsertSku(a, { name: a, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-f:reserve');
+    // Took 2 of `a` (recorded by the FAILED settle), then stopped before giving them back.
+    await stoppedAfterTake(reservationId, 'f', a, true);
+    await db
+      .collection(RESERVATIONS_COLLECTION)
+      .updateOne({ _id: reservationId as never }, { $set: { status: 'FAILED', failedSku: 'B' } });
+    const items = [{ sku: a, quantity: 2 }];
+    for (let i = 0; i < 2; i++)
+      await expect(reservations.reserve(reservationId, 'f', items)).rejects.toMatchObject({
+        type: 'OutOfStock',
+      });
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: a as unknown as never });
+    expect(doc).toMatchObject({ available: 5, holds: [], releases: [] });
+  });
+
+  it('releasing a reservation whose take was never recorded gives the stock back', async () => {
+    const sku = fresh('UNREC');
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-u:reserve');
+    await stoppedAfterTake(reservationId, 'u', sku, false);
+    await reservations.release(reservationId, 'u');
+    await reservations.release(reservationId, 'u');
+    const doc = await db.collection(CATALOG_COLLECTION).findOne({ _id: sku as unknown as never });
+    expect(doc).toMatchObject({ available: 5, holds: [], releases: [] });
+  });
+
+  it('takes over the lease of an attempt that crashed, once it has expired', async () => {
+    const sku = fresh('LEASE');
+    await catalog.upsertSku(sku, { name: sku, unitPrice: 100, available: 5 });
+    const reservationId = fresh('order-e:reserve');
+    await stoppedAfterTake(reservationId, 'e', sku, false);
+    await db
+      .collection(RESERVATIONS_COLLECTION)
+      .updateOne(
+        { _id: reservationId as never },
+        { $set: { lease: { owner: 'gone', expiresAt: new Date(Date.now() + 300) } } },
+      );
+    const started = Date.now();
+    await reservations.reserve(reservationId, 'e', [{ sku, quantity: 2 }]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await available(sku)).toBe(3);
   });
 });

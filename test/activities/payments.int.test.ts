@@ -1,17 +1,19 @@
 import { createPaymentActivities } from '../../activities/payments/activities';
 import { createMongoPaymentLedger } from '../../activities/payments/ledger';
 import { createSimulatedPaymentProvider } from '../../activities/payments/simulated-provider';
-import { openTestDb } from './mongo-test-db';
+import { openTestDb, type TestDb } from './mongo-test-db';
 
 // The payments activities over the real ledger and the simulated provider, token by token.
 
 jest.setTimeout(30_000);
 
 let close: () => Promise<void>;
+let commandsOf: TestDb['commandsOf'];
 let payments: ReturnType<typeof createPaymentActivities>;
 beforeAll(async () => {
   const opened = await openTestDb('payments_it');
   close = opened.close;
+  commandsOf = opened.commandsOf;
   payments = createPaymentActivities({
     ledger: createMongoPaymentLedger(opened.db),
     provider: createSimulatedPaymentProvider(opened.db),
@@ -156,5 +158,22 @@ describe('compensations', () => {
     await payments.capturePayment({ idempotencyKey: 'c', paymentId: input.idempotencyKey });
     expect(await payments.refundPayment(r)).toEqual({ refunded: true, amount: 4_200 });
     expect(await payments.refundPayment(r)).toEqual({ refunded: true, amount: 4_200 });
+  });
+});
+
+describe('round trips', () => {
+  it('authorizing and capturing are three commands each, each write answering what it stored', async () => {
+    const input = authorize('tok_ok');
+    expect(await commandsOf(() => payments.authorizePayment(input))).toEqual([
+      'payments.findAndModify', // the ledger's claim
+      'simulated_provider.findAndModify', // the provider counts and decides the attempt
+      'payments.findAndModify', // the ledger records the answer
+    ]);
+    const capture = { idempotencyKey: 'c', paymentId: input.idempotencyKey };
+    expect(await commandsOf(() => payments.capturePayment(capture))).toEqual([
+      'payments.find',
+      'simulated_provider.findAndModify',
+      'payments.findAndModify',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { priceItems } from '../../activities/inventory/pricing';
-import { linesToRestore, planReservation } from '../../activities/inventory/reservation-plan';
+import { planReservation } from '../../activities/inventory/reservation-plan';
 import { UnknownSkuError } from '../../activities/inventory/errors';
 import {
   simulatedAuthorization,
@@ -63,14 +63,6 @@ describe('reservation plan', () => {
       { sku: 'a', quantity: 2 },
       { sku: 'b', quantity: 4 },
     ]);
-  });
-  it('gives back what is taken, most recent first', () => {
-    const plan = planReservation([
-      { sku: 'a', quantity: 1 },
-      { sku: 'b', quantity: 1 },
-      { sku: 'c', quantity: 1 },
-    ]);
-    expect(linesToRestore(plan, ['a', 'b']).map((l) => l.sku)).toEqual(['b', 'a']);
   });
 });
 

@@ -1,16 +1,18 @@
 import { createShippingActivities } from '../../activities/shipping/activities';
 import { DEFAULT_SHIPPING_COUNTRIES } from '../../activities/shipping/destinations';
 import { createMongoShipmentStore } from '../../activities/shipping/store';
-import { openTestDb } from './mongo-test-db';
+import { openTestDb, type TestDb } from './mongo-test-db';
 
 jest.setTimeout(30_000);
 
 let close: () => Promise<void>;
+let commandsOf: TestDb['commandsOf'];
 let shipping: ReturnType<typeof createShippingActivities>;
 let randomCalls = 0;
 beforeAll(async () => {
   const opened = await openTestDb('shipping_it');
   close = opened.close;
+  commandsOf = opened.commandsOf;
   shipping = createShippingActivities({
     store: createMongoShipmentStore(opened.db),
     countries: DEFAULT_SHIPPING_COUNTRIES,
@@ -64,4 +66,13 @@ it('cancels once; repeats answer the same; nothing to cancel answers false', asy
   ).toEqual({ cancelled: false });
   // The tombstone stops a late creation attempt.
   await expect(shipping.createShipment(never)).rejects.toMatchObject({ type: 'ShipmentCancelled' });
+});
+
+it('creating a shipment is one insert; only a repeat reads what the first one stored', async () => {
+  const input = create();
+  expect(await commandsOf(() => shipping.createShipment(input))).toEqual(['shipments.insert']);
+  expect(await commandsOf(() => shipping.createShipment(input))).toEqual([
+    'shipments.insert',
+    'shipments.find',
+  ]);
 });

@@ -11,8 +11,17 @@ describe('parseBenchArgs', () => {
       projectionOrders: 500,
       requests: 10_000,
       instances: [1, 2],
+      shapes: ['deployed'],
       only: [...BENCHMARKS],
     });
+  });
+
+  it('runs the saga rows deployed unless --shape says otherwise, each shape once', () => {
+    expect(parseBenchArgs(['--shape', 'in-process']).shapes).toEqual(['in-process']);
+    expect(parseBenchArgs(['--shape', 'deployed,in-process,deployed']).shapes).toEqual([
+      'deployed',
+      'in-process',
+    ]);
   });
 
   it('--quick reduces the defaults; explicit values win', () => {
@@ -53,6 +62,7 @@ describe('parseBenchArgs', () => {
     [['--concurrency', 'x']],
     [['--projection-orders', '-1']],
     [['--only', 'nope']],
+    [['--shape', 'cluster']],
     [['--unknown']],
   ])('rejects %j', (argv) => {
     expect(() => parseBenchArgs(argv)).toThrow();

@@ -1,4 +1,4 @@
-import { addHistory, emptyBreakdown, formatBreakdown } from '../../bench/history';
+import { addHistory, countTasks, emptyBreakdown, formatBreakdown } from '../../bench/history';
 import type { HistoryEventLike } from '../../bench/history';
 
 const t = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
@@ -75,5 +75,23 @@ describe('history breakdown', () => {
     const b = emptyBreakdown();
     addHistory(b, [{ eventId: 1, eventTime: t(0), workflowExecutionStartedEventAttributes: {} }]);
     expect(formatBreakdown(b)).toBe('');
+  });
+});
+
+describe('task counts', () => {
+  it('counts completed workflow tasks and local-activity markers, nothing else', () => {
+    expect(
+      countTasks([
+        { workflowExecutionStartedEventAttributes: {} },
+        { workflowTaskScheduledEventAttributes: {} },
+        { workflowTaskStartedEventAttributes: { scheduledEventId: 2 } },
+        { workflowTaskCompletedEventAttributes: { scheduledEventId: 2 } },
+        { markerRecordedEventAttributes: { markerName: 'core_local_activity' } },
+        { markerRecordedEventAttributes: { markerName: 'core_patch' } },
+        { markerRecordedEventAttributes: { markerName: 'core_local_activity' } },
+        { workflowTaskCompletedEventAttributes: { scheduledEventId: 9 } },
+        { activityTaskCompletedEventAttributes: { scheduledEventId: 5 } },
+      ]),
+    ).toEqual({ workflowTasks: 2, localActivities: 2 });
   });
 });

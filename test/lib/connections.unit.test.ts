@@ -209,7 +209,7 @@ describe('connections: what the clients receive', () => {
   });
 
   it('MongoDB: the CA and client certificate files', () => {
-    expect(mongoClientOptions(local({}))).toEqual({});
+    expect(mongoClientOptions(local({}))).toEqual({ monitorCommands: true });
     expect(
       mongoClientOptions(
         local({
@@ -218,6 +218,6 @@ describe('connections: what the clients receive', () => {
           MONGO_TLS_CERT_KEY_FILE: CERT,
         }),
       ),
-    ).toEqual({ tlsCAFile: CA, tlsCertificateKeyFile: CERT });
+    ).toEqual({ monitorCommands: true, tlsCAFile: CA, tlsCertificateKeyFile: CERT });
   });
 });

@@ -44,7 +44,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     }
   }
 
-  loadOrders(ids: readonly string[]) {
+  loadOrders(_partition: number, ids: readonly string[]) {
     const found = new Map<string, OrderView>();
     for (const id of ids) {
       const doc = this.orders.get(id);
@@ -93,7 +93,7 @@ export class InMemoryProjectionStore implements ProjectionStore {
     return Promise.resolve();
   }
 
-  writeOrders(docs: readonly OrderView[]) {
+  writeOrders(_partition: number, docs: readonly OrderView[]) {
     for (const doc of docs) {
       const stored = this.orders.get(doc.orderId);
       if (!stored || stored.version < doc.version)

@@ -114,7 +114,7 @@ it("loads a chunk's orders with one query", async () => {
       groupId: 'lookup',
       topic: 'order.events',
     });
-    const found = await store.loadOrders(['o-1', 'o-2', 'o-3', 'o-missing']);
+    const found = await store.loadOrders(0, ['o-1', 'o-2', 'o-3', 'o-missing']);
     expect([...found.keys()].sort()).toEqual(['o-1', 'o-2', 'o-3']);
     expect(found.get('o-2')).toEqual({ orderId: 'o-2', version: 1 });
     expect(filters).toEqual([{ _id: { $in: ['o-1', 'o-2', 'o-3', 'o-missing'] } }]);
@@ -190,6 +190,83 @@ describe('aggregate documents the store already knows', () => {
     expectCreatedAgain('known-failure', 'c-failed', 0, async (store) => {
       // A write the server refuses (a field name starting with `$`) fails the chunk.
       const refused = { orderId: 'o-bad', version: 1, $bad: 1 } as unknown as OrderView;
-      await expect(store.writeOrders([refused])).rejects.toThrow();
+      await expect(store.writeOrders(0, [refused])).rejects.toThrow();
     }));
+});
+
+describe('orders the store already knows', () => {
+  const source = { groupId: 'known-orders', topic: 'order.events' };
+  const order = (orderId: string, version: number, status = 'PENDING') =>
+    ({ orderId, version, status }) as unknown as OrderView;
+
+  /** A store on a monitored client, and the `find`s it sends to the orders collection. */
+  async function watchedStore(name: string) {
+    const { collections } = generationReadModels(name);
+    const client = await MongoClient.connect(mongoUrl(), { monitorCommands: true });
+    const finds: unknown[] = [];
+    client.on('commandStarted', (event: CommandStartedEvent) => {
+      if (event.commandName === 'find' && event.command.find === collections.orders)
+        finds.push((event.command.filter as Document)._id);
+    });
+    const store = createMongoProjectionStore(client.db(db.databaseName), collections, source);
+    /** One chunk of `partition`: its orders loaded, `writes` written, its position recorded. */
+    const chunk = async (partition: number, ids: string[], writes: OrderView[] = []) => {
+      const loaded = await store.loadOrders(partition, ids);
+      await store.writeOrders(partition, writes);
+      await store.savePosition(partition, 1);
+      return loaded;
+    };
+    return { store, chunk, finds, collections, close: () => client.close() };
+  }
+
+  it('are not read again by the next chunk of their partition; other partitions read them', async () => {
+    const { store, chunk, finds, close } = await watchedStore('orders-known');
+    try {
+      await chunk(0, ['o-a'], [order('o-a', 1)]);
+      expect(finds).toEqual([{ $in: ['o-a'] }]);
+      finds.length = 0;
+      const loaded = await chunk(0, ['o-a'], [order('o-a', 2)]);
+      expect(loaded.get('o-a')).toEqual(order('o-a', 1));
+      expect(finds).toEqual([]);
+      expect((await store.loadOrders(0, ['o-a'])).get('o-a')).toEqual(order('o-a', 2));
+      await store.loadOrders(1, ['o-a']);
+      expect(finds).toEqual([{ $in: ['o-a'] }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('are read again unless their chunk recorded its position, after a rewind and after a failure', async () => {
+    const { store, chunk, finds, close } = await watchedStore('orders-forgotten');
+    try {
+      await store.loadOrders(0, ['o-b']);
+      await store.writeOrders(0, [order('o-b', 1)]); // no position recorded: not known
+      await chunk(0, ['o-b']);
+      await chunk(0, ['o-b']); // known now
+      store.forgetKnownDocuments(0); // the projector rewinds partition 0
+      await chunk(0, ['o-b']);
+      const refused = { orderId: 'o-bad', version: 1, $bad: 1 } as unknown as OrderView;
+      await expect(store.writeOrders(0, [refused])).rejects.toThrow();
+      await chunk(0, ['o-b']);
+      expect(finds).toEqual(Array(4).fill({ $in: ['o-b'] }));
+    } finally {
+      await close();
+    }
+  });
+
+  it('are not known at a version a newer stored one kept out, nor once final', async () => {
+    const { chunk, finds, collections, close } = await watchedStore('orders-newer');
+    try {
+      await db
+        .collection<{ _id: string }>(collections.orders)
+        .insertOne({ _id: 'o-c', ...order('o-c', 3) });
+      await chunk(0, [], [order('o-c', 2)]); // another instance was ahead: v3 stays
+      expect((await chunk(0, ['o-c'])).get('o-c')).toEqual(order('o-c', 3));
+      await chunk(0, ['o-d'], [order('o-d', 7, 'COMPLETED')]);
+      await chunk(0, ['o-d']);
+      expect(finds).toEqual([{ $in: ['o-c'] }, { $in: ['o-d'] }, { $in: ['o-d'] }]);
+    } finally {
+      await close();
+    }
+  });
 });

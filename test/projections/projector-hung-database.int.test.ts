@@ -134,7 +134,7 @@ describe('projector and a database that stops answering', () => {
       { groupId: 'drain', topic: 'order.events' },
       { operationTimeoutMs: 2_000 },
     );
-    await store.writeOrders([]);
+    await store.writeOrders(0, []);
     expect(await store.loadPosition(0)).toBeNull(); // connected
 
     proxy.hang();
@@ -147,6 +147,6 @@ describe('projector and a database that stops answering', () => {
       orderId: `big-${i}`,
       customerId: `${padding}-${i}`,
     }));
-    await expect(store.writeOrders(orders)).rejects.toBeInstanceOf(DeadlineExceededError);
+    await expect(store.writeOrders(0, orders)).rejects.toBeInstanceOf(DeadlineExceededError);
   });
 });

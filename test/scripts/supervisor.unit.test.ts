@@ -138,3 +138,24 @@ it('reads a /readyz that does not answer as not listening yet', async () => {
     status: 'not listening yet',
   });
 });
+
+it("names each running process's pid, and none once stopped", async () => {
+  const { supervisor } = supervise([
+    {
+      name: 'worker',
+      entry: script('pid-worker.cjs', IPC_CHILD),
+      env: { READY_AFTER_MS: '0' },
+      readiness: { kind: 'ipc' },
+    },
+  ]);
+  supervisor.start();
+  try {
+    expect(await supervisor.whenAllReady(() => undefined, 200)).toBe(true);
+    const { worker } = supervisor.pids();
+    expect(worker).toBeGreaterThan(0);
+    expect(() => process.kill(worker, 0)).not.toThrow();
+  } finally {
+    await supervisor.stop();
+  }
+  expect(supervisor.pids()).toEqual({});
+});
