@@ -27,7 +27,9 @@ import { evolveOrder } from './order-view';
 //    duplicates of the already-advanced orders and their deltas would be lost.) Crash after
 //    both: every event is a duplicate, nothing changes. Offsets are committed last.
 //  * A redelivered batch may start or end elsewhere than the first attempt: marks are
-//    compared per event offset, never per batch, so partial overlaps are handled too.
+//    compared per event offset, never per batch, so partial overlaps are handled too. (The
+//    store sends a chunk's increments of one document as one update guarded by the first
+//    offset, and per event only when that does not match: aggregate-writes.ts.)
 //  * After the orders, the read model records its own position in the partition (the offset
 //    after the chunk), in the same database. Before a chunk is planned, that position is
 //    compared with the chunk's first offset: when it is behind, the read model lost writes
@@ -129,13 +131,4 @@ export function planBatch(
   }
   plan.orderWrites = [...dirty].map((orderId) => current.get(orderId)!);
   return plan;
-}
-
-/** Order ids a batch mentions, to load their stored documents in one query. */
-export function orderIdsOf(items: readonly BatchItem[]): string[] {
-  const ids = new Set<string>();
-  for (const { result } of items) {
-    if (result.kind === 'event') ids.add(result.event.orderId);
-  }
-  return [...ids];
 }

@@ -48,9 +48,10 @@ export function chunkedBatchHandler(deps: ChunkDeps) {
       payload.resolveOffset(last.offset);
       await payload.commitOffsetsIfNecessary();
       deps.liveness.chunkCommitted();
-      await payload.heartbeat();
       deps.metrics.recordBatch(counts, Number(process.hrtime.bigint() - started) / 1e9);
       deps.onProgress?.({ partition: batch.partition, offset: last.offset, counts });
+      // After the progress: a heartbeat that is due is a round trip to the group's coordinator.
+      await payload.heartbeat();
     }
   };
 }

@@ -5,7 +5,7 @@ import { contextFromTraceHeaders, tracerOf } from '../../lib/tracing';
 import type { ProjectionStore } from '../store/mongo-store';
 import { identityMismatch } from '../fold/event-checks';
 import type { BatchItem, BatchPlan } from '../fold/plan-batch';
-import { orderIdsOf, planBatch } from '../fold/plan-batch';
+import { planBatch } from '../fold/plan-batch';
 
 /** A consumed message, independent of the Kafka client. */
 export interface ConsumedMessage {
@@ -130,23 +130,38 @@ export async function processBatch(
   );
 }
 
+/** The distinct keys of the messages: the ids of the orders a chunk's events belong to. */
+function keyedOrderIds(messages: readonly ConsumedMessage[]): string[] {
+  const ids = new Set<string>();
+  for (const { key } of messages) if (key) ids.add(key.toString());
+  return [...ids];
+}
+
 async function fold(
   ports: BatchPorts,
   tracer: Tracer,
   partition: number,
   messages: readonly ConsumedMessage[],
 ): Promise<BatchPlan['counts']> {
+  // The orders are read by their keys (an event's key is its order id, or it is dead-lettered),
+  // so that the events are decoded and validated while the read is in flight.
+  const storedRead = ports.store.loadOrders(partition, keyedOrderIds(messages));
+  void storedRead.catch(() => undefined); // awaited below; never unhandled should decoding throw
   const items = messages.map(decodeItem);
-  const stored = await ports.store.loadOrders(partition, orderIdsOf(items));
+  const stored = await storedRead;
   // Read after the documents: a loss those documents show is then shown by the position too.
   // One round trip per chunk that stays: without it a chunk could be folded onto a read model
   // that lost acknowledged writes, and its aggregate marks would then hide the loss for good.
   const start = Number(messages[0].offset);
-  const position = (await ports.store.loadPosition(partition)) ?? 0;
+  const positionRead = ports.store.loadPosition(partition);
+  // Planned while the position is read: pure, and discarded if the read model is behind. The
+  // read gets a handler at once, so a failure is never unhandled should planning throw.
+  void positionRead.catch(() => undefined);
+  const plan = planBatch(items, stored);
+  const position = (await positionRead) ?? 0;
   if (position < start && position !== ports.resumedAt) {
     throw new ReadModelBehindError(partition, position, start);
   }
-  const plan = planBatch(items, stored);
   const byOffset = new Map(messages.map((m) => [m.offset, m]));
   for (const { offset, error } of plan.deadLetters) {
     await ports.deadLetter(byOffset.get(offset)!, error);

@@ -184,6 +184,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 const DEFAULT_CHUNK_SIZE = 500;
 const DEFAULT_POSITION_CHECK_MS = 15_000;
+/** See connectConsumer: an idle instance then fetches twice a second. */
+const FETCH_MAX_WAIT_MS = 500;
 
 /** A join that takes longer than this is most likely held by a member that did not leave. */
 const SLOW_JOIN_MS = 3_000;
@@ -262,6 +264,10 @@ async function connectConsumer(
     sessionTimeout: sessionTimeoutMs,
     heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
     allowAutoTopicCreation: false,
+    // How long an idle fetch waits on the broker. New events end it at once whatever the value,
+    // but a stop or a rejoin waits for the fetch in flight: kafkajs's 5 s held every stop and
+    // every rebalance that long.
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
   });
   status.set(notReady('connecting to Kafka'));
   consumer.on(consumer.events.CRASH, (event) => {

@@ -15,11 +15,48 @@ interface AggregateIncrement {
   inc: Record<string, number>;
 }
 
+const guardedIncrement = (
+  partition: number,
+  id: string,
+  fromOffset: number,
+  toOffset: number,
+  inc: Record<string, number>,
+): AnyBulkWriteOperation<Doc> => ({
+  updateOne: {
+    // `$not: {$gte}` also matches a document that has no mark for this partition yet.
+    filter: { _id: id, [markPath(partition)]: { $not: { $gte: fromOffset } } },
+    update: { $inc: inc, $set: { [markPath(partition)]: toOffset } },
+  },
+});
+
+/** The sum of increments, field by field. */
+function summed(incs: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const inc of incs) {
+    for (const [field, n] of Object.entries(inc)) sum[field] = (sum[field] ?? 0) + n;
+  }
+  return sum;
+}
+
+/**
+ * A mark says which of a partition's increments a document has: exactly those at or below it
+ * (they are applied in offset order). So a chunk's increments of one document are one update
+ * when its mark is below the first of them (the common case: none of them applied yet), and
+ * one update per event otherwise (a redelivered chunk that overlaps what was applied: each is
+ * applied only if its own offset is above the mark). Either keeps that rule.
+ */
+interface AggregateUpdates {
+  /** One guarded `$inc` per document: the sum of the chunk's increments, from its first offset. */
+  perDocument: AnyBulkWriteOperation<Doc>[];
+  /** One guarded `$inc` per event, for documents the per-document update did not match. */
+  perEvent: AnyBulkWriteOperation<Doc>[];
+}
+
 /**
  * An aggregate delta as the documents it needs (with their initial values) and guarded `$inc`s
  * that then never need an upsert (an upsert whose guard fails would insert a duplicate _id).
  *
- * Both are sorted by document id, offsets kept in order per document (all the marks need).
+ * All sorted by document id, offsets kept in order per document (all the marks need).
  * FerretDB 2 keeps the row locks of a bulk command's earlier updates while it runs the later
  * ones, so two instances whose bulk writes meet shared documents in different orders deadlock
  * (PostgreSQL aborts one: "deadlock detected"); one order for everyone rules that out.
@@ -28,23 +65,28 @@ function aggregateOps(
   partition: number,
   ops: readonly AggregateIncrement[],
   initial: (id: string) => Record<string, unknown>,
-): { documents: Doc[]; increments: AnyBulkWriteOperation<Doc>[] } {
+): { documents: Doc[] } & AggregateUpdates {
   const sorted = [...ops].sort((a, b) => byId(a.id, b.id)); // stable: offsets stay in order
-  const documents = [...new Set(sorted.map((op) => op.id))].map((id) => ({
-    _id: id,
-    ...initial(id),
-  }));
-  const increments: AnyBulkWriteOperation<Doc>[] = sorted.map((op) => {
-    const offset = Number(op.offset);
-    return {
-      updateOne: {
-        // `$not: {$gte}` also matches a document that has no mark for this partition yet.
-        filter: { _id: op.id, [markPath(partition)]: { $not: { $gte: offset } } },
-        update: { $inc: op.inc, $set: { [markPath(partition)]: offset } },
-      },
-    };
-  });
-  return { documents, increments };
+  const byDocument = new Map<string, AggregateIncrement[]>();
+  for (const op of sorted) {
+    const list = byDocument.get(op.id);
+    if (list) list.push(op);
+    else byDocument.set(op.id, [op]);
+  }
+  const documents = [...byDocument.keys()].map((id) => ({ _id: id, ...initial(id) }));
+  const perDocument = [...byDocument].map(([id, list]) =>
+    guardedIncrement(
+      partition,
+      id,
+      Number(list[0].offset),
+      Number(list[list.length - 1].offset),
+      summed(list.map((op) => op.inc)),
+    ),
+  );
+  const perEvent = sorted.map((op) =>
+    guardedIncrement(partition, op.id, Number(op.offset), Number(op.offset), op.inc),
+  );
+  return { documents, perDocument, perEvent };
 }
 
 const customerIncrement = ({
@@ -104,10 +146,9 @@ export function createAggregateWriter(
           [names.customerStats, customers],
           [names.skuSales, skus],
         ] as const
-      ).map(async ([collection, { documents, increments }]) => {
+      ).map(async ([collection, { documents, ...updates }]) => {
         await createMissing(db, collection, documents, known.in(partition, collection), signal);
-        // Ordered: the marks rely on offsets being applied in increasing order per document.
-        await bulk(db, collection, increments, true, signal);
+        await increment(db, collection, updates, signal);
       }),
     );
     // Settled both before failing, so no write of this attempt overlaps the chunk's retry.
@@ -117,10 +158,29 @@ export function createAggregateWriter(
 }
 
 /**
- * Inserts the documents that do not exist yet. Plain inserts, not upserts: on FerretDB 2.5, when
- * instances upsert the same new document at once, it can end up without the increments (and the
- * offset mark) one of them applied meanwhile (measured: docs/operations.md, "Incident notes").
- * An insert that finds the document created meanwhile fails with a duplicate key: it exists.
+ * One update per document; only when some document did not match (its mark is at or past the
+ * chunk's first offset for it: a redelivery, or a document the database lost) a second round
+ * trip with one update per event, which applies exactly those above each mark.
+ */
+async function increment(
+  db: Db,
+  collection: string,
+  { perDocument, perEvent }: AggregateUpdates,
+  signal: AbortSignal,
+): Promise<void> {
+  // Ordered, here and below: the marks rely on offsets being applied in increasing order.
+  const result = await bulk(db, collection, perDocument, true, signal);
+  if (!result || result.matchedCount === perDocument.length) return;
+  await bulk(db, collection, perEvent, true, signal);
+}
+
+/**
+ * Inserts the documents this partition does not know yet. Plain inserts, not upserts: on
+ * FerretDB 2.5, when instances upsert the same new document at once, it can end up without the
+ * increments (and the offset mark) one of them applied meanwhile (measured: docs/operations.md,
+ * "Incident notes"). An insert that meets an existing document fails with a duplicate key and
+ * changes nothing: it exists. So no find first: one round trip instead of two, whether the
+ * documents exist or not (the unordered bulk attempts every insert, bulk-writes.ts).
  */
 async function createMissing(
   db: Db,
@@ -131,15 +191,10 @@ async function createMissing(
 ): Promise<void> {
   const unknown = documents.filter((d) => !knownIds.has(d._id));
   if (unknown.length === 0) return;
-  const existing = await db
-    .collection<Doc>(collection)
-    .find({ _id: { $in: unknown.map((d) => d._id) } }, { projection: { _id: 1 }, signal })
-    .toArray();
-  const found = new Set(existing.map((d) => d._id));
   await bulkIgnoringDuplicates(
     db,
     collection,
-    unknown.filter((d) => !found.has(d._id)).map((document) => ({ insertOne: { document } })),
+    unknown.map((document) => ({ insertOne: { document } })),
     signal,
   );
   for (const d of unknown) knownIds.add(d._id);

@@ -2,6 +2,7 @@ import type {
   Abortable,
   AnyBulkWriteOperation,
   BulkWriteOptions,
+  BulkWriteResult,
   Db,
   Document,
   WriteError,
@@ -27,12 +28,12 @@ export async function bulk(
   ops: AnyBulkWriteOperation<Doc>[],
   ordered: boolean,
   signal: AbortSignal,
-): Promise<void> {
-  if (ops.length === 0) return; // the driver refuses an empty bulk write
+): Promise<BulkWriteResult | undefined> {
+  if (ops.length === 0) return undefined; // the driver refuses an empty bulk write
   // The driver honours `signal` on writes too (it closes the connection), although its types
   // list it for reads only; the caller's deadline holds either way.
   const options: BulkWriteOptions & Abortable = { ordered, signal };
-  await db.collection<Doc>(collection).bulkWrite(ops, options);
+  return db.collection<Doc>(collection).bulkWrite(ops, options);
 }
 
 const writeErrorsOf = (error: MongoBulkWriteError): WriteError[] =>

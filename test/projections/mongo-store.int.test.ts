@@ -123,6 +123,21 @@ it("loads a chunk's orders with one query", async () => {
   }
 });
 
+/** The number of updates in each `update` command `run` sends through `client`. */
+async function countUpdates(client: MongoClient, run: () => Promise<void>): Promise<number[]> {
+  const sizes: number[] = [];
+  const listener = (event: CommandStartedEvent) => {
+    if (event.commandName === 'update') sizes.push((event.command.updates as unknown[]).length);
+  };
+  client.on('commandStarted', listener);
+  try {
+    await run();
+  } finally {
+    client.off('commandStarted', listener);
+  }
+  return sizes;
+}
+
 describe('aggregate documents the store already knows', () => {
   const source = { groupId: 'known', topic: 'order.events' };
   const monitored = async () => {
@@ -150,6 +165,31 @@ describe('aggregate documents the store already knows', () => {
       expect(commands.map((c) => c.name).sort()).toEqual(['update', 'update']);
       expect((await statsOf(collections.customerStats, 'c-known'))?.ordersByStatus).toEqual({
         PENDING: 2,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('are incremented once per document per chunk, and a chunk overlapping what was applied adds only what was not', async () => {
+    const { collections } = generationReadModels('known-coalesced');
+    const { client, db: watched } = await monitored();
+    try {
+      const store = createMongoProjectionStore(watched, collections, source);
+      await store.applyAggregates(0, [customerOp('c-sum', 0)], []);
+      // Three events of one customer in one chunk: one update, not three.
+      const chunk = (offsets: number[]) => () =>
+        store.applyAggregates(
+          0,
+          offsets.map((o) => customerOp('c-sum', o)),
+          [],
+        );
+      expect(await countUpdates(client, chunk([1, 2, 3]))).toEqual([1]);
+      // Redelivered from offset 2 and longer: 2 and 3 are applied already, 4 and 5 are not. The
+      // sum does not match; then one guarded $inc per event.
+      expect(await countUpdates(client, chunk([2, 3, 4, 5]))).toEqual([1, 4]);
+      expect((await statsOf(collections.customerStats, 'c-sum'))?.ordersByStatus).toEqual({
+        PENDING: 6,
       });
     } finally {
       await client.close();
