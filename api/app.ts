@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
       now: () => ctx.clock.now(),
       key: clientKey,
       skip: (req) => UNLIMITED.has(req.path) || req.path === WEBHOOK_PATH,
+      logger: deps.logger,
     }),
   );
 

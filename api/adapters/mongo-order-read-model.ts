@@ -3,6 +3,7 @@ import { CustomerStats, OrderView, SkuSales } from '../../contracts/read-models'
 import type { z } from 'zod';
 import { createReadModelReader } from '../../projections/store/read-model-reader';
 import type { ListOrdersQuery, OrderPage, OrderReadModel } from '../ports';
+import { createOrderViewCache } from '../reads/order-view-cache';
 import { mongoCall } from './mongo-errors';
 
 /**
@@ -12,6 +13,10 @@ import { mongoCall } from './mongo-errors';
  */
 export function createMongoOrderReadModel(db: Db, now: () => number = Date.now): OrderReadModel {
   const reader = createReadModelReader(db, { now });
+  // Each version of an order is parsed once (api/reads/order-view-cache.ts).
+  const toView = createOrderViewCache((doc) => parsed(OrderView, doc, 'orders', doc.orderId), {
+    now,
+  });
 
   return {
     get: (orderId) =>
@@ -55,8 +60,6 @@ export function createMongoOrderReadModel(db: Db, now: () => number = Date.now):
       ),
   };
 }
-
-const toView = (doc: OrderView): OrderView => parsed(OrderView, doc, 'orders', doc.orderId);
 
 /** Parsing with the contract schema keeps only what clients were promised. */
 function parsed<T>(schema: z.ZodType<T>, doc: unknown, collection: string, id: unknown): T {

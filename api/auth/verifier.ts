@@ -1,5 +1,7 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { parseScopeClaim, type Principal } from './principal';
+import { createVerifiedTokenCache, type VerifiedTokenCache } from './token-cache';
 
 /**
  * How tokens are checked: HS256 with a shared secret (development, simple deployments), or
@@ -33,7 +35,16 @@ export class IdentityProviderUnavailableError extends Error {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
-export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
+/**
+ * `cache`: tokens that verified, until they would not (auth/token-cache.ts); default one of
+ * 10 000 tokens, each for at most a minute.
+ */
+export function createTokenVerifier(
+  settings: AuthSettings,
+  cache: VerifiedTokenCache = createVerifiedTokenCache({
+    maxTokenAgeSeconds: settings.maxTokenAgeSeconds,
+  }),
+): TokenVerifier {
   const options = {
     issuer: settings.issuer,
     audience: settings.audience,
@@ -44,17 +55,20 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     clockTolerance: settings.clockToleranceSeconds ?? 0,
     maxTokenAge: settings.maxTokenAgeSeconds,
   };
-  const key: Uint8Array | JWTVerifyGetKey =
+  // The secret as a KeyObject once: given as bytes, jose imported it again on every call.
+  const key: KeyObject | JWTVerifyGetKey =
     settings.kind === 'hs256'
-      ? new TextEncoder().encode(settings.secret)
+      ? createSecretKey(Buffer.from(settings.secret, 'utf8'))
       : createRemoteJWKSet(new URL(settings.url), { timeoutDuration: 3000 });
 
   return async (token) => {
+    const known = cache.get(token);
+    if (known) return known;
     let payload;
     try {
       // jwtVerify has two overloads (key or key function); narrow so each call picks one.
       payload =
-        key instanceof Uint8Array
+        key instanceof KeyObject
           ? (await jwtVerify(token, key, options)).payload
           : (await jwtVerify(token, key, options)).payload;
     } catch (err) {
@@ -68,7 +82,9 @@ export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
       throw new InvalidTokenError('the token has no subject');
     }
-    return { sub: payload.sub, scopes: parseScopeClaim(payload.scope) };
+    const principal = { sub: payload.sub, scopes: parseScopeClaim(payload.scope) };
+    cache.set(token, principal, { exp: payload.exp, iat: payload.iat });
+    return principal;
   };
 }
 

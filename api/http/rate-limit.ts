@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
+import { ipKeyGenerator } from 'express-rate-limit';
+import type { Logger } from '../../lib/logger';
 import type { RateLimitCounters } from '../ports';
 import { problem, type ProblemError } from './problem';
-import { CountersStore } from './rate-limit-store';
 
 const WINDOW_MS = 60_000;
 
@@ -14,6 +14,8 @@ export interface LimiterOptions {
   now: () => number;
   key: (req: Request, res: Response) => string;
   skip?: (req: Request) => boolean;
+  /** Where a counter store that cannot be reached is reported. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** The client's address, IPv6 clients by /56 (one subscriber's prefix), per express-rate-limit. */
@@ -64,23 +66,39 @@ export async function spend(budget: Budget, key: string): Promise<void> {
   throw limitExceeded(budget.name, budget.perMinute, retryAfter);
 }
 
-/** A fixed one-minute window per key (express-rate-limit), answered 429 with Retry-After. */
+/** The draft-6 `RateLimit-*` headers (as express-rate-limit's `standardHeaders: 'draft-6'`). */
+function setRateLimitHeaders(res: Response, perMinute: number, hits: number, resetSeconds: number) {
+  if (res.headersSent) return;
+  res.setHeader('RateLimit-Policy', `${perMinute};w=${WINDOW_MS / 1000}`);
+  res.setHeader('RateLimit-Limit', String(perMinute));
+  res.setHeader('RateLimit-Remaining', String(Math.max(perMinute - hits, 0)));
+  res.setHeader('RateLimit-Reset', String(resetSeconds));
+}
+
+/**
+ * A fixed one-minute window per key, answered 429 with Retry-After, with the `RateLimit-*`
+ * headers on every counted response: what express-rate-limit did with a store over `counters`,
+ * written out, since its middleware (an await per step, validations, the client address
+ * computed for its debug log) took several times this CPU on every request. A store that cannot
+ * be reached lets requests through (logged), as `spend` does.
+ */
 export function limiter(options: LimiterOptions): RequestHandler {
-  return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: options.perMinute,
-    store: new CountersStore(options.counters, `${options.name}:`, options.now),
-    keyGenerator: options.key,
-    skip: options.skip,
-    standardHeaders: 'draft-6',
-    legacyHeaders: false,
-    // A store outage must not turn every request into an error: requests pass unlimited.
-    passOnStoreError: true,
-    handler: (req, _res, next) => {
-      const reset =
-        (req as AugmentedRequest).rateLimit.resetTime?.getTime() ?? options.now() + WINDOW_MS;
-      const retryAfter = Math.max(1, Math.ceil((reset - options.now()) / 1000));
-      next(limitExceeded(options.name, options.perMinute, retryAfter));
-    },
-  });
+  const { name, perMinute, counters, now, key, skip, logger } = options;
+  const prefix = `${name}:`;
+  return (req, res, next) => {
+    if (skip?.(req)) return next();
+    const at = now();
+    const windowStart = Math.floor(at / WINDOW_MS) * WINDOW_MS;
+    counters.hit(prefix + key(req, res), windowStart, WINDOW_MS).then(
+      (hits) => {
+        const resetSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - at) / 1000));
+        setRateLimitHeaders(res, perMinute, hits, resetSeconds);
+        next(hits > perMinute ? limitExceeded(name, perMinute, resetSeconds) : undefined);
+      },
+      (err: unknown) => {
+        logger?.error({ err }, `rate limit ${name}: counters unreachable, request not limited`);
+        next();
+      },
+    );
+  };
 }

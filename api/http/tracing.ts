@@ -32,6 +32,9 @@ export function traceRequests(tracer: Tracer): RequestHandler {
       },
       parent,
     );
+    // Not traced (no provider, and no caller's trace to carry on): the span is an invalid
+    // placeholder that nothing exports, propagates or logs, so the request needs no context.
+    if (!span.isRecording() && !trace.isSpanContextValid(span.spanContext())) return next();
     const active = trace.setSpan(parent, span);
     let ended = false;
     res.once('close', () => {

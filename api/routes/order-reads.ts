@@ -8,7 +8,7 @@ import { GetOrderQuery, ListOrdersQuery, OrderIdParam } from '../schemas';
 import { orderWorkflowId } from '../../contracts/order';
 import type { RouteContext } from './context';
 import { answered } from './order-problems';
-import { toOrderResponse, workflowUiUrl } from './order-view';
+import { toOrderResponse, workflowUiUrl, workflowUiUrlPrefix } from './order-view';
 
 // Reading orders over HTTP: the read model (waiting for the caller's own write with
 // minVersion), and the workflow's history for support (application/order-queries.ts).
@@ -17,9 +17,10 @@ import { toOrderResponse, workflowUiUrl } from './order-view';
 export function addOrderReadRoutes(router: Router, ctx: RouteContext): void {
   const { queries } = ctx;
   /** Support staff get each order's link to its workflow in the Temporal UI. */
+  const workflowsUrl = workflowUiUrlPrefix(ctx.settings);
   const uiLinkFor = (principal: Principal, orderId: string) =>
     principal.scopes.has(SCOPES.support)
-      ? workflowUiUrl(ctx.settings, orderWorkflowId(orderId))
+      ? workflowsUrl + encodeURIComponent(orderWorkflowId(orderId))
       : undefined;
 
   router.get('/orders', requireScope(SCOPES.read), async (req, res) => {
@@ -42,8 +43,10 @@ export function addOrderReadRoutes(router: Router, ctx: RouteContext): void {
     const principal = principalOf(res);
     const { orderId } = parseRequestPart(OrderIdParam, req.params, 'params');
     const query = parseRequestPart(GetOrderQuery, req.query, 'query');
+    // Only a minVersion read waits, so only it needs to learn that its client went away.
+    const signal = query.minVersion === undefined ? undefined : abortOnClose(res);
     const { view, reached } = answered(
-      await queries.get(actorOf(principal), orderId, { ...query, signal: abortOnClose(res) }),
+      await queries.get(actorOf(principal), orderId, { ...query, signal }),
     );
     // On timeout with an older version we answer what we have; the header and `version` say so.
     if (reached !== undefined) res.setHeader('X-Min-Version-Reached', String(reached));

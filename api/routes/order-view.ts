@@ -9,8 +9,16 @@ export function workflowUiUrl(
   settings: { temporalUiUrl: string; temporalNamespace: string },
   workflowId: string,
 ): string {
+  return workflowUiUrlPrefix(settings) + encodeURIComponent(workflowId);
+}
+
+/** A workflow's URL in the Temporal Web UI is this + its id (computed once per router). */
+export function workflowUiUrlPrefix(settings: {
+  temporalUiUrl: string;
+  temporalNamespace: string;
+}): string {
   const ui = settings.temporalUiUrl.replace(/\/+$/, '');
-  return `${ui}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return `${ui}/namespaces/${encodeURIComponent(settings.temporalNamespace)}/workflows/`;
 }
 
 /**
