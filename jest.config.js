@@ -22,10 +22,12 @@ const common = {
 module.exports = {
   // The native Temporal bridge keeps handles open briefly after shutdown.
   forceExit: false,
-  // Three test files at a time, the longest tiers first (test/setup/long-files-first.js). Private
-  // stacks take turns starting their servers and choose ports outside the ephemeral range
-  // (stack/README.md): before they did, a stack started beside two others failed now and then.
-  maxWorkers: 3,
+  // Four test files at a time, the longest tiers first (test/setup/long-files-first.js): one of
+  // the long files (support-flow) spends minutes waiting out retries, which leaves a core idle
+  // with three. Private stacks take turns starting their servers and choose ports outside the
+  // ephemeral range (stack/README.md): before they did, a stack started beside others failed
+  // now and then.
+  maxWorkers: 4,
   testSequencer: '<rootDir>/test/setup/long-files-first.js',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.unit.test.ts'] },
