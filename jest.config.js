@@ -16,6 +16,10 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Every test asserts something (expect.hasAssertions before each).
   setupFilesAfterEnv: ['<rootDir>/test/setup/has-assertions.ts'],
+  // The saga's workflow bundle, built once per run (test/setup/prebuilt-workflow-bundle.ts).
+  moduleNameMapper: {
+    '^(\\.\\./)+workers/workflow-bundle$': '<rootDir>/test/setup/prebuilt-workflow-bundle.ts',
+  },
 };
 
 /** @type {import('jest').Config} */

@@ -2,8 +2,10 @@
 // on disk, since the SDK's own download does not work offline. Workers inherit process.env.
 import { provision } from '../../stack';
 import { setupProgress } from './log';
+import { prebuildWorkflowBundle } from './prebuilt-workflow-bundle';
 
 export default async function provisionBinaries(): Promise<void> {
+  await prebuildWorkflowBundle(setupProgress);
   if (process.env.TEMPORAL_TEST_SERVER_PATH && process.env.TEMPORAL_CLI_PATH) {
     setupProgress('using TEMPORAL_TEST_SERVER_PATH and TEMPORAL_CLI_PATH from the environment');
     return;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freeStackPorts, startStack } from '../../stack';
 import { setupProgress } from './log';
+import { prebuildWorkflowBundle } from './prebuilt-workflow-bundle';
 import { keepStack } from './stack-handle';
 
 export default async function startTestStack(): Promise<void> {
@@ -19,6 +20,7 @@ export default async function startTestStack(): Promise<void> {
     onProgress: setupProgress,
   });
   keepStack(stack);
+  await prebuildWorkflowBundle(setupProgress);
   Object.assign(process.env, {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
