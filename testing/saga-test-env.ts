@@ -1,5 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { EventActivities } from '../activities/events/api';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -64,32 +66,39 @@ export async function createSagaTestEnv(
   createEnv: () => Promise<TestWorkflowEnvironment> = createTimeSkippingEnv,
 ): Promise<SagaTestEnv> {
   installQuietRuntime();
-  const env = await createEnv();
-  const fakes = new FakeServices();
+  return sagaTestEnvOn(await createEnv(), new FakeServices());
+}
+
+/** What an environment that counts or records changes in the orders worker. */
+export interface OrdersWorkerOptions {
+  /** Default: the saga's bundle (workers/workflow-bundle.ts). */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** The event activities every worker registers; default: the fakes'. */
+  events?: EventActivities;
+  sinks?: WorkerOptions['sinks'];
+}
+
+/** One worker per task queue on `env`, over `fakes` (test/workflows/activation-counting.ts). */
+export async function sagaTestEnvOn(
+  env: TestWorkflowEnvironment,
+  fakes: FakeServices,
+  options: OrdersWorkerOptions = {},
+): Promise<SagaTestEnv> {
   const connection = env.nativeConnection;
-  const events = fakes.events_;
+  const events = options.events ?? fakes.events_;
+  const serviceWorker = (taskQueue: string, activities: object) =>
+    Worker.create({ connection, taskQueue, activities: { ...activities, ...events } });
   const workers = await Promise.all([
     Worker.create({
       connection,
       taskQueue: TASK_QUEUES.orders,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: options.workflowBundle ?? (await workflowBundle()),
       activities: events,
+      sinks: options.sinks,
     }),
-    Worker.create({
-      connection,
-      taskQueue: TASK_QUEUES.inventory,
-      activities: { ...fakes.inventory, ...events },
-    }),
-    Worker.create({
-      connection,
-      taskQueue: TASK_QUEUES.payments,
-      activities: { ...fakes.payments, ...events },
-    }),
-    Worker.create({
-      connection,
-      taskQueue: TASK_QUEUES.shipping,
-      activities: { ...fakes.shipping, ...events },
-    }),
+    serviceWorker(TASK_QUEUES.inventory, fakes.inventory),
+    serviceWorker(TASK_QUEUES.payments, fakes.payments),
+    serviceWorker(TASK_QUEUES.shipping, fakes.shipping),
   ]);
   const running = workers.map((w) => w.run());
   return {

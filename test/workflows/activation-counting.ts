@@ -1,14 +1,12 @@
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import type { InjectedSinks } from '@temporalio/worker';
-import { TASK_QUEUES } from '../../contracts/services';
 import { FakeServices } from '../../testing/fake-services';
 import {
   createTimeSkippingEnv,
   installQuietRuntime,
+  sagaTestEnvOn,
   type SagaTestEnv,
 } from '../../testing/saga-test-env';
-import { ORDER_SAGA_WORKFLOW_TYPE, orderWorkflowStartOptions } from '../../workflows/client';
-import type { OrderSagaWorkflow } from '../../workflows/client';
 import type { History } from '../../testing/history-fixtures';
 import { ORDER_WORKFLOWS_PATH, PRELOADED_WORKFLOW_MODULES } from '../../workers/workflow-bundle';
 import type { OrderEventDraft } from '../../contracts/events';
@@ -88,38 +86,11 @@ export async function createCountingSagaTestEnv(
     preloadModules: PRELOADED_WORKFLOW_MODULES,
     workflowInterceptorModules: [require.resolve('./activation-counter')],
   });
-  const connection = env.nativeConnection;
-  const serviceQueue = (taskQueue: string, activities: object) =>
-    Worker.create({ connection, taskQueue, activities: { ...activities, ...events } });
-  const workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: TASK_QUEUES.orders,
-      workflowBundle,
-      activities: events,
-      sinks,
-    }),
-    serviceQueue(TASK_QUEUES.inventory, fakes.inventory),
-    serviceQueue(TASK_QUEUES.payments, fakes.payments),
-    serviceQueue(TASK_QUEUES.shipping, fakes.shipping),
-  ]);
-  const running = workers.map((w) => w.run());
+  const base = await sagaTestEnvOn(env, fakes, { workflowBundle, events, sinks });
   return {
-    env,
-    fakes,
+    ...base,
     activations: (workflowId) => counts.get(workflowId) ?? 0,
     publishes: (orderId) => publishes.get(orderId) ?? [],
     workflowBundle,
-    start: (input, settings = {}) =>
-      env.client.workflow.start<OrderSagaWorkflow>(ORDER_SAGA_WORKFLOW_TYPE, {
-        ...orderWorkflowStartOptions(input),
-        args: [input, settings],
-      }),
-    async shutdown() {
-      fakes.openAllGates();
-      workers.forEach((w) => w.shutdown());
-      await Promise.allSettled(running);
-      await env.teardown();
-    },
   };
 }
