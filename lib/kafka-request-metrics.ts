@@ -1,6 +1,5 @@
-import type { MetricMeter } from '@temporalio/common';
 import type { Admin, Consumer, Kafka, Producer, RequestEvent } from 'kafkajs';
-import { Counter, type Registry } from 'prom-client';
+import { processCounter, type ProcessMetrics } from './process-counter';
 
 // Kafka requests a process sends, by client and API (Produce, Fetch, Metadata, OffsetCommit,
 // Heartbeat, …), from kafkajs's request instrumentation events: the Kafka side of what an order
@@ -13,28 +12,8 @@ export const KAFKA_REQUESTS_METRIC = 'kafka_requests_total';
 const HELP =
   'Kafka requests sent by this process, by client id and API name (Produce, Fetch, Metadata, OffsetCommit, Heartbeat, ...), from kafkajs request instrumentation events.';
 
-type Labels = { client: string; api: string };
-
-/** Where the requests are counted. */
-export type KafkaRequestMetrics = Registry | MetricMeter;
-
-function counterOn(metrics: KafkaRequestMetrics): (labels: Labels) => void {
-  if ('getSingleMetric' in metrics) {
-    const existing = metrics.getSingleMetric(KAFKA_REQUESTS_METRIC) as
-      Counter<keyof Labels> | undefined;
-    const counter =
-      existing ??
-      new Counter({
-        name: KAFKA_REQUESTS_METRIC,
-        help: HELP,
-        labelNames: ['client', 'api'],
-        registers: [metrics],
-      });
-    return (labels) => counter.inc(labels);
-  }
-  const counter = metrics.createCounter(KAFKA_REQUESTS_METRIC, undefined, HELP);
-  return (labels) => counter.add(1, labels);
-}
+/** Where the requests are counted (lib/process-counter.ts). */
+export type KafkaRequestMetrics = ProcessMetrics;
 
 /**
  * Counts every request of each producer, consumer and admin `kafka` creates from now on, labelled
@@ -45,7 +24,11 @@ export function countKafkaRequests(
   metrics: KafkaRequestMetrics,
   client: string,
 ): void {
-  const count = counterOn(metrics);
+  const count = processCounter(metrics, {
+    name: KAFKA_REQUESTS_METRIC,
+    help: HELP,
+    labelNames: ['client', 'api'],
+  });
   const onRequest = (event: RequestEvent) => count({ client, api: event.payload.apiName });
   const producer = kafka.producer.bind(kafka);
   const consumer = kafka.consumer.bind(kafka);

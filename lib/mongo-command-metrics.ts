@@ -1,6 +1,6 @@
-import type { MetricMeter } from '@temporalio/common';
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { processCounter, type ProcessMetrics } from './process-counter';
 
 // MongoDB commands a process sends, by database, collection and command, from the driver's
 // command monitoring: the cost of an order in round trips (issue 24), on every registry that
@@ -10,8 +10,6 @@ import { Counter, type Registry } from 'prom-client';
 export const MONGO_COMMANDS_METRIC = 'mongodb_commands_total';
 
 const LABELS = ['database', 'collection', 'command'] as const;
-type Label = (typeof LABELS)[number];
-
 /**
  * What the driver sends on its own, not for the application: connection handshakes and
  * authentication, server monitoring and liveness pings, session clean-up on close.
@@ -36,37 +34,18 @@ export function commandCollection(commandName: string, command: Record<string, u
 const HELP =
   'MongoDB commands sent by this process, by database, target collection (empty when the command names none) and command; handshakes, authentication, pings and endSessions are not counted.';
 
-function commandsCounter(registry: Registry): Counter<Label> {
-  const existing = registry.getSingleMetric(MONGO_COMMANDS_METRIC);
-  if (existing) return existing as Counter<Label>;
-  return new Counter({
-    name: MONGO_COMMANDS_METRIC,
-    help: HELP,
-    labelNames: LABELS,
-    registers: [registry],
-  });
-}
-
-/**
- * Where the commands are counted: a prom-client registry, or a Temporal runtime's meter (a worker
- * process, whose Core runtime serves it on WORKER_METRICS_ADDRESS with the SDK's metrics).
- */
-export type MongoCommandMetrics = Registry | MetricMeter;
-
-function commandsCount(metrics: MongoCommandMetrics): (labels: Record<Label, string>) => void {
-  if ('getSingleMetric' in metrics) {
-    const counter = commandsCounter(metrics);
-    return (labels) => counter.inc(labels);
-  }
-  const counter = metrics.createCounter(MONGO_COMMANDS_METRIC, undefined, HELP);
-  return (labels) => counter.add(1, labels);
-}
+/** Where the commands are counted (lib/process-counter.ts). */
+export type MongoCommandMetrics = ProcessMetrics;
 
 /** Counts every application command `client` sends as `mongodb_commands_total` on `metrics`. */
 export function countMongoCommands(client: MongoClient, metrics: MongoCommandMetrics): void {
   if (!client.options.monitorCommands)
     throw new Error('countMongoCommands: the MongoClient needs monitorCommands: true');
-  const count = commandsCount(metrics);
+  const count = processCounter(metrics, {
+    name: MONGO_COMMANDS_METRIC,
+    help: HELP,
+    labelNames: LABELS,
+  });
   client.on('commandStarted', (event: CommandStartedEvent) => {
     if (NOT_COUNTED.has(event.commandName)) return;
     count({
