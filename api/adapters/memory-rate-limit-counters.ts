@@ -1,4 +1,5 @@
 import type { RateLimitCounters } from '../ports';
+import { setMostRecent } from '../../lib/most-recent';
 
 /**
  * Counters in this process: right for one API instance (the default) and for unit tests. Only
@@ -10,12 +11,7 @@ export function createMemoryRateLimitCounters(maxKeys = 100_000): RateLimitCount
     hit(key, windowStart) {
       const current = windows.get(key);
       const hits = current?.start === windowStart ? current.hits + 1 : 1;
-      windows.delete(key); // re-inserted last: Map order is then least recently used first
-      windows.set(key, { start: windowStart, hits });
-      for (const [oldest] of windows) {
-        if (windows.size <= maxKeys) break;
-        windows.delete(oldest);
-      }
+      setMostRecent(windows, key, { start: windowStart, hits }, maxKeys);
       return Promise.resolve(hits);
     },
     unhit(key, windowStart) {

@@ -1,4 +1,5 @@
 import type { Principal } from './principal';
+import { setMostRecent } from '../../lib/most-recent';
 
 /**
  * Tokens that verified, with the caller they name, until they would stop verifying. A client
@@ -54,21 +55,18 @@ export function createVerifiedTokenCache(
     get(token) {
       const entry = entries.get(token);
       if (!entry) return undefined;
-      entries.delete(token);
-      if (now() >= entry.until) return undefined;
-      entries.set(token, entry); // re-inserted last: Map order is least recently used first
+      if (now() >= entry.until) {
+        entries.delete(token);
+        return undefined;
+      }
+      setMostRecent(entries, token, entry, maxEntries); // used: now the most recent
       return entry.principal;
     },
     set(token, principal, claims) {
       const at = now();
       const until = lifetimeEnd(claims, at);
       if (until <= at) return;
-      entries.delete(token);
-      entries.set(token, { principal, until });
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries) break;
-        entries.delete(oldest);
-      }
+      setMostRecent(entries, token, { principal, until }, maxEntries);
     },
     get size() {
       return entries.size;

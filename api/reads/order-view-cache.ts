@@ -1,4 +1,5 @@
 import type { OrderView } from '../../contracts/read-models';
+import { setMostRecent } from '../../lib/most-recent';
 
 export interface OrderViewCacheOptions {
   /** How long a parsed version is reused (default 2 s, the reader's pointer TTL). */
@@ -37,12 +38,7 @@ export function createOrderViewCache(
     )
       return known.view;
     const view = parse(doc);
-    entries.delete(view.orderId);
-    entries.set(view.orderId, { view, until: at + ttlMs });
-    for (const oldest of entries.keys()) {
-      if (entries.size <= maxEntries) break;
-      entries.delete(oldest);
-    }
+    setMostRecent(entries, view.orderId, { view, until: at + ttlMs }, maxEntries);
     return view;
   };
 }
