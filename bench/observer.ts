@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { EVENT_HEADERS } from '../contracts/event-envelope';
+import { EVENT_HEADERS, headerString } from '../contracts/event-envelope';
 import type { CommitMark, ObservedEvent } from './lag';
 
 // The bench's own view of a saga row's topic, on a Kafka client of its own (not counted as the
@@ -20,8 +20,7 @@ export async function observeTopic(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: ({ partition, message }) => {
-        const time = message.headers?.[EVENT_HEADERS.time];
-        const occurredAt = Date.parse(String(Array.isArray(time) ? time[0] : time));
+        const occurredAt = Date.parse(headerString(message.headers, EVENT_HEADERS.time) ?? '');
         if (Number.isFinite(occurredAt))
           observed.push({
             partition,
