@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { PRELOADED_WORKFLOW_MODULES } from '../workers/workflow-bundle';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { workflowBundle } from '../workers/workflow-bundle';
 
 /** The saga and the baseline workflow in one module. */
 export const BENCH_WORKFLOWS_PATH = path.resolve(__dirname, 'bare/workflows.ts');
@@ -8,19 +8,9 @@ export const BENCH_WORKFLOWS_PATH = path.resolve(__dirname, 'bare/workflows.ts')
 /** Counts activations on the workflow meter (bench/activation-counter.ts). */
 const ACTIVATION_COUNTER = path.resolve(__dirname, 'activation-counter.ts');
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
 /**
  * The saga and the baseline workflow in one bundle, with the activation counter, built once per
- * bench run, as workers/workflow-bundle.ts builds the order workers' (same preloaded modules).
+ * bench run with the order workers' preloaded modules (workers/workflow-bundle.ts).
  */
-export function benchBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: BENCH_WORKFLOWS_PATH,
-    logger: silent,
-    preloadModules: PRELOADED_WORKFLOW_MODULES,
-    workflowInterceptorModules: [ACTIVATION_COUNTER],
-  });
-  return bundle;
-}
+export const benchBundle = (): Promise<WorkflowBundleWithSourceMap> =>
+  workflowBundle({ workflowsPath: BENCH_WORKFLOWS_PATH, interceptorModules: [ACTIVATION_COUNTER] });

@@ -23,22 +23,31 @@ export const PRELOADED_WORKFLOW_MODULES = [require.resolve('../workflows/zod-pre
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
+export interface WorkflowBundleOptions {
+  workflowsPath?: string;
+  /** Bundles the OpenTelemetry workflow interceptors in. */
+  traced?: boolean;
+  /** More workflow interceptor modules (the bench's and the tests' activation counters). */
+  interceptorModules?: readonly string[];
+}
+
 /**
- * The workflows at `workflowsPath`, bundled once per process. `traced` bundles the OpenTelemetry
- * workflow interceptors in: a worker given a prebuilt bundle ignores its `workflowModules`.
+ * The workflows at `workflowsPath`, bundled once per process with these interceptors: a worker
+ * given a prebuilt bundle ignores its own `workflowModules`.
  */
 export function workflowBundle(
-  options: { workflowsPath?: string; traced?: boolean } = {},
+  options: WorkflowBundleOptions = {},
 ): Promise<WorkflowBundleWithSourceMap> {
-  const { workflowsPath = ORDER_WORKFLOWS_PATH, traced = false } = options;
-  const key = `${workflowsPath}${traced ? ' (traced)' : ''}`;
+  const { workflowsPath = ORDER_WORKFLOWS_PATH, traced = false, interceptorModules = [] } = options;
+  const modules = [...(traced ? TRACING_WORKFLOW_INTERCEPTOR_MODULES : []), ...interceptorModules];
+  const key = [workflowsPath, ...modules].join(' + ');
   let bundle = bundles.get(key);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath,
       logger: silent,
       preloadModules: PRELOADED_WORKFLOW_MODULES,
-      ...(traced && { workflowInterceptorModules: TRACING_WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(modules.length > 0 && { workflowInterceptorModules: modules }),
     });
     bundles.set(key, bundle);
   }

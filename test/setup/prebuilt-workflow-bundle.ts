@@ -1,8 +1,8 @@
 // Jest maps `workers/workflow-bundle` to this module (jest.config.js, moduleNameMapper): the
 // saga's bundle is built once per `npm test`, by the workflow and integration projects'
 // globalSetup (`prebuildWorkflowBundle`), instead of once per test file (webpack, several
-// CPU-seconds each, in about 25 files). Any other bundle (another workflows path, the traced
-// one) is built as before. Fresh each run, so a test never runs an older saga than the source.
+// CPU-seconds each, in about 25 files). Any other bundle (another workflows path, one with
+// interceptors) is built as before. Fresh each run, so a test never runs an older saga than the source.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,8 @@ export function workflowBundle(
 ): Promise<WorkflowBundleWithSourceMap> {
   const file = process.env[BUNDLE_FILE_ENV];
   const saga = (options.workflowsPath ?? ORDER_WORKFLOWS_PATH) === ORDER_WORKFLOWS_PATH;
-  if (!file || !saga || options.traced) return real.workflowBundle(options);
+  const plain = saga && !options.traced && !options.interceptorModules?.length;
+  if (!file || !plain) return real.workflowBundle(options);
   prebuilt ??= Promise.resolve(
     JSON.parse(readFileSync(file, 'utf8')) as WorkflowBundleWithSourceMap,
   );

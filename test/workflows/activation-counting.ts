@@ -1,5 +1,4 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
-import type { InjectedSinks } from '@temporalio/worker';
+import type { InjectedSinks, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { FakeServices } from '../../testing/fake-services';
 import {
   createTimeSkippingEnv,
@@ -8,7 +7,7 @@ import {
   type SagaTestEnv,
 } from '../../testing/saga-test-env';
 import type { History } from '../../testing/history-fixtures';
-import { ORDER_WORKFLOWS_PATH, PRELOADED_WORKFLOW_MODULES } from '../../workers/workflow-bundle';
+import { workflowBundle } from '../../workers/workflow-bundle';
 import type { OrderEventDraft } from '../../contracts/events';
 import type { EventActivities } from '../../activities/events/api';
 import type { ActivationSinks } from './activation-counter';
@@ -31,7 +30,7 @@ export interface CountingSagaTestEnv extends SagaTestEnv {
   /** The sequence numbers of each publish of the order's events, in order (attempts included). */
   publishes(orderId: string): number[][];
   /** The bundle the orders worker runs (with the counter), to replay a history against. */
-  workflowBundle: Awaited<ReturnType<typeof bundleWorkflowCode>>;
+  workflowBundle: WorkflowBundleWithSourceMap;
 }
 
 export interface CountingOptions {
@@ -39,7 +38,9 @@ export interface CountingOptions {
   beforePublish?: (drafts: readonly OrderEventDraft[]) => Promise<void>;
 }
 
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** The saga's bundle with the activation counter (bundled once per test file). */
+const bundleWithCounter = () =>
+  workflowBundle({ interceptorModules: [require.resolve('./activation-counter')] });
 
 /** Workflow tasks completed and local activities recorded in `history`. */
 export function tasksOf(history: History): Omit<OrderCost, 'activations'> {
@@ -80,12 +81,7 @@ export async function createCountingSagaTestEnv(
       },
     },
   };
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: ORDER_WORKFLOWS_PATH,
-    logger: silent,
-    preloadModules: PRELOADED_WORKFLOW_MODULES,
-    workflowInterceptorModules: [require.resolve('./activation-counter')],
-  });
+  const workflowBundle = await bundleWithCounter();
   const base = await sagaTestEnvOn(env, fakes, { workflowBundle, events, sinks });
   return {
     ...base,
