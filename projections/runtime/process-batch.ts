@@ -152,6 +152,9 @@ async function fold(
   // Read after the documents: a loss those documents show is then shown by the position too.
   // One round trip per chunk that stays: without it a chunk could be folded onto a read model
   // that lost acknowledged writes, and its aggregate marks would then hide the loss for good.
+  // A position write conditional on the one this instance last wrote instead would find the
+  // loss only after those writes, or after dead-lettering a gap, since a loss need not show on
+  // this client's connections (test/projections/lost-writes-check.unit.test.ts).
   const start = Number(messages[0].offset);
   const positionRead = ports.store.loadPosition(partition);
   // Planned while the position is read: pure, and discarded if the read model is behind. The
@@ -174,7 +177,8 @@ async function fold(
         await ports.store.applyAggregates(partition, plan.customerOps, plan.skuOps);
         await ports.afterAggregates?.();
         await ports.store.writeOrders(partition, plan.orderWrites);
-        // Last, so a position is only ever recorded behind writes that completed.
+        // Last, so a position is only ever recorded behind writes that completed. A command of its
+        // own: positions stay out of the read-model collections, which the API lists unfiltered.
         await ports.store.savePosition(partition, Number(messages[messages.length - 1].offset) + 1);
       } finally {
         span.end();
