@@ -2,7 +2,6 @@ import { condition, isCancellation } from '@temporalio/workflow';
 import { z } from 'zod';
 import { OrderSagaInput } from '../contracts/order';
 import type { CancellationReason } from '../contracts/order';
-import { authorizePayment, recordPaymentConfirmation } from './activity-stubs';
 import { createSagaMetrics } from './metrics';
 import type { SagaMetrics } from './metrics';
 import { registerOrderHandlers } from './order-handlers';
@@ -154,7 +153,7 @@ async function authorize(
     return new SagaAborted(reason, message);
   };
   // A decline here is the step's declared failure: SagaRun.perform announces it.
-  const authorized = await authorizePayment(request);
+  const authorized = await run.call('authorizePayment', request);
   if (authorized.status !== 'REQUIRES_CONFIRMATION') return authorized;
 
   inbox.awaitingConfirmation = true;
@@ -169,7 +168,7 @@ async function authorize(
   inbox.awaitingConfirmation = false;
   if (!inbox.confirmation || !arrived)
     throw await declined('PAYMENT_CONFIRMATION_TIMEOUT', 'No payment confirmation in time.');
-  const recorded = await recordPaymentConfirmation({
+  const recorded = await run.call('recordPaymentConfirmation', {
     idempotencyKey: run.key('record-payment-confirmation'),
     paymentId,
     outcome: inbox.confirmation.outcome,
