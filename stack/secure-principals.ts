@@ -28,16 +28,17 @@ export interface Access {
 }
 
 /**
- * Credentials only for the servers a process uses. Every worker publishes events: each step's
- * activity those before it (activities/events/carried-events.ts), the orders worker the rest.
- * The orders worker has no database; the projector no Temporal.
+ * Credentials only for the servers a process uses. The inventory, payments and shipping workers
+ * have no Kafka user: since the `local-event-publishing` patch only the orders worker publishes
+ * events (the others' publishing activity serves orders started before it, which a new secure
+ * stack has none of). The orders worker has no database; the projector no Temporal.
  */
 export const ACCESS: Record<Principal, Access> = {
   [STACK_ADMIN]: { temporal: true, kafka: true, mongo: true },
   'worker-orders': { temporal: true, kafka: true, mongo: false },
-  'worker-inventory': { temporal: true, kafka: true, mongo: true },
-  'worker-payments': { temporal: true, kafka: true, mongo: true },
-  'worker-shipping': { temporal: true, kafka: true, mongo: true },
+  'worker-inventory': { temporal: true, kafka: false, mongo: true },
+  'worker-payments': { temporal: true, kafka: false, mongo: true },
+  'worker-shipping': { temporal: true, kafka: false, mongo: true },
   projector: { temporal: false, kafka: true, mongo: true },
   // Kafka only for its readiness probe (cluster metadata), which needs no ACL.
   api: { temporal: true, kafka: true, mongo: true },
@@ -57,20 +58,14 @@ export interface KafkaAcl {
  * rebuild's groups (`order-projections.<generation>`) are covered.
  */
 export function kafkaAcls(): KafkaAcl[] {
-  const publishers: Principal[] = [
-    'worker-orders',
-    'worker-inventory',
-    'worker-payments',
-    'worker-shipping',
-  ];
   return [
-    ...publishers.map((principal): KafkaAcl => ({
-      principal,
+    {
+      principal: 'worker-orders',
       resourceType: 'topic',
       pattern: 'literal',
       name: ORDER_EVENTS_TOPIC,
       operation: 'write',
-    })),
+    },
     {
       principal: 'projector',
       resourceType: 'topic',

@@ -2,7 +2,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { EventActivities } from '../activities/events/api';
-import { publishingCarriedEvents } from '../activities/events/carried-events';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -87,16 +86,8 @@ export async function sagaTestEnvOn(
 ): Promise<SagaTestEnv> {
   const connection = env.nativeConnection;
   const events = options.events ?? fakes.events_;
-  const serviceWorker = <A extends Record<keyof A, (input: never) => Promise<unknown>>>(
-    taskQueue: string,
-    activities: A,
-  ) =>
-    Worker.create({
-      connection,
-      taskQueue,
-      // As workers/run-worker.ts registers them: carried events are published before each runs.
-      activities: { ...publishingCarriedEvents(activities, events), ...events },
-    });
+  const serviceWorker = (taskQueue: string, activities: object) =>
+    Worker.create({ connection, taskQueue, activities: { ...activities, ...events } });
   const workers = await Promise.all([
     Worker.create({
       connection,

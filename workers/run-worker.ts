@@ -19,7 +19,6 @@ import type { Logger } from '../lib/logger';
 import { createReadinessReporter, READY, notReady } from '../lib/process-readiness';
 import { createTracing, TRACING_WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../lib/tracing';
 import type { EventActivities } from '../activities/events/api';
-import { publishingCarriedEvents } from '../activities/events/carried-events';
 import { createEventActivitiesFromEnv } from '../activities/events/from-env';
 import { HISTOGRAM_BUCKETS } from '../activities/shared/metrics';
 import type { WorkerConfig } from './config';
@@ -125,15 +124,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunningWorke
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      // A service's activities publish the saga events they carry before they run; the orders
-      // worker publishes the rest as local activities (workflows/order-events.ts). The services
-      // keep `publishOrderEvent` registered for orders started before the
-      // `local-event-publishing` patch, which schedule it on the event owner's task queue; drop
-      // it from them together with the patch's old branch.
-      activities: {
-        ...publishingCarriedEvents(options.activities, events.activities),
-        ...events.activities,
-      },
+      // The orders worker publishes every event of a saga as a local activity. The others keep
+      // `publishOrderEvent` registered for orders started before the `local-event-publishing`
+      // patch, which schedule it on the event owner's task queue (workflows/order-events.ts);
+      // drop it from them together with the patch's old branch.
+      activities: { ...options.activities, ...events.activities },
       ...options.workflows,
       // Codecs run in the worker, outside the workflow sandbox, so bundling is unaffected.
       dataConverter: dataConverterFor(config),

@@ -1,16 +1,13 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import type { OrderEventDraft } from '../contracts/events';
 import { TASK_QUEUES } from '../contracts/services';
-import type { CarryingEvents } from '../activities/events/carried-events';
 import type { InventoryActivities } from '../activities/inventory/api';
 import type { PaymentActivities } from '../activities/payments/api';
 import type { ShippingActivities } from '../activities/shipping/api';
 import type { ActivityInput, ActivityName, ActivityResult, SagaActivities } from './saga-steps';
 
 // One proxy per activity, each on its service's task queue, with timeouts and retries chosen
-// for what it does, and a summary the Temporal UI shows next to the scheduled activity. Each
-// takes, after its input, the saga events it carries (activities/events/carried-events.ts).
+// for what it does, and a summary the Temporal UI shows next to the scheduled activity.
 
 /**
  * Forward steps retry transient failures (a service restarting, a provider hiccup) with backoff
@@ -56,7 +53,7 @@ const compensation = (startToCloseTimeout: Timeout, summary: string): StubOption
 const stubsOf =
   <A extends object>(taskQueue: string) =>
   <K extends keyof A & string>(name: K, options: StubOptions) =>
-    proxyActivities<CarryingEvents<A>>({
+    proxyActivities<A>({
       taskQueue,
       // When the customer cancels mid-step, wait until the running attempt has really stopped
       // before compensating: otherwise the release could run before a late reservation lands
@@ -109,7 +106,7 @@ export const cancelShipment = shipping(
 );
 
 /** Every activity of the saga by name, for the steps the table declares (saga-steps.ts). */
-const SAGA_ACTIVITIES: CarryingEvents<SagaActivities> = {
+const SAGA_ACTIVITIES: SagaActivities = {
   priceOrder,
   reserveInventory,
   releaseInventory,
@@ -122,19 +119,12 @@ const SAGA_ACTIVITIES: CarryingEvents<SagaActivities> = {
   cancelShipment,
 };
 
-/**
- * Calls activity `name` with `input`, and with the events it is to publish before it runs, if
- * any (as orders started before `EVENTS_RIDE_WITH_STEPS` call it: never).
- */
+/** Calls activity `name` with `input`. */
 export function callActivity<A extends ActivityName>(
   name: A,
   input: ActivityInput<A>,
-  carried?: OrderEventDraft[],
 ): Promise<ActivityResult<A>> {
   // Indexing by a generic name loses the pairing of a function with its own input and result.
-  const activity = SAGA_ACTIVITIES[name] as (
-    input: ActivityInput<A>,
-    carried?: OrderEventDraft[],
-  ) => Promise<ActivityResult<A>>;
-  return carried?.length ? activity(input, carried) : activity(input);
+  const activity = SAGA_ACTIVITIES[name] as (input: ActivityInput<A>) => Promise<ActivityResult<A>>;
+  return activity(input);
 }

@@ -40,16 +40,6 @@ export const PUBLISH_TOGETHER = 'publish-together';
  */
 export const PIPELINED_EVENT_PUBLISHING = 'pipelined-event-publishing';
 
-/**
- * Patch id of events riding with the saga's next step (`EventSeam.carry`): the step's activity
- * publishes them before it runs (activities/events/carried-events.ts), so the orders worker runs
- * no local activity for them. The SDK completes a workflow task only once its local activities
- * are done, so each publish had cost the task a second activation and held the next command.
- * Local activities remain for what no step follows: events before a wait, compensations, the
- * end. Orders started before it publish behind their steps (test/fixtures/histories/4-pipelined-publish).
- */
-export const EVENTS_RIDE_WITH_STEPS = 'events-ride-with-steps';
-
 // Retry forever, backoff capped at 30 s: a Kafka outage delays the events and the saga waits
 // for them (before it ends, or waits for people), rather than losing one and leaving a gap read
 // models cannot get past.
@@ -101,17 +91,6 @@ export interface EventSeam {
   emitTogether(events: readonly EventToEmit[]): Promise<void>;
   /** Starts publishing the queued events, behind any publish in flight (outbox only). */
   flush(): void;
-  /**
-   * Hands the events queued to `call`, a step's activity that publishes them before it runs
-   * (outbox only; the emitter hands none). They count as published once it returns, or once it
-   * fails for a reason `ranAfterPublishing` recognises (a business failure of its work); after
-   * any other failure (a cancellation) they are queued again, in front, and go out again with
-   * the next publish: a duplicate by id, never a gap or a reordering.
-   */
-  carry<R>(
-    call: (carried: OrderEventDraft[]) => Promise<R>,
-    ranAfterPublishing: (error: unknown) => boolean,
-  ): Promise<R>;
   /** Resolves once every event emitted so far is published. */
   drained(): Promise<void>;
 }
@@ -153,7 +132,6 @@ export function createEventEmitter(orderId: string, onPublished: OnPublished): E
       onPublished(drafts[drafts.length - 1].sequence);
     },
     flush() {},
-    carry: (call) => call([]),
     drained: () => Promise.resolve(),
   };
 }
@@ -198,32 +176,11 @@ export function createEventOutbox(orderId: string, onPublished: OnPublished): Ev
     });
   };
 
-  /** Hands over every queued event, unless a publish is in flight (they would overtake it). */
-  async function carry<R>(
-    call: (carried: OrderEventDraft[]) => Promise<R>,
-    ranAfterPublishing: (error: unknown) => boolean,
-  ): Promise<R> {
-    const carried = publishing ? [] : queued.splice(0);
-    const published = () => {
-      if (carried.length > 0) onPublished(carried[carried.length - 1].sequence);
-    };
-    try {
-      const result = await call(carried);
-      published();
-      return result;
-    } catch (error) {
-      if (ranAfterPublishing(error)) published();
-      else queued.unshift(...carried);
-      throw error;
-    }
-  }
-
   return {
     emit(type, data) {
       queued.push(draftOf({ type, data } as EventToEmit));
       return Promise.resolve();
     },
-    carry,
     emitTogether(events) {
       queued.push(...events.map(draftOf));
       return Promise.resolve();

@@ -2,6 +2,7 @@ import { condition, isCancellation } from '@temporalio/workflow';
 import { z } from 'zod';
 import { OrderSagaInput } from '../contracts/order';
 import type { CancellationReason } from '../contracts/order';
+import { authorizePayment, recordPaymentConfirmation } from './activity-stubs';
 import { createSagaMetrics } from './metrics';
 import type { SagaMetrics } from './metrics';
 import { registerOrderHandlers } from './order-handlers';
@@ -153,7 +154,7 @@ async function authorize(
     return new SagaAborted(reason, message);
   };
   // A decline here is the step's declared failure: SagaRun.perform announces it.
-  const authorized = await run.call('authorizePayment', request);
+  const authorized = await authorizePayment(request);
   if (authorized.status !== 'REQUIRES_CONFIRMATION') return authorized;
 
   inbox.awaitingConfirmation = true;
@@ -168,7 +169,7 @@ async function authorize(
   inbox.awaitingConfirmation = false;
   if (!inbox.confirmation || !arrived)
     throw await declined('PAYMENT_CONFIRMATION_TIMEOUT', 'No payment confirmation in time.');
-  const recorded = await run.call('recordPaymentConfirmation', {
+  const recorded = await recordPaymentConfirmation({
     idempotencyKey: run.key('record-payment-confirmation'),
     paymentId,
     outcome: inbox.confirmation.outcome,

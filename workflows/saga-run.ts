@@ -22,17 +22,14 @@ import type { PaymentConfirmation } from './messages';
 import {
   createEventEmitter,
   createEventOutbox,
-  EVENTS_RIDE_WITH_STEPS,
   PIPELINED_EVENT_PUBLISHING,
   PUBLISH_TOGETHER,
 } from './order-events';
 import type { Emit, EventSeam, EventToEmit } from './order-events';
 import { initialOrderState } from './order-state';
 import type { Decision, OrderState, SagaStep } from './order-state';
-import { failureReason, SAGA_STEP_TABLE } from './saga-steps';
+import { failureReason } from './saga-steps';
 import type {
-  ActivityInput,
-  ActivityName,
   ActivityResult,
   ActivityStep,
   CompensationStep,
@@ -88,10 +85,6 @@ function failureTypeOf(error: unknown): string | undefined {
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
-/** Whether the activity is a step of the table (the others are compensations or written out). */
-const isStep = (name: ActivityName): name is ActivityStep =>
-  Object.prototype.hasOwnProperty.call(SAGA_STEP_TABLE, name);
-
 export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -113,11 +106,6 @@ export class SagaRun {
    * once at its start: orders started before the patch keep awaiting each publish to the end.
    */
   private readonly pipelined: boolean;
-  /**
-   * Whether its events ride with its steps (EVENTS_RIDE_WITH_STEPS), also decided at its start.
-   * Implies `pipelined`; asked first, so a new order records one patch marker, not two.
-   */
-  private readonly riding: boolean;
   private readonly events: EventSeam;
   /** What the step table's declarations read (saga-steps.ts). */
   readonly context: StepContext;
@@ -128,8 +116,7 @@ export class SagaRun {
     const onPublished = (sequence: number) => {
       this.state.version = sequence;
     };
-    this.riding = patched(EVENTS_RIDE_WITH_STEPS);
-    this.pipelined = this.riding || patched(PIPELINED_EVENT_PUBLISHING);
+    this.pipelined = patched(PIPELINED_EVENT_PUBLISHING);
     this.events = (this.pipelined ? createEventOutbox : createEventEmitter)(
       input.orderId,
       onPublished,
@@ -254,11 +241,13 @@ export class SagaRun {
   >(
     step: StepDeclaration<A, E, F, U, UE>,
     run: () => Promise<ActivityResult<A>> = () =>
-      this.call(step.activity, step.input(this.context)),
+      callActivity(step.activity, step.input(this.context)),
   ): Promise<EventToEmit> {
     this.throwIfCancelled();
     if (step.undo) this.registerUndo(step.activity, step.undo);
     const result = await this.step(step.activity, async () => {
+      // The events so far go out with the step's command, which does not wait for them.
+      this.events.flush();
       try {
         return await run();
       } catch (error) {
@@ -274,23 +263,6 @@ export class SagaRun {
   }
 
   /**
-   * Calls a forward activity; the events emitted so far go with it. Since EVENTS_RIDE_WITH_STEPS
-   * the activity itself publishes them before it runs, and one that ended with a business
-   * failure of its step ran, so it published them. Before, they went out in a local activity
-   * started with its command, which does not wait for them.
-   */
-  call<A extends ActivityName>(name: A, input: ActivityInput<A>): Promise<ActivityResult<A>> {
-    if (!this.riding) {
-      this.events.flush();
-      return callActivity(name, input);
-    }
-    return this.events.carry(
-      (carried) => callActivity(name, input, carried),
-      (error) => isStep(name) && failureReason(name, failureTypeOf(error)) !== undefined,
-    );
-  }
-
-  /**
    * The undo is registered BEFORE its step runs: a step that timed out may still have taken
    * effect, so every compensation is idempotent and tolerates "nothing to undo".
    */
@@ -299,7 +271,7 @@ export class SagaRun {
     undo: UndoDeclaration<U, UE>,
   ): void {
     this.compensations.push(undo.activity, async () => {
-      this.events.flush(); // with the undo's command, which does not wait for them
+      this.events.flush(); // with the undo's command, as `perform` does with a step's
       const result = await callActivity(undo.activity, undo.input(this.context));
       this.state.steps[name] = 'COMPENSATED';
       if (undo.undid(result)) await this.emit(undo.event, undo.data(result, this.context));

@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { publishingCarriedEvents } from '../../activities/events/carried-events';
 import { createEventActivities } from '../../activities/events/event-activities';
 import { ACTIVITY_METRICS } from '../../activities/shared/metrics';
 import { TASK_QUEUES, type Service } from '../../contracts/services';
@@ -75,26 +74,17 @@ beforeAll(async () => {
     Worker.create({
       connection,
       taskQueue: TASK_QUEUES.inventory,
-      activities: {
-        ...publishingCarriedEvents(fakes.inventory, events('inventory')),
-        ...events('inventory'),
-      },
+      activities: { ...fakes.inventory, ...events('inventory') },
     }),
     Worker.create({
       connection,
       taskQueue: TASK_QUEUES.payments,
-      activities: {
-        ...publishingCarriedEvents(fakes.payments, events('payments')),
-        ...events('payments'),
-      },
+      activities: { ...fakes.payments, ...events('payments') },
     }),
     Worker.create({
       connection,
       taskQueue: TASK_QUEUES.shipping,
-      activities: {
-        ...publishingCarriedEvents(fakes.shipping, events('shipping')),
-        ...events('shipping'),
-      },
+      activities: { ...fakes.shipping, ...events('shipping') },
     }),
   ]);
   running = workers.map((w) => w.run());
@@ -228,9 +218,8 @@ it('counts outcomes by status and reason, compensations and their failures by st
       topic,
       event_type: 'OrderPlaced',
       outcome: 'failed',
-      // OrderPlaced rides with the first step: the price activity publishes it before it runs.
-      taskQueue: TASK_QUEUES.inventory,
-      activityType: 'priceOrder',
+      taskQueue: TASK_QUEUES.orders,
+      activityType: 'publishOrderEvent',
     }),
   ).toBe(1);
   expect(

@@ -101,7 +101,7 @@ describe("the secure profile's Kafka broker", () => {
     );
   });
 
-  it('grants write on order.events to the workers, and the projector its reads and the dead-letter topic', () => {
+  it('grants write on order.events to the orders worker only, and the projector its reads and the dead-letter topic', () => {
     const acls = kafkaAcls().map(
       (a) => `${a.principal} ${a.operation} ${a.resourceType} ${a.pattern} ${a.name}`,
     );
@@ -109,10 +109,7 @@ describe("the secure profile's Kafka broker", () => {
       `projector read group prefixed ${PROJECTOR_GROUP_ID}`,
       'projector read topic literal order.events',
       'projector write topic literal order.events.DLT',
-      'worker-inventory write topic literal order.events',
       'worker-orders write topic literal order.events',
-      'worker-payments write topic literal order.events',
-      'worker-shipping write topic literal order.events',
     ]);
   });
 });
@@ -162,12 +159,12 @@ describe('principals and their client environment', () => {
     });
   });
 
-  it('gives the service workers a Kafka user of their own (their steps publish events)', () => {
+  it('gives the service workers no Kafka user (only the orders worker publishes)', () => {
     for (const p of SERVICES.filter((s) => s !== 'orders').map(processName)) {
-      expect(ACCESS[p]).toEqual({ temporal: true, kafka: true, mongo: true });
-      expect(clientEnv(p, addrs, files, { kafka: 'k', mongo: 'm' })).toMatchObject({
-        KAFKA_SASL_USERNAME: p,
-      });
+      expect(ACCESS[p]).toEqual({ temporal: true, kafka: false, mongo: true });
+      expect(clientEnv(p, addrs, files, { kafka: 'k', mongo: 'm' })).not.toHaveProperty(
+        'KAFKA_SASL_USERNAME',
+      );
     }
   });
 

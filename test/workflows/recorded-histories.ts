@@ -52,10 +52,7 @@ export function commandsOf(history: History): unknown[] {
         {
           activity: activity.activityType?.name,
           taskQueue: activity.taskQueue?.name,
-          // Its input, and the events it carries (second argument), compared as `comparable`.
-          input: (activity.input?.payloads ?? []).map((payload, i) =>
-            i === 1 ? (json(payload) as OrderEventDraft[]).map(comparable) : json(payload),
-          ),
+          input: (activity.input?.payloads ?? []).map(json),
           startToClose: seconds(activity.startToCloseTimeout),
           retry: activity.retryPolicy,
           summary: json(e.userMetadata?.summary),

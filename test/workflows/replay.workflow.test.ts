@@ -47,7 +47,6 @@ it('has a fixture for every main path in every generation', () => {
     '2-local-publish',
     '3-publish-together',
     '4-pipelined-publish',
-    '5-events-ride-with-steps',
   ]);
   for (const g of generations)
     expect(
@@ -131,30 +130,6 @@ it('records the pipelined-event-publishing patch: one publish per task, sent wit
     ['capturePayment', '(publish)'],
     ['(publish)'],
   ]);
-});
-
-it('records the events-ride-with-steps patch: each step carries the events before it', () => {
-  // One patch marker, not two (it implies the pipelined one), and one local activity: the end's.
-  expect(markersOf('5-events-ride-with-steps')).toEqual([
-    'core_patch:events-ride-with-steps',
-    'core_local_activity:publishOrderEvents',
-  ]);
-  expect(taskCommandsOf('5-events-ride-with-steps')).toEqual([
-    ['priceOrder'],
-    ['reserveInventory'],
-    ['authorizePayment'],
-    ['createShipment'],
-    ['capturePayment'],
-    ['(publish)'],
-  ]);
-  // Two payloads per step: its input, and the events it carries.
-  const inputs = historyFromFixture(load('5-events-ride-with-steps/happy.json')).events.flatMap(
-    (e) => {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      return scheduled ? [scheduled.input?.payloads?.length] : [];
-    },
-  );
-  expect(inputs).toEqual([2, 2, 2, 2, 2]);
 });
 
 it('replays every recorded history of every generation without a determinism error', async () => {
