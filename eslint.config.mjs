@@ -55,8 +55,9 @@ const LAYERS = {
   'projections/store': ['contracts', 'lib', 'projections/fold'],
   'projections/runtime': ['contracts', 'lib', 'projections/fold', 'projections/store'],
   'projections/cli': ['contracts', 'lib', ...PROJECTIONS.slice(0, 3)],
-  // Activities as types only (TYPE_ONLY).
-  workflows: ['contracts', 'lib', 'activities'],
+  // Activities as types only (TYPE_ONLY); not lib/, whose I/O the fence's list of module names
+  // would not see through a relative import.
+  workflows: ['contracts', 'activities'],
   workers: aboveProcesses,
   api: aboveProcesses,
   stack: aboveProcesses,

@@ -20,6 +20,7 @@ import {
 import { SYSTEM_PROCESSES } from '../system/processes';
 import { ensureTopics } from '../lib/kafka-topics';
 import { processKind } from './cost';
+import { cpuProfileOptions } from './cpu-profile';
 import { benchKafkaCounts, dbRoleOf, requestCounts, total } from './counters';
 import { pidsCpu } from './cpu';
 import type { CommitMark } from './lag';
@@ -112,13 +113,16 @@ async function children(instances: number, jwtSecret: string): Promise<Child[]> 
     },
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
   };
-  return [
+  const all = [
     api,
     ...SERVICES.flatMap((s) =>
       Array.from({ length: s === 'orders' ? instances : 1 }, (_, i) => worker(s, i)),
     ),
     ...Array.from({ length: instances }, (_, i) => projector(i)),
   ];
+  // With BENCH_CPU_PROFILE_DIR, each child profiles itself (bench/cpu-profile.ts).
+  for (const c of all) c.spec.nodeOptions = cpuProfileOptions(`${instances}-${c.name}`);
+  return all;
 }
 
 /** `order.events` and its dead-letter topic, empty, with the bench's partitions. */

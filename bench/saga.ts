@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { orderWorkflowId } from '../contracts/order';
 import { costPerUnit, costTable } from './cost';
 import { cpuDelta, cpuPerUnit } from './cpu';
+import { recordProfileWindow } from './cpu-profile';
 import { startDeployedBenchSystem } from './deployed';
 import {
   addHistory,
@@ -314,8 +315,15 @@ async function measure(
 ): Promise<BenchResult> {
   const warm = await warmUp(system, tokens, opts);
   phases.mark('warmup');
+  const startNs = process.hrtime.bigint();
   const run = await measureOrders(system, tokens, opts);
   phases.mark('orders');
+  recordProfileWindow({
+    row: `saga x${opts.instances} ${opts.shape}`,
+    startNs: String(startNs),
+    endNs: String(process.hrtime.bigint()),
+    orders: run.placed.length,
+  });
   opts.progress.update(undefined, undefined, 'checking read models against the sagas');
   const check = await checkReadModels(system, [warm.order, ...warm.wave, ...run.placed]);
   const lags = lagDetails(system, warm.waveStartedAt, run.startedAt);

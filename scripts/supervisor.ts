@@ -6,6 +6,8 @@ export interface ProcessSpec {
   /** Entry point run with tsx, relative to the repository root. */
   entry: string;
   env?: NodeJS.ProcessEnv;
+  /** Options for node itself, before the entry (the bench's `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeOptions?: string[];
   /**
    * How the process says it is ready: messages on the IPC channel the supervisor opens
    * (lib/process-readiness.ts), or its `/readyz` URL, polled until it answers 200.
@@ -106,7 +108,8 @@ export class Supervisor {
   }
 
   private launch(p: Supervised): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', p.spec.entry], {
+    const args = [...(p.spec.nodeOptions ?? []), '--import', 'tsx', p.spec.entry];
+    const child = spawn(process.execPath, args, {
       cwd: this.opts.cwd,
       env: { ...this.opts.baseEnv, ...p.spec.env },
       // The fourth, an IPC channel, carries readiness messages.

@@ -1,11 +1,10 @@
-import type { OrderEvent } from '../../contracts/event-envelope';
-import { toEventMessage } from '../../contracts/event-envelope';
 import { foldOrder } from '../../projections/fold/order-view';
 import type { ConsumedMessage } from '../../projections/runtime/process-batch';
 import { processBatch, ReadModelBehindError } from '../../projections/runtime/process-batch';
 import { sagaEvents } from '../../testing/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import { InMemoryProjectionStore } from './in-memory-store';
+import { consumedMessage } from './consumed-message';
 
 // The read model's position is checked before a chunk writes or dead-letters anything (issue 24
 // weighed dropping that read for a position write conditional on the one this instance last
@@ -24,21 +23,11 @@ const streamOf = (orderId: string, customerId: string) =>
     startMs: Date.UTC(2026, 0, 1),
   });
 
-const asMessage = (event: OrderEvent, offset: number): ConsumedMessage => {
-  const m = toEventMessage(event);
-  return {
-    offset: String(offset),
-    key: Buffer.from(m.key),
-    value: Buffer.from(m.value),
-    headers: m.headers,
-  };
-};
-
 describe('the lost-write check before a chunk', () => {
   const b = streamOf('b', 'cust-b');
   const a = streamOf('a', 'cust-a');
   // b first, then a; one event per chunk, as a saga's events usually arrive.
-  const log = [...b, ...a].map(asMessage);
+  const log = [...b, ...a].map(consumedMessage);
   const lostChunk = b.length + 2; // a's third event
 
   /** Offsets of the messages dead-lettered. */

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import type { OrderEvent } from '../../contracts/event-envelope';
-import { toEventMessage } from '../../contracts/event-envelope';
 import { foldOrder } from '../../projections/fold/order-view';
 import type { ConsumedMessage } from '../../projections/runtime/process-batch';
 import { processBatch, ReadModelBehindError } from '../../projections/runtime/process-batch';
@@ -8,6 +7,7 @@ import type { SagaSpec } from '../../testing/sample-streams';
 import { SAGA_OUTCOMES, sagaEvents } from '../../testing/sample-streams';
 import { expectedAggregates, withoutZeroCounts } from './expected-read-models';
 import { InMemoryProjectionStore } from './in-memory-store';
+import { consumedMessage } from './consumed-message';
 
 // Properties of the whole projection pipeline (decode → plan → guarded writes), with the
 // store's guards simulated in memory: whatever the interleaving of orders, the redeliveries,
@@ -73,16 +73,6 @@ function buildStream(
   return out;
 }
 
-const asMessage = (event: OrderEvent, offset: number): ConsumedMessage => {
-  const m = toEventMessage(event);
-  return {
-    offset: String(offset),
-    key: Buffer.from(m.key),
-    value: Buffer.from(m.value),
-    headers: m.headers,
-  };
-};
-
 /**
  * The scenario's sagas as the partitions deliver them: orders spread over the partitions, each
  * partition's orders interleaved by `schedule`, with redeliveries.
@@ -98,7 +88,9 @@ function deliveries(scenario: {
   const byPartition = Array.from({ length: partitions }, (_, p) =>
     streams.filter((_s, i) => i % partitions === p),
   );
-  const messages = byPartition.map((ss) => buildStream(ss, schedule, duplicates).map(asMessage));
+  const messages = byPartition.map((ss) =>
+    buildStream(ss, schedule, duplicates).map(consumedMessage),
+  );
   return { streams, messages };
 }
 
