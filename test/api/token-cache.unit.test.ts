@@ -26,21 +26,20 @@ describe('verified-token cache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('ends an entry at iat + the maximum token age, whatever exp says', () => {
-    const cache = cacheWith({ maxTokenAgeSeconds: 30 });
-    cache.set('t', alice, { exp: T0 / 1000 + 3600, iat: T0 / 1000 });
-    clock = T0 + 29_999;
+  it.each([
+    [
+      'ends an entry at iat + the maximum token age, whatever exp says',
+      { maxTokenAgeSeconds: 30 },
+      { iat: T0 / 1000 },
+      30_000,
+    ],
+    ['keeps an entry at most a minute after it was verified', {}, {}, 60_000],
+  ])('%s', (_title, options, claims, endsAfterMs) => {
+    const cache = cacheWith(options);
+    cache.set('t', alice, { exp: T0 / 1000 + 3600, ...claims });
+    clock = T0 + endsAfterMs - 1;
     expect(cache.get('t')).toBe(alice);
-    clock = T0 + 30_000;
-    expect(cache.get('t')).toBeUndefined();
-  });
-
-  it('keeps an entry at most a minute after it was verified', () => {
-    const cache = cacheWith();
-    cache.set('t', alice, { exp: T0 / 1000 + 3600 });
-    clock = T0 + 59_999;
-    expect(cache.get('t')).toBe(alice);
-    clock = T0 + 60_000;
+    clock = T0 + endsAfterMs;
     expect(cache.get('t')).toBeUndefined();
   });
 
@@ -74,6 +73,11 @@ describe('token verifier with its cache', () => {
       .setExpirationTime(claims.exp)
       .sign(key);
 
+  /** An HS256 verifier (with its cache) over the test secret, with `options` on top. */
+  const verifierWith = (
+    options: { clockToleranceSeconds?: number; maxTokenAgeSeconds?: number } = {},
+  ) => createTokenVerifier({ kind: 'hs256', secret: TEST_SECRET, ...options });
+
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     jest.setSystemTime(T0);
@@ -81,7 +85,7 @@ describe('token verifier with its cache', () => {
   afterEach(() => jest.useRealTimers());
 
   it('answers a repeated token from the cache, and refuses it once it has expired', async () => {
-    const verify = createTokenVerifier({ kind: 'hs256', secret: TEST_SECRET });
+    const verify = verifierWith();
     const token = await sign({ iat: T0 / 1000, exp: T0 / 1000 + 10 });
     const first = await verify(token);
     expect(await verify(token)).toBe(first); // the same object: not verified again
@@ -90,11 +94,7 @@ describe('token verifier with its cache', () => {
   });
 
   it('past exp within the clock tolerance the token is verified again, not served', async () => {
-    const verify = createTokenVerifier({
-      kind: 'hs256',
-      secret: TEST_SECRET,
-      clockToleranceSeconds: 5,
-    });
+    const verify = verifierWith({ clockToleranceSeconds: 5 });
     const token = await sign({ iat: T0 / 1000, exp: T0 / 1000 + 10 });
     const first = await verify(token);
     jest.setSystemTime(T0 + 12_000);
@@ -106,11 +106,7 @@ describe('token verifier with its cache', () => {
   });
 
   it('a cached token older than the maximum token age is refused', async () => {
-    const verify = createTokenVerifier({
-      kind: 'hs256',
-      secret: TEST_SECRET,
-      maxTokenAgeSeconds: 60,
-    });
+    const verify = verifierWith({ maxTokenAgeSeconds: 60 });
     const token = await sign({ iat: T0 / 1000, exp: T0 / 1000 + 3600 });
     await verify(token);
     jest.setSystemTime(T0 + 61_000);

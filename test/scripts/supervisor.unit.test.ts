@@ -47,6 +47,14 @@ function script(name: string, body: string): string {
   return file;
 }
 
+/** A process named `worker` that reports ready over IPC after `readyAfterMs`. */
+const ipcWorker = (file: string, readyAfterMs: string) => ({
+  name: 'worker',
+  entry: script(file, IPC_CHILD),
+  env: { READY_AFTER_MS: readyAfterMs },
+  readiness: { kind: 'ipc' as const },
+});
+
 function supervise(specs: ConstructorParameters<typeof Supervisor>[0]) {
   const log: string[] = [];
   const supervisor = new Supervisor(specs, {
@@ -117,14 +125,7 @@ it('restarts a process that exits before it is ready, and is ready once it is', 
 });
 
 it('stops waiting when it is stopped first', async () => {
-  const { supervisor } = supervise([
-    {
-      name: 'worker',
-      entry: script('slow-worker.cjs', IPC_CHILD),
-      env: { READY_AFTER_MS: '60000' },
-      readiness: { kind: 'ipc' },
-    },
-  ]);
+  const { supervisor } = supervise([ipcWorker('slow-worker.cjs', '60000')]);
   supervisor.start();
   const ready = supervisor.whenAllReady(() => undefined, 200);
   await supervisor.stop();
@@ -140,14 +141,7 @@ it('reads a /readyz that does not answer as not listening yet', async () => {
 });
 
 it("names each running process's pid, and none once stopped", async () => {
-  const { supervisor } = supervise([
-    {
-      name: 'worker',
-      entry: script('pid-worker.cjs', IPC_CHILD),
-      env: { READY_AFTER_MS: '0' },
-      readiness: { kind: 'ipc' },
-    },
-  ]);
+  const { supervisor } = supervise([ipcWorker('pid-worker.cjs', '0')]);
   supervisor.start();
   try {
     expect(await supervisor.whenAllReady(() => undefined, 200)).toBe(true);
