@@ -14,12 +14,17 @@ sagaTestEnvPerFile((env) => (t = env));
 
 const dataOf = (orderId: string, type: string) =>
   t.fakes.events(orderId).find((e) => e.type === type)?.data;
+/** A large order, started and waiting for support's decision. */
+async function awaitingApproval() {
+  const started = await startOrder(t, {}, BIG_ORDER);
+  await waitForState(started.handle, (s) => s.status === 'AWAITING_APPROVAL');
+  return started;
+}
 const detailsOf = async (handle: WorkflowHandle) =>
   (await handle.query(workflowMetadataQuery)).currentDetails;
 
 it("an approval carries support's subject and note into OrderApproved", async () => {
-  const { input, handle } = await startOrder(t, {}, BIG_ORDER);
-  await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
+  const { input, handle } = await awaitingApproval();
   await handle.executeUpdate(approveOrderUpdate, {
     args: [{ decidedBy: 'support-7', note: 'known customer' }],
   });
@@ -32,13 +37,10 @@ it("an approval carries support's subject and note into OrderApproved", async ()
 });
 
 it('a rejection carries them into OrderRejected, OrderCancelled and the UI', async () => {
-  const { input, handle } = await startOrder(t, {}, BIG_ORDER);
-  await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
-  await handle.executeUpdate(rejectOrderUpdate, {
-    args: [{ decidedBy: 'support-7', note: 'address looks wrong' }],
-  });
-  expect((await handle.result()).cancellationReason).toBe('APPROVAL_REJECTED');
   const decision = { decidedBy: 'support-7', note: 'address looks wrong' };
+  const { input, handle } = await awaitingApproval();
+  await handle.executeUpdate(rejectOrderUpdate, { args: [decision] });
+  expect((await handle.result()).cancellationReason).toBe('APPROVAL_REJECTED');
   expect(dataOf(input.orderId, 'OrderRejected')).toEqual({
     reason: 'APPROVAL_REJECTED',
     ...decision,
@@ -65,8 +67,7 @@ it('a rejection by the deadline names nobody', async () => {
 });
 
 it('a cancellation carries who asked and why into OrderCancelled and the UI', async () => {
-  const { input, handle } = await startOrder(t, {}, BIG_ORDER);
-  await waitForState(handle, (s) => s.status === 'AWAITING_APPROVAL');
+  const { input, handle } = await awaitingApproval();
   await handle.executeUpdate(cancelOrderUpdate, {
     args: [{ decidedBy: 'support-7', reason: 'customer called' }],
   });
