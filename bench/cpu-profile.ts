@@ -4,8 +4,8 @@ import path from 'node:path';
 // Where an order's CPU goes inside the deployed shape's Node processes. With
 // BENCH_CPU_PROFILE_DIR set, every child process runs with V8's sampling profiler (`--cpu-prof`,
 // one profile per thread, written when the process exits) and each saga row records its
-// measured window; `npm run bench:profile -- <dir>` (bench/profile-summary.ts) then attributes
-// the samples inside the windows to packages and folders, per order. The profiler costs CPU
+// measured window; `npm run bench:profile -- <dir>` (bench/profile-summary.ts) then gives the
+// shares of the samples inside the windows by package and folder. The profiler costs CPU
 // itself: never set it for the figures the README reports.
 
 /** The profile directory, when profiling was asked for. */
