@@ -29,16 +29,20 @@ setTimeout(() => { ${readinessMessage({ ready: true })} }, Number(process.env.RE
 setInterval(() => undefined, 1000);
 `;
 
-/** A /readyz that answers 503 (kafka unreachable) until READY_AFTER_MS, then 200. */
+/**
+ * A /readyz that answers 503 (kafka unreachable) until READY_AFTER_MS after it listens, then 200.
+ * Counted from listening, not from the start: a loaded machine can take longer than that to load
+ * the child, and the supervisor would then never see it unready.
+ */
 const HTTP_CHILD = `
-const startedAt = Date.now();
+let listeningAt;
 require('node:http')
   .createServer((req, res) => {
-    const ready = Date.now() - startedAt >= Number(process.env.READY_AFTER_MS);
+    const ready = Date.now() - listeningAt >= Number(process.env.READY_AFTER_MS);
     res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
     res.end(JSON.stringify(ready ? { status: 'ready' } : { unavailable: ['kafka'] }));
   })
-  .listen(Number(process.env.READYZ_PORT), '127.0.0.1');
+  .listen(Number(process.env.READYZ_PORT), '127.0.0.1', () => (listeningAt = Date.now()));
 `;
 
 function script(name: string, body: string): string {
@@ -74,13 +78,13 @@ it('says ready only once every process is, listing what the others are doing mea
     {
       name: 'worker',
       entry: script('worker.cjs', IPC_CHILD),
-      env: { READY_AFTER_MS: '3000' },
+      env: { READY_AFTER_MS: '4000' },
       readiness: { kind: 'ipc' },
     },
     {
       name: 'api',
       entry: script('api.cjs', HTTP_CHILD),
-      env: { READY_AFTER_MS: '500', READYZ_PORT: String(port) },
+      env: { READY_AFTER_MS: '1000', READYZ_PORT: String(port) },
       readiness: { kind: 'http', url: `http://127.0.0.1:${port}/readyz` },
     },
   ]);
