@@ -90,39 +90,48 @@ function threadLabel(processDir: string, file: string): string {
   return thread === 0 ? processDir : `${processDir} thread ${thread}`;
 }
 
+/** The profiles under `dir`, each as its thread's label and file. */
+function profileFiles(dir: string): { label: string; file: string }[] {
+  return readdirSync(dir)
+    .filter((d) => !d.includes('.'))
+    .sort()
+    .flatMap((processDir) =>
+      readdirSync(path.join(dir, processDir))
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => ({ label: threadLabel(processDir, f), file: path.join(dir, processDir, f) })),
+    );
+}
+
 function summarise(dir: string): string[] {
   const windows = readFileSync(path.join(dir, WINDOWS_FILE), 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as ProfileWindow);
-  const lines: string[] = [];
-  for (const w of windows) {
-    const [startUs, endUs] = [Number(BigInt(w.startNs) / 1000n), Number(BigInt(w.endNs) / 1000n)];
-    lines.push(`${w.row}: ${w.orders} orders in ${((endUs - startUs) / 1e6).toFixed(1)} s`);
-    for (const processDir of readdirSync(dir)
-      .filter((d) => !d.includes('.'))
-      .sort()) {
-      for (const file of readdirSync(path.join(dir, processDir)).filter((f) =>
-        f.endsWith('.cpuprofile'),
-      )) {
-        const profile = JSON.parse(
-          readFileSync(path.join(dir, processDir, file), 'utf8'),
-        ) as CpuProfile;
-        if (profile.startTime > startUs || profile.endTime < endUs) continue; // another row's
-        const ms = sampledWithin(profile, startUs, endUs);
-        const total = [...ms.values()].reduce((a, b) => a + b, 0);
-        if (total / w.orders < 0.5) continue;
-        const top = [...ms.entries()]
-          .sort((a, b) => b[1] - a[1])
-          .slice(0, 8)
-          .map(([c, v]) => `${c} ${Math.round((100 * v) / total)} %`);
-        lines.push(
-          `  ${threadLabel(processDir, file)}: ${(total / 1000).toFixed(1)} s sampled: ${top.join(', ')}`,
-        );
-      }
+    .map((l) => JSON.parse(l) as ProfileWindow)
+    .map((w) => ({
+      ...w,
+      startUs: Number(BigInt(w.startNs) / 1000n),
+      endUs: Number(BigInt(w.endNs) / 1000n),
+      lines: [] as string[],
+    }));
+  // Each profile is read once (they are large), and summarised for every window it covers.
+  for (const { label, file } of profileFiles(dir)) {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    for (const w of windows) {
+      if (profile.startTime > w.startUs || profile.endTime < w.endUs) continue; // another row's
+      const ms = sampledWithin(profile, w.startUs, w.endUs);
+      const total = [...ms.values()].reduce((a, b) => a + b, 0);
+      if (total / w.orders < 0.5) continue;
+      const top = [...ms.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(([c, v]) => `${c} ${Math.round((100 * v) / total)} %`);
+      w.lines.push(`  ${label}: ${(total / 1000).toFixed(1)} s sampled: ${top.join(', ')}`);
     }
   }
-  return lines;
+  return windows.flatMap((w) => [
+    `${w.row}: ${w.orders} orders in ${((w.endUs - w.startUs) / 1e6).toFixed(1)} s`,
+    ...w.lines,
+  ]);
 }
 
 if (require.main === module) {
